@@ -1,0 +1,52 @@
+package org.biggan4j.cli;
+
+import org.biggan4j.tensor.Engine;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code biggan4j} command. Subcommands are thin: they parse and validate options, then
+ * call the library. Each returns an exit code; bad input gives one line on stderr naming the
+ * value and the fix, and exit code 2 (usage) or 1 (failure).
+ */
+@Command(name = "biggan4j",
+        mixinStandardHelpOptions = true,
+        versionProvider = Biggan4j.Versions.class,
+        description = "Train, sample and evaluate BigGAN-family GANs on the JVM (libtorch).",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        })
+public final class Biggan4j implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Builds the command line with the project's error handling; tests call this too. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Biggan4j());
+        cl.setExecutionExceptionHandler(new ErrorHandler());
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** {@code --version}: the project, libtorch and JavaCPP versions. */
+    static final class Versions implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {
+                    "biggan4j " + Engine.projectVersion(),
+                    "libtorch " + Engine.libtorchVersion() + " (JavaCPP PyTorch presets)",
+                    "JavaCPP " + Engine.javacppVersion(),
+                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")",
+            };
+        }
+    }
+}

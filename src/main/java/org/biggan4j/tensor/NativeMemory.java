@@ -1,0 +1,79 @@
+package org.biggan4j.tensor;
+
+import org.bytedeco.javacpp.PointerScope;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+
+/**
+ * Native-memory discipline. libtorch tensors live outside the Java heap and the garbage
+ * collector does not see their size, so the project frees them deterministically:
+ * every training step, sampling batch and evaluation batch runs inside {@link #scoped};
+ * long-lived tensors (parameters, buffers, optimiser state) are created outside any scope and
+ * are owned by modules.
+ */
+public final class NativeMemory {
+
+    private NativeMemory() {
+    }
+
+    /** Runs {@code work} in a fresh {@link PointerScope}; every native object it creates is freed on exit. */
+    public static void scoped(Runnable work) {
+        try (PointerScope scope = new PointerScope()) {
+            work.run();
+        }
+    }
+
+    /**
+     * Runs {@code work} in a fresh scope and returns its Java result. The result must not be a
+     * native object created inside the scope (it would be freed); copy values out to Java first.
+     */
+    public static <T> T scoped(Supplier<T> work) {
+        try (PointerScope scope = new PointerScope()) {
+            return work.get();
+        }
+    }
+
+    /**
+     * Resident set size of this process in bytes, read from {@code /proc/self/status} (VmRSS).
+     * Returns -1 where procfs is absent (macOS, Windows).
+     */
+    public static long residentBytes() {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) {
+            return -1;
+        }
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] parts = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) * 1024L;
+                }
+            }
+            return -1;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not read " + status + ".", e);
+        }
+    }
+
+    /** Peak resident set size (VmHWM) in bytes, or -1 where procfs is absent. */
+    public static long peakResidentBytes() {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) {
+            return -1;
+        }
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024L;
+                }
+            }
+            return -1;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not read " + status + ".", e);
+        }
+    }
+}
