@@ -1,0 +1,34 @@
+package org.biggan4j.model;
+
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * A GAN generator: latent vectors (and class ids when conditional) to images.
+ *
+ * <p>Contract: a generator holds only its parameters and buffers (spectral-norm vectors,
+ * BatchNorm statistics); it owns no optimiser, EMA copy or I/O. It is a libtorch
+ * {@link org.bytedeco.pytorch.Module}, so {@code train()}, {@code eval()},
+ * {@code parameters()}, {@code named_parameters()} and {@code named_buffers()} behave as in
+ * PyTorch; state-dict names are stable and are what checkpoints store.
+ */
+public abstract class Generator extends org.bytedeco.pytorch.Module {
+
+    /**
+     * @param z       latents {@code [B, latentDim()]}, float32, on the module's device
+     * @param classes class ids {@code [B]}, int64, or {@code null} when {@link #numClasses()} is 0
+     * @return images {@code [B, imageChannels(), resolution(), resolution()]} in (-1, 1)
+     */
+    public abstract Tensor forward(Tensor z, Tensor classes);
+
+    /** Dimension of z. */
+    public abstract int latentDim();
+
+    /** Number of classes; 0 for an unconditional generator. */
+    public abstract int numClasses();
+
+    /** Output height and width in pixels. */
+    public abstract int resolution();
+
+    /** Output channels (3 for RGB, 1 for grayscale). */
+    public abstract int imageChannels();
+}

@@ -1,0 +1,18 @@
+package org.biggan4j.regularize;
+
+import org.biggan4j.model.Discriminator;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * What a penalty may use during one D update.
+ *
+ * @param discriminator the network being trained (penalties call it on their own inputs)
+ * @param realImages    the real batch, {@code [B, C, H, W]}, no gradient
+ * @param realClasses   its class ids {@code [B]} or null when unconditional
+ * @param fakeImages    the generated batch, detached from G
+ * @param fakeClasses   the classes G was conditioned on, or null
+ * @param iteration     the current training iteration (for schedules)
+ */
+public record PenaltyContext(Discriminator discriminator, Tensor realImages, Tensor realClasses,
+                             Tensor fakeImages, Tensor fakeClasses, long iteration) {
+}
