@@ -1,0 +1,84 @@
+package org.biggan4j.config;
+
+import org.biggan4j.config.TrainConfig.Architecture;
+import org.biggan4j.config.TrainConfig.ObjectiveKind;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * All checks that involve more than one field live here, so that a record validates only
+ * itself and a reader finds every cross-field rule in one place.
+ */
+public final class ConfigValidator {
+
+    /** Resolutions each architecture's tables define. */
+    static final Map<Architecture, List<Integer>> RESOLUTIONS = Map.of(
+            Architecture.BIGGAN, List.of(32, 64, 128, 256, 512),
+            Architecture.BIGGAN_DEEP, List.of(64, 128, 256, 512),
+            Architecture.SNGAN_RESNET, List.of(32, 64),
+            Architecture.SAGAN_RESNET, List.of(32, 64),
+            Architecture.DCGAN, List.of(32, 64),
+            Architecture.MLP, List.of(8, 16, 28, 32));
+
+    private ConfigValidator() {
+    }
+
+    /** Supported resolutions of an architecture. */
+    public static List<Integer> resolutions(Architecture architecture) {
+        return RESOLUTIONS.get(architecture);
+    }
+
+    /** @throws IllegalArgumentException naming the offending keys and the fix */
+    public static void validate(TrainConfig c) {
+        TrainConfig.ModelConfig m = c.model();
+        List<Integer> supported = RESOLUTIONS.get(m.architecture());
+        if (!supported.contains(m.resolution())) {
+            fail("model.resolution " + m.resolution() + " is not supported by " + name(m.architecture())
+                    + ": use one of " + supported);
+        }
+        for (int a : m.attention()) {
+            if (a < 4 || a > m.resolution() || Integer.bitCount(a) != 1) {
+                fail("model.attention lists " + a + ", which is not a feature-map resolution of a "
+                        + m.resolution() + " px model: use powers of two between 8 and " + m.resolution());
+            }
+        }
+        if (m.hierarchicalZ() && m.architecture() == Architecture.BIGGAN_DEEP) {
+            fail("model.hierarchical_z is not part of BigGAN-deep, which feeds the whole z to every block: "
+                    + "set model.hierarchical_z=false");
+        }
+        if (c.regularizers().gradientPenalty() > 0 && m.architecture() == Architecture.DCGAN
+                && m.dcganCriticBatchNorm()) {
+            fail("regularizers.gradient_penalty needs a critic without BatchNorm (the penalty is per sample): "
+                    + "set model.dcgan_critic_batch_norm=false");
+        }
+        if (c.regularizers().clip() > 0 && c.objective().kind() != ObjectiveKind.WASSERSTEIN) {
+            fail("regularizers.clip is WGAN's Lipschitz constraint and only makes sense with objective.kind="
+                    + "wasserstein (got " + name(c.objective().kind()) + ")");
+        }
+        if (c.objective().kind() == ObjectiveKind.EBGAN && m.conditional()) {
+            fail("objective.kind=ebgan uses an auto-encoder discriminator without class projection: "
+                    + "set model.conditional=false");
+        }
+        if (c.training().emaStart() > c.training().iterations() && c.training().emaDecay() > 0) {
+            // Allowed (G_ema then just copies G), but almost always a typo in a short run.
+            org.slf4j.LoggerFactory.getLogger(ConfigValidator.class).warn(
+                    "training.ema_start ({}) is after the last iteration ({}): G_ema will equal G.",
+                    c.training().emaStart(), c.training().iterations());
+        }
+        for (var o : List.of(c.optimizer().generator(), c.optimizer().discriminator())) {
+            if (o.schedule() == TrainConfig.Schedule.LINEAR_DECAY && o.scheduleStart() >= c.training().iterations()) {
+                fail("optimizer.*.schedule_start (" + o.scheduleStart() + ") must be before the last iteration ("
+                        + c.training().iterations() + ") for linear_decay");
+            }
+        }
+    }
+
+    private static String name(Enum<?> e) {
+        return e.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static void fail(String message) {
+        throw new IllegalArgumentException("Invalid configuration: " + message + ".");
+    }
+}

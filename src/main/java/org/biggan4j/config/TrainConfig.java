@@ -1,0 +1,194 @@
+package org.biggan4j.config;
+
+import java.util.List;
+
+/**
+ * The complete, resolved configuration of a training run: what a preset plus {@code --set}
+ * overrides produce, validated, immutable, and stored inside every checkpoint so that sampling
+ * and resuming need nothing but the checkpoint. YAML keys are the snake_case forms of the
+ * component names (for example {@code training.d_steps}).
+ */
+public record TrainConfig(ModelConfig model, ObjectiveConfig objective, RegularizerConfig regularizers,
+                          OptimizerPair optimizer, TrainingConfig training, DataConfig data,
+                          OutputConfig output, long seed, String device, int threads) {
+
+    public TrainConfig {
+        require(model != null, "model section is missing");
+        require(objective != null, "objective section is missing");
+        require(regularizers != null, "regularizers section is missing");
+        require(optimizer != null, "optimizer section is missing");
+        require(training != null, "training section is missing");
+        require(data != null, "data section is missing");
+        require(output != null, "output section is missing");
+        require(device != null && !device.isBlank(), "device must be cpu, cuda or cuda:N");
+        require(threads >= 0, "threads must be >= 0 (0 = one per core), got " + threads);
+    }
+
+    /** Which network family to build; see the model package for the tables. */
+    public enum Architecture { BIGGAN, BIGGAN_DEEP, SNGAN_RESNET, SAGAN_RESNET, DCGAN, MLP }
+
+    /** Initialisation of weights: orthogonal (BigGAN at 128+), N(0, 0.02) (BigGAN-PyTorch CIFAR, DCGAN), or libtorch's default. */
+    public enum Init { ORTHOGONAL, NORMAL_002, DEFAULT }
+
+    /**
+     * @param classes            number of classes; 0 = taken from the data (ignored when not conditional)
+     * @param latentDim          dimension of z (BigGAN 128 px: 120 = 6 chunks of 20)
+     * @param sharedEmbeddingDim the shared class embedding of BigGAN G (128); 0 = one embedding per cBN layer
+     * @param hierarchicalZ      split z into chunks, one per block (skip-z)
+     * @param attention          resolutions with a self-attention block (empty = none)
+     * @param imageChannels      1 or 3; 0 = from the data
+     */
+    public record ModelConfig(Architecture architecture, int resolution, int ch, int classes, int latentDim,
+                              int sharedEmbeddingDim, boolean hierarchicalZ, List<Integer> attention,
+                              int imageChannels, boolean spectralNormG, boolean spectralNormD, Init init,
+                              double bnEps, double snEps, boolean dcganNoBias, boolean dcganCriticBatchNorm,
+                              boolean conditional) {
+        public ModelConfig {
+            require(architecture != null, "model.architecture is missing");
+            require(resolution >= 8 && resolution <= 1024, "model.resolution must be in [8, 1024], got " + resolution);
+            require(ch > 0, "model.ch must be > 0, got " + ch);
+            require(latentDim > 0, "model.latent_dim must be > 0, got " + latentDim);
+            require(classes >= 0, "model.classes must be >= 0 (0 = from the data), got " + classes);
+            require(sharedEmbeddingDim >= 0, "model.shared_embedding_dim must be >= 0");
+            require(imageChannels == 0 || imageChannels == 1 || imageChannels == 3,
+                    "model.image_channels must be 0 (from data), 1 or 3, got " + imageChannels);
+            attention = attention == null ? List.of() : List.copyOf(attention);
+            require(bnEps > 0 && snEps > 0, "model.bn_eps and model.sn_eps must be > 0");
+            require(init != null, "model.init is missing");
+        }
+    }
+
+    /** The GAN objective; the numbers apply to the objectives that read them. */
+    public enum ObjectiveKind { MINIMAX, NON_SATURATING, HINGE, LEAST_SQUARES, WASSERSTEIN, EBGAN, LOSS_SENSITIVE }
+
+    /**
+     * @param margin      hinge margin (1) and EBGAN margin m
+     * @param pullAway    EBGAN pull-away term weight (0 = off)
+     * @param lsLambda    loss-sensitive GAN's lambda
+     */
+    public record ObjectiveConfig(ObjectiveKind kind, double margin, double pullAway, double lsLambda) {
+        public ObjectiveConfig {
+            require(kind != null, "objective.kind is missing");
+            require(margin >= 0, "objective.margin must be >= 0, got " + margin);
+            require(pullAway >= 0, "objective.pull_away must be >= 0");
+            require(lsLambda >= 0, "objective.ls_lambda must be >= 0");
+        }
+    }
+
+    /**
+     * Every regulariser with its strength; 0 switches it off.
+     *
+     * @param gradientPenalty lambda of WGAN-GP's penalty on interpolates (10)
+     * @param r1              gamma of the R1 penalty on real data
+     * @param orthogonalG     beta of BigGAN's orthogonal regularisation on G (1e-4)
+     * @param orthogonalD     beta on D
+     * @param clip            c of WGAN's weight clipping (0.01)
+     * @param instanceNoise   initial std of instance noise
+     * @param instanceNoiseIterations iterations over which it anneals linearly to 0
+     */
+    public record RegularizerConfig(double gradientPenalty, double r1, double orthogonalG, double orthogonalD,
+                                    double clip, double instanceNoise, long instanceNoiseIterations) {
+        public RegularizerConfig {
+            require(gradientPenalty >= 0 && r1 >= 0 && orthogonalG >= 0 && orthogonalD >= 0 && clip >= 0
+                    && instanceNoise >= 0 && instanceNoiseIterations >= 0,
+                    "regularizers.* must all be >= 0 (0 switches one off)");
+            require(instanceNoise == 0 || instanceNoiseIterations > 0,
+                    "regularizers.instance_noise_iterations must be > 0 when instance_noise is on");
+        }
+    }
+
+    public enum OptimizerKind { ADAM, RMSPROP, SGD }
+
+    public enum Schedule { CONSTANT, LINEAR_DECAY, WARMUP }
+
+    /**
+     * One network's optimiser.
+     *
+     * @param scheduleStart for LINEAR_DECAY: the iteration where decay starts (it reaches 0 at
+     *                      the last iteration); for WARMUP: the number of warm-up iterations
+     */
+    public record OptimizerConfig(OptimizerKind kind, double lr, double beta1, double beta2, double eps,
+                                  double momentum, double alpha, double weightDecay, Schedule schedule,
+                                  long scheduleStart) {
+        public OptimizerConfig {
+            require(kind != null, "optimizer.*.kind is missing");
+            require(lr > 0, "optimizer.*.lr must be > 0, got " + lr);
+            require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "optimizer betas must be in [0, 1)");
+            require(eps > 0, "optimizer.*.eps must be > 0");
+            require(momentum >= 0 && alpha > 0 && alpha < 1 && weightDecay >= 0,
+                    "optimizer.*.momentum >= 0, 0 < alpha < 1 and weight_decay >= 0 are required");
+            schedule = schedule == null ? Schedule.CONSTANT : schedule;
+            require(scheduleStart >= 0, "optimizer.*.schedule_start must be >= 0");
+        }
+    }
+
+    public record OptimizerPair(OptimizerConfig generator, OptimizerConfig discriminator) {
+        public OptimizerPair {
+            require(generator != null && discriminator != null,
+                    "optimizer.generator and optimizer.discriminator are both required");
+        }
+    }
+
+    /** Latent distribution used in training (sampling may use another). */
+    public enum Latent { NORMAL, UNIFORM, BERNOULLI, CENSORED_NORMAL }
+
+    /** What to do when a loss or gradient is NaN or infinite. */
+    public enum OnNonFinite { STOP, ROLLBACK }
+
+    /**
+     * @param batchSize     images per D or G forward on one process
+     * @param dSteps        D updates per G update (BigGAN 2, WGAN 5)
+     * @param accumulation  forwards whose gradients are summed before one optimiser step
+     *                      (effective batch = batch_size x accumulation)
+     * @param emaDecay      decay of G's EMA (0.9999); 0 = no EMA
+     * @param emaStart      iteration from which the EMA averages (before it copies G)
+     */
+    public record TrainingConfig(int batchSize, int dSteps, int accumulation, long iterations, double emaDecay,
+                                 long emaStart, Latent latent, boolean bf16, OnNonFinite onNonFinite) {
+        public TrainingConfig {
+            require(batchSize > 0, "training.batch_size must be > 0, got " + batchSize);
+            require(dSteps > 0, "training.d_steps must be > 0, got " + dSteps);
+            require(accumulation > 0, "training.accumulation must be > 0, got " + accumulation);
+            require(iterations > 0, "training.iterations must be > 0, got " + iterations);
+            require(emaDecay >= 0 && emaDecay < 1, "training.ema_decay must be in [0, 1), got " + emaDecay);
+            require(emaStart >= 0, "training.ema_start must be >= 0");
+            latent = latent == null ? Latent.NORMAL : latent;
+            onNonFinite = onNonFinite == null ? OnNonFinite.STOP : onNonFinite;
+        }
+    }
+
+    /**
+     * @param path     dataset (packed file, idx folder, CIFAR folder, image tree); null = the embedded Fashion-MNIST
+     * @param flips    random horizontal flips
+     * @param balanced class-balanced sampling
+     */
+    public record DataConfig(String path, boolean flips, boolean balanced) {
+    }
+
+    /**
+     * @param logEvery        iterations between metric records
+     * @param sampleEvery     iterations between sample sheets (0 = only at the end)
+     * @param checkpointEvery iterations between checkpoints
+     * @param keepLast        checkpoints kept besides the best
+     * @param bestMetric      metric whose best checkpoint is kept (empty = none)
+     * @param sampleRows      classes shown in the sample sheet (0 = all, up to 20)
+     * @param sampleColumns   samples per class in the sheet
+     */
+    public record OutputConfig(int logEvery, int sampleEvery, int checkpointEvery, int keepLast, String bestMetric,
+                               int sampleRows, int sampleColumns) {
+        public OutputConfig {
+            require(logEvery > 0, "output.log_every must be > 0");
+            require(sampleEvery >= 0, "output.sample_every must be >= 0");
+            require(checkpointEvery > 0, "output.checkpoint_every must be > 0");
+            require(keepLast > 0, "output.keep_last must be > 0");
+            bestMetric = bestMetric == null ? "" : bestMetric;
+            require(sampleRows >= 0 && sampleColumns > 0, "output.sample_rows >= 0 and sample_columns > 0 are required");
+        }
+    }
+
+    static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException("Invalid configuration: " + message + ".");
+        }
+    }
+}
