@@ -56,7 +56,7 @@ public final class SafeTensors {
             cpu.add(t);
             long bytes = t.nbytes();
             LinkedHashMap<String, Object> entry = new LinkedHashMap<>();
-            entry.put("dtype", dtypeName(t.scalar_type(), e.getKey()));
+            entry.put("dtype", dtypeName(Tensors.dtype(t), e.getKey()));
             entry.put("shape", Tensors.shape(t));
             entry.put("data_offsets", new long[] {offset, offset + bytes});
             header.put(e.getKey(), entry);
@@ -139,7 +139,8 @@ public final class SafeTensors {
             for (long s : shape) {
                 numel *= s;
             }
-            long expected = numel * elementSize(dtype);
+            Tensor cpu = torch.empty(shape, ComputeDevice.CPU.options(dtype), null);
+            long expected = numel * cpu.itemsize();
             if (offsets.length != 2 || offsets[0] < 0 || offsets[1] > dataLength
                     || offsets[1] - offsets[0] != expected) {
                 throw new CheckpointException(source + ": tensor '" + e.getKey() + "' of shape "
@@ -147,7 +148,6 @@ public final class SafeTensors {
                         + java.util.Arrays.toString(offsets) + " do not fit the " + dataLength
                         + " data bytes (truncated or corrupt file).");
             }
-            Tensor cpu = torch.empty(shape, ComputeDevice.CPU.options(dtype), null);
             if (expected > 0) {
                 new BytePointer(cpu.data_ptr()).put(bytes, (int) (dataStart + offsets[0]), (int) expected);
             }
@@ -168,7 +168,7 @@ public final class SafeTensors {
     }
 
     static String dtypeName(ScalarType type, String name) {
-        return switch (type) {
+        return switch (type.intern()) {
             case Float -> "F32";
             case Double -> "F64";
             case Half -> "F16";
@@ -198,15 +198,6 @@ public final class SafeTensors {
             case "BOOL" -> ScalarType.Bool;
             default -> throw new CheckpointException(source + ": tensor '" + tensor + "' has unsupported dtype '"
                     + name + "'.");
-        };
-    }
-
-    private static long elementSize(ScalarType type) {
-        return switch (type) {
-            case Double, Long -> 8;
-            case Float, Int -> 4;
-            case Half, BFloat16, Short -> 2;
-            default -> 1;
         };
     }
 }

@@ -90,6 +90,16 @@ public final class Tensors {
         return out;
     }
 
+    /**
+     * The dtype of {@code t} as the canonical enum constant. The presets return native enums as
+     * fresh Java objects whose {@code ordinal()} is wrong, so {@code switch}, {@code ==} and
+     * {@code EnumMap} on {@code t.scalar_type()} silently misbehave; {@code intern()} maps the
+     * value back to the real constant. Always go through this method.
+     */
+    public static ScalarType dtype(Tensor t) {
+        return t.scalar_type().intern();
+    }
+
     /** The shape of {@code t} as a Java array. */
     public static long[] shape(Tensor t) {
         long[] s = new long[(int) t.dim()];

@@ -1,0 +1,41 @@
+package org.biggan4j.checkpoint;
+
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything a checkpoint holds.
+ *
+ * @param iteration      completed G updates
+ * @param configJson     the resolved training configuration (snake_case JSON)
+ * @param provenance     versions, seed, revision, data
+ * @param stateJson      small JSON-serialisable state: loader position, schedules, detector state
+ * @param metrics        latest metric values (used to keep the best checkpoint)
+ * @param tensorGroups   named groups of tensors, e.g. {@code generator}, {@code discriminator},
+ *                       {@code generator_ema}; each stored as one safetensors entry
+ * @param blobs          opaque byte entries, e.g. libtorch optimiser archives
+ */
+public record CheckpointData(long iteration, String configJson, Provenance provenance, Map<String, Object> stateJson,
+                             Map<String, Double> metrics, Map<String, Map<String, Tensor>> tensorGroups,
+                             Map<String, byte[]> blobs) {
+
+    public CheckpointData {
+        stateJson = Collections.unmodifiableMap(new LinkedHashMap<>(stateJson));
+        metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+        tensorGroups = Collections.unmodifiableMap(new LinkedHashMap<>(tensorGroups));
+        blobs = Collections.unmodifiableMap(new LinkedHashMap<>(blobs));
+    }
+
+    /** A group by name. */
+    public Map<String, Tensor> group(String name, String source) {
+        Map<String, Tensor> g = tensorGroups.get(name);
+        if (g == null) {
+            throw new CheckpointException(source + " has no '" + name + "' tensors (it holds "
+                    + tensorGroups.keySet() + ").");
+        }
+        return g;
+    }
+}
