@@ -1,0 +1,131 @@
+package org.biggan4j.checkpoint;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The checkpoints of one run folder: {@code checkpoints/ckpt-<iteration>.b4j}, the last
+ * {@code keepLast} kept, plus {@code best.b4j} for the best value of a chosen metric.
+ */
+public final class CheckpointStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
+    private static final Pattern NAME = Pattern.compile("ckpt-(\\d+)\\.b4j");
+
+    private final Path dir;
+    private final int keepLast;
+    private final String bestMetric;
+    private final boolean lowerIsBetter;
+    private double bestValue = Double.NaN;
+
+    /**
+     * @param bestMetric metric name ("" for none); metrics named like fid/loss/distance are
+     *                   minimised, others (accuracy, is, precision...) maximised
+     */
+    public CheckpointStore(Path runDir, int keepLast, String bestMetric) {
+        this.dir = runDir.resolve("checkpoints");
+        this.keepLast = keepLast;
+        this.bestMetric = bestMetric == null ? "" : bestMetric;
+        String m = this.bestMetric.toLowerCase(java.util.Locale.ROOT);
+        this.lowerIsBetter = m.contains("fid") || m.contains("loss") || m.contains("distance");
+        Path best = dir.resolve("best.b4j");
+        if (!this.bestMetric.isEmpty() && Files.isRegularFile(best)) {
+            var metric = CheckpointFile.manifest(best).path("metrics").path(this.bestMetric);
+            if (metric.isNumber()) {
+                bestValue = metric.asDouble();
+            }
+        }
+    }
+
+    /** The folder holding the checkpoints. */
+    public Path directory() {
+        return dir;
+    }
+
+    /** Path of the checkpoint for {@code iteration}. */
+    public Path pathFor(long iteration) {
+        return dir.resolve(String.format("ckpt-%09d.b4j", iteration));
+    }
+
+    /** Writes a checkpoint, prunes old ones and updates {@code best.b4j}; returns its path. */
+    public Path save(CheckpointData data) {
+        try {
+            Path path = pathFor(data.iteration());
+            CheckpointFile.write(path, data);
+            Double value = data.metrics().get(bestMetric);
+            if (!bestMetric.isEmpty() && value != null && Double.isFinite(value) && isBetter(value)) {
+                bestValue = value;
+                Path tmp = dir.resolve(".best.b4j.tmp");
+                Files.copy(path, tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, dir.resolve("best.b4j"), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+            }
+            prune();
+            return path;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not write a checkpoint in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private boolean isBetter(double value) {
+        return Double.isNaN(bestValue) || (lowerIsBetter ? value < bestValue : value > bestValue);
+    }
+
+    /** Checkpoints by ascending iteration. */
+    public List<Path> list() {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> NAME.matcher(p.getFileName().toString()).matches())
+                    .sorted(Comparator.comparingLong(CheckpointStore::iterationOf)).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The newest checkpoint whose manifest reads, skipping (and reporting) damaged ones. */
+    public Optional<Path> latest() {
+        List<Path> all = new ArrayList<>(list());
+        for (int i = all.size() - 1; i >= 0; i--) {
+            try {
+                CheckpointFile.manifest(all.get(i));
+                return Optional.of(all.get(i));
+            } catch (CheckpointException e) {
+                LOG.warn("Skipping damaged checkpoint {}: {}", all.get(i), e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The newest checkpoint strictly before {@code iteration}, for roll-backs. */
+    public Optional<Path> latestBefore(long iteration) {
+        return list().stream().filter(p -> iterationOf(p) < iteration).reduce((a, b) -> b);
+    }
+
+    private void prune() throws IOException {
+        List<Path> all = list();
+        for (int i = 0; i < all.size() - keepLast; i++) {
+            Files.deleteIfExists(all.get(i));
+        }
+    }
+
+    /** The iteration encoded in a checkpoint file name. */
+    public static long iterationOf(Path p) {
+        Matcher m = NAME.matcher(p.getFileName().toString());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+}

@@ -1,0 +1,290 @@
+package org.biggan4j.train;
+
+import org.biggan4j.loss.CriticOutputs;
+import org.biggan4j.loss.GanObjective;
+import org.biggan4j.loss.LossTerms;
+import org.biggan4j.model.Discriminator;
+import org.biggan4j.model.Generator;
+import org.biggan4j.regularize.PenaltyContext;
+import org.biggan4j.regularize.Regularizer;
+import org.biggan4j.tensor.Autocast;
+import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.Seeds;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Optimizer;
+import org.bytedeco.pytorch.OptimizerParamGroupVector;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongToDoubleFunction;
+
+/**
+ * One training iteration: {@code dSteps} discriminator updates, then one generator update,
+ * then the weight-average (EMA) update (BigGAN-PyTorch's {@code train_fns.GAN_training_function}
+ * order).
+ *
+ * <ul>
+ *   <li>During D updates G runs under no-grad (no graph is built for it) in training mode, so
+ *       its BatchNorm uses batch statistics as it will when G is updated.</li>
+ *   <li>During the G update D's parameters have {@code requires_grad} off, so backward computes
+ *       no gradient for them and D's optimiser state is untouched.</li>
+ *   <li>Every loss and gradient norm is checked before its optimiser step: a NaN or infinity
+ *       throws {@link NonFiniteStepException} and no weight changes.</li>
+ *   <li>libtorch's generator is reseeded from (seed, iteration) at the start of each iteration,
+ *       so that an iteration's noise depends only on its number: a resumed run draws exactly
+ *       the noise the uninterrupted run would have.</li>
+ * </ul>
+ * The step must run inside a {@code PointerScope} (the loop provides one); everything it
+ * creates is released when that scope closes.
+ */
+public final class GanStep {
+
+    /** Called after every G update with the iteration just completed (the EMA). */
+    @FunctionalInterface
+    public interface AfterGenerator {
+        void update(long iteration);
+    }
+
+    private final Generator generator;
+    private final Discriminator discriminator;
+    private final GanObjective objective;
+    private final List<Regularizer> regularizers;
+    private final Optimizer generatorOptimizer;
+    private final Optimizer discriminatorOptimizer;
+    private final LongToDoubleFunction generatorLr;
+    private final LongToDoubleFunction discriminatorLr;
+    private final BatchSource data;
+    private final LatentSource latents;
+    private final AfterGenerator afterGenerator;
+    private final StepSettings settings;
+    private final ComputeDevice device;
+    private int noiseSalt;
+
+    public GanStep(Generator generator, Discriminator discriminator, GanObjective objective,
+                   List<Regularizer> regularizers, Optimizer generatorOptimizer, Optimizer discriminatorOptimizer,
+                   LongToDoubleFunction generatorLr, LongToDoubleFunction discriminatorLr, BatchSource data,
+                   LatentSource latents, AfterGenerator afterGenerator, StepSettings settings, ComputeDevice device) {
+        this.generator = generator;
+        this.discriminator = discriminator;
+        this.objective = objective;
+        this.regularizers = List.copyOf(regularizers);
+        this.generatorOptimizer = generatorOptimizer;
+        this.discriminatorOptimizer = discriminatorOptimizer;
+        this.generatorLr = generatorLr;
+        this.discriminatorLr = discriminatorLr;
+        this.data = data;
+        this.latents = latents;
+        this.afterGenerator = afterGenerator;
+        this.settings = settings;
+        this.device = device;
+    }
+
+    /**
+     * Runs iteration {@code iteration} (1-based: the number of G updates after it).
+     *
+     * @throws NonFiniteStepException before the optimiser step that would apply a NaN/Inf
+     */
+    public StepMetrics run(long iteration) {
+        Seeds.seedTorch(Seeds.derive(settings.seed(), "iteration:" + iteration + ":" + noiseSalt));
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        double lrD = discriminatorLr.applyAsDouble(iteration);
+        double lrG = generatorLr.applyAsDouble(iteration);
+        setLearningRate(discriminatorOptimizer, lrD);
+        setLearningRate(generatorOptimizer, lrG);
+        metrics.put("lr_d", lrD);
+        metrics.put("lr_g", lrG);
+
+        generator.train(true);
+        discriminator.train(true);
+        for (int s = 0; s < settings.dSteps(); s++) {
+            discriminatorUpdate(iteration, s == settings.dSteps() - 1 ? metrics : null);
+        }
+        generatorUpdate(iteration, metrics);
+        afterGenerator.update(iteration);
+        return new StepMetrics(iteration, metrics);
+    }
+
+    /**
+     * Changes the noise every later iteration draws (0 by default). A roll-back after a
+     * non-finite step increments it, so the replayed iterations do not repeat the draw that failed.
+     */
+    public void setNoiseSalt(int salt) {
+        this.noiseSalt = salt;
+    }
+
+    /** The current noise salt (stored in checkpoints). */
+    public int noiseSalt() {
+        return noiseSalt;
+    }
+
+    private void discriminatorUpdate(long iteration, Map<String, Double> metrics) {
+        discriminatorOptimizer.zero_grad(true);
+        Accumulator acc = new Accumulator();
+        int n = settings.accumulation();
+        for (int a = 0; a < n; a++) {
+            RealBatch real = data.next();
+            Tensor fakeClasses = latents.classes(settings.batchSize());
+            Tensor fake;
+            try (NoGradGuard noGrad = new NoGradGuard(); Autocast ac = Autocast.bf16(device, settings.bf16())) {
+                fake = generator.forward(latents.latents(settings.batchSize()), fakeClasses).to(torch.ScalarType.Float);
+            }
+            Tensor realIn = real.images();
+            Tensor fakeIn = fake;
+            for (Regularizer r : regularizers) {
+                realIn = r.perturbDiscriminatorInput(realIn, iteration);
+                fakeIn = r.perturbDiscriminatorInput(fakeIn, iteration);
+            }
+            Tensor realScores;
+            Tensor fakeScores;
+            Tensor fakeEmbedding;
+            try (Autocast ac = Autocast.bf16(device, settings.bf16())) {
+                realScores = discriminator.forward(realIn, real.classes()).to(torch.ScalarType.Float);
+                fakeScores = discriminator.forward(fakeIn, fakeClasses).to(torch.ScalarType.Float);
+                fakeEmbedding = discriminator.lastEmbedding();
+            }
+            LossTerms loss = objective.discriminatorLoss(
+                    new CriticOutputs(realScores, fakeScores, realIn, fakeIn, fakeEmbedding));
+            Tensor total = loss.total();
+            acc.add("d_loss", total);
+            loss.parts().forEach((k, v) -> acc.add("d_loss_" + k, v));
+            PenaltyContext context = new PenaltyContext(discriminator, real.images(), real.classes(), fake,
+                    fakeClasses, iteration);
+            for (Regularizer r : regularizers) {
+                for (Map.Entry<String, Tensor> p : r.discriminatorPenalty(context).entrySet()) {
+                    total = total.add(p.getValue());
+                    acc.add("d_penalty_" + p.getKey(), p.getValue());
+                }
+            }
+            acc.add("d_real", realScores.mean());
+            acc.add("d_fake", fakeScores.mean());
+            requireFinite(iteration, "d_total_loss", total);
+            total.div(new org.bytedeco.pytorch.Scalar((double) n)).backward();
+        }
+        double gradNorm = gradientNorm(discriminator.parameters());
+        if (!Double.isFinite(gradNorm)) {
+            throw new NonFiniteStepException(iteration, "grad_norm_d", gradNorm);
+        }
+        discriminatorOptimizer.step();
+        for (Regularizer r : regularizers) {
+            try (NoGradGuard noGrad = new NoGradGuard()) {
+                r.afterDiscriminatorStep(discriminator, iteration);
+            }
+        }
+        if (metrics != null) {
+            metrics.putAll(acc.means(n));
+            metrics.put("grad_norm_d", gradNorm);
+            if (objective.reportsWassersteinEstimate()) {
+                metrics.put("wasserstein", metrics.get("d_real") - metrics.get("d_fake"));
+            }
+        }
+    }
+
+    private void generatorUpdate(long iteration, Map<String, Double> metrics) {
+        TensorVector dParams = discriminator.parameters();
+        setRequiresGrad(dParams, false);
+        try {
+            generatorOptimizer.zero_grad(true);
+            Accumulator acc = new Accumulator();
+            int n = settings.accumulation();
+            for (int a = 0; a < n; a++) {
+                Tensor classes = latents.classes(settings.batchSize());
+                Tensor fake;
+                Tensor fakeScores;
+                Tensor realScores = null;
+                Tensor fakeEmbedding;
+                RealBatch real = objective.generatorNeedsRealScores() ? data.next() : null;
+                try (Autocast ac = Autocast.bf16(device, settings.bf16())) {
+                    fake = generator.forward(latents.latents(settings.batchSize()), classes).to(torch.ScalarType.Float);
+                    fakeScores = discriminator.forward(fake, classes).to(torch.ScalarType.Float);
+                    fakeEmbedding = discriminator.lastEmbedding();
+                    if (real != null) {
+                        realScores = discriminator.forward(real.images(), real.classes()).to(torch.ScalarType.Float);
+                    }
+                }
+                LossTerms loss = objective.generatorLoss(new CriticOutputs(realScores, fakeScores,
+                        real == null ? null : real.images(), fake, fakeEmbedding));
+                Tensor total = loss.total();
+                acc.add("g_loss", total);
+                loss.parts().forEach((k, v) -> acc.add("g_loss_" + k, v));
+                for (Regularizer r : regularizers) {
+                    for (Map.Entry<String, Tensor> p : r.generatorPenalty(generator, iteration).entrySet()) {
+                        total = total.add(p.getValue());
+                        acc.add("g_penalty_" + p.getKey(), p.getValue());
+                    }
+                }
+                requireFinite(iteration, "g_total_loss", total);
+                total.div(new org.bytedeco.pytorch.Scalar((double) n)).backward();
+            }
+            double gradNorm = gradientNorm(generator.parameters());
+            if (!Double.isFinite(gradNorm)) {
+                throw new NonFiniteStepException(iteration, "grad_norm_g", gradNorm);
+            }
+            generatorOptimizer.step();
+            for (Regularizer r : regularizers) {
+                try (NoGradGuard noGrad = new NoGradGuard()) {
+                    r.afterGeneratorStep(generator, iteration);
+                }
+            }
+            metrics.putAll(acc.means(n));
+            metrics.put("grad_norm_g", gradNorm);
+        } finally {
+            setRequiresGrad(dParams, true);
+        }
+    }
+
+    /** L2 norm of all gradients together (one reduction per parameter, one sync in total). */
+    static double gradientNorm(TensorVector parameters) {
+        List<Tensor> norms = new ArrayList<>();
+        for (long i = 0; i < parameters.size(); i++) {
+            Tensor g = parameters.get(i).grad();
+            if (g.defined()) {
+                norms.add(torch.linalg_vector_norm(g.to(torch.ScalarType.Float)));
+            }
+        }
+        if (norms.isEmpty()) {
+            return 0.0;
+        }
+        return torch.linalg_vector_norm(torch.stack(new TensorVector(norms.toArray(new Tensor[0])))).item_double();
+    }
+
+    private static void setRequiresGrad(TensorVector params, boolean on) {
+        for (long i = 0; i < params.size(); i++) {
+            params.get(i).requires_grad_(on);
+        }
+    }
+
+    static void setLearningRate(Optimizer optimizer, double lr) {
+        OptimizerParamGroupVector groups = optimizer.param_groups();
+        for (long i = 0; i < groups.size(); i++) {
+            groups.get(i).options().set_lr(lr);
+        }
+    }
+
+    private static void requireFinite(long iteration, String term, Tensor value) {
+        double v = value.item_double();
+        if (!Double.isFinite(v)) {
+            throw new NonFiniteStepException(iteration, term, v);
+        }
+    }
+
+    /** Sums scalar terms over accumulation forwards and reads them out once at the end. */
+    private static final class Accumulator {
+        private final Map<String, Tensor> sums = new LinkedHashMap<>();
+
+        void add(String key, Tensor value) {
+            Tensor v = value.detach().to(torch.ScalarType.Double);
+            sums.merge(key, v, Tensor::add);
+        }
+
+        Map<String, Double> means(int n) {
+            Map<String, Double> out = new LinkedHashMap<>();
+            sums.forEach((k, v) -> out.put(k, v.item_double() / n));
+            return out;
+        }
+    }
+}

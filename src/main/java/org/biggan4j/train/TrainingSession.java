@@ -1,0 +1,223 @@
+package org.biggan4j.train;
+
+import org.biggan4j.checkpoint.CheckpointData;
+import org.biggan4j.checkpoint.CheckpointException;
+import org.biggan4j.checkpoint.CheckpointFile;
+import org.biggan4j.checkpoint.CheckpointStore;
+import org.biggan4j.checkpoint.Provenance;
+import org.biggan4j.checkpoint.StateDict;
+import org.biggan4j.config.ConfigLoader;
+import org.biggan4j.config.TrainConfig;
+import org.biggan4j.model.Discriminator;
+import org.biggan4j.model.Generator;
+import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.NativeMemory;
+import org.bytedeco.pytorch.Optimizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one training run holds: the configuration, the networks (G, D and G's moving
+ * average), their optimisers, the data source, the step, and the iteration counter; and the
+ * two operations that need all of it at once, saving a checkpoint and restoring one.
+ *
+ * <p>The session owns the long-lived native objects (parameters, buffers, optimiser state);
+ * {@link #close()} stops the data source.
+ */
+public final class TrainingSession implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingSession.class);
+
+    private final TrainConfig config;
+    private final Path runDir;
+    private final ComputeDevice device;
+    private final Generator generator;
+    private final Generator generatorEma;
+    private final Discriminator discriminator;
+    private final Optimizer generatorOptimizer;
+    private final Optimizer discriminatorOptimizer;
+    private final ResumableBatchSource data;
+    private final GanStep step;
+    private final CheckpointStore checkpoints;
+    private final Map<String, Object> extraState = new LinkedHashMap<>();
+    private long iteration;
+
+    /**
+     * @param generatorEma the moving average of G, or null when the run keeps none
+     */
+    public TrainingSession(TrainConfig config, Path runDir, ComputeDevice device, Generator generator,
+                           Generator generatorEma, Discriminator discriminator, Optimizer generatorOptimizer,
+                           Optimizer discriminatorOptimizer, ResumableBatchSource data, GanStep step) {
+        this.config = config;
+        this.runDir = runDir;
+        this.device = device;
+        this.generator = generator;
+        this.generatorEma = generatorEma;
+        this.discriminator = discriminator;
+        this.generatorOptimizer = generatorOptimizer;
+        this.discriminatorOptimizer = discriminatorOptimizer;
+        this.data = data;
+        this.step = step;
+        this.checkpoints = new CheckpointStore(runDir, config.output().keepLast(), config.output().bestMetric());
+    }
+
+    public TrainConfig config() {
+        return config;
+    }
+
+    public Path runDir() {
+        return runDir;
+    }
+
+    public ComputeDevice device() {
+        return device;
+    }
+
+    public Generator generator() {
+        return generator;
+    }
+
+    /** G's moving average, or null. */
+    public Generator generatorEma() {
+        return generatorEma;
+    }
+
+    /** The generator to sample and evaluate with: G_ema when the run keeps one (BigGAN), else G. */
+    public Generator samplingGenerator() {
+        return generatorEma != null ? generatorEma : generator;
+    }
+
+    public Discriminator discriminator() {
+        return discriminator;
+    }
+
+    public GanStep step() {
+        return step;
+    }
+
+    public CheckpointStore checkpoints() {
+        return checkpoints;
+    }
+
+    /** Class names of the training data (index = class id). */
+    public List<String> classNames() {
+        return data.classNames();
+    }
+
+    /** Completed iterations (G updates). */
+    public long iteration() {
+        return iteration;
+    }
+
+    /** Marks {@code completed} as done; called by the loop after each successful step. */
+    void advance(long completed) {
+        this.iteration = completed;
+    }
+
+    /** Real training images one iteration consumes: batch x accumulation x D steps. */
+    public int imagesPerIteration() {
+        var t = config.training();
+        return t.batchSize() * t.accumulation() * t.dSteps();
+    }
+
+    /** Small JSON-serialisable state that listeners want checkpointed (e.g. a detector's). */
+    public Map<String, Object> extraState() {
+        return extraState;
+    }
+
+    /** Everything a checkpoint holds, as of now. */
+    public CheckpointData snapshot(Map<String, Double> metrics) {
+        Map<String, Map<String, org.bytedeco.pytorch.Tensor>> groups = new LinkedHashMap<>();
+        groups.put("generator", StateDict.of(generator));
+        groups.put("discriminator", StateDict.of(discriminator));
+        if (generatorEma != null) {
+            groups.put("generator_ema", StateDict.of(generatorEma));
+        }
+        Map<String, byte[]> blobs = new LinkedHashMap<>();
+        blobs.put("optimizer_generator", OptimizerState.toBytes(generatorOptimizer));
+        blobs.put("optimizer_discriminator", OptimizerState.toBytes(discriminatorOptimizer));
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("loader", data.position());
+        state.put("class_names", data.classNames());
+        state.put("noise_salt", step.noiseSalt());
+        state.putAll(extraState);
+        return new CheckpointData(iteration, ConfigLoader.toJson(config),
+                Provenance.current(config.seed(), data.description()), state, metrics, groups, blobs);
+    }
+
+    /** Writes a checkpoint of the current state; returns its path. */
+    public Path saveCheckpoint(Map<String, Double> metrics) {
+        return NativeMemory.scoped(() -> checkpoints.save(snapshot(metrics)));
+    }
+
+    /**
+     * Restores every piece of state from a checkpoint: weights, buffers, optimiser moments,
+     * the data position and the iteration.
+     */
+    @SuppressWarnings("unchecked")
+    public void restore(Path checkpoint) {
+        NativeMemory.scoped(() -> {
+            CheckpointData ckpt = CheckpointFile.read(checkpoint, device);
+            String source = checkpoint.toString();
+            StateDict.load(generator, ckpt.group("generator", source), source + ": generator");
+            StateDict.load(discriminator, ckpt.group("discriminator", source), source + ": discriminator");
+            if (generatorEma != null) {
+                StateDict.load(generatorEma, ckpt.group("generator_ema", source), source + ": generator_ema");
+            }
+            OptimizerState.load(generatorOptimizer, blob(ckpt, "optimizer_generator", source), source);
+            OptimizerState.load(discriminatorOptimizer, blob(ckpt, "optimizer_discriminator", source), source);
+            Object loader = ckpt.stateJson().get("loader");
+            if (loader instanceof Map<?, ?> m) {
+                data.restore((Map<String, Object>) m);
+            }
+            Object salt = ckpt.stateJson().get("noise_salt");
+            step.setNoiseSalt(salt instanceof Number n ? n.intValue() : 0);
+            ckpt.stateJson().forEach((k, v) -> {
+                if (!k.equals("loader") && !k.equals("class_names") && !k.equals("noise_salt")) {
+                    extraState.put(k, v);
+                }
+            });
+            iteration = ckpt.iteration();
+        });
+        LOG.info("Resumed from {} at iteration {}.", checkpoint, iteration);
+    }
+
+    private static byte[] blob(CheckpointData ckpt, String name, String source) {
+        byte[] b = ckpt.blobs().get(name);
+        if (b == null) {
+            throw new CheckpointException(source + " lacks the " + name + " state needed to resume.");
+        }
+        return b;
+    }
+
+    /**
+     * The policy for a non-finite step: rethrow (stop), or roll back to the newest checkpoint
+     * not after the current iteration and return its iteration.
+     */
+    long recoverFromNonFinite(NonFiniteStepException e) {
+        if (config.training().onNonFinite() == TrainConfig.OnNonFinite.STOP) {
+            throw e;
+        }
+        var target = checkpoints.latestBefore(e.iteration());
+        if (target.isEmpty()) {
+            throw new NonFiniteStepException(e.iteration(), e.term() + " (no checkpoint to roll back to)",
+                    Double.NaN);
+        }
+        LOG.warn("Rolling back to {} after a non-finite {} at iteration {}.", target.get(), e.term(), e.iteration());
+        int salt = step.noiseSalt() + 1;
+        restore(target.get());
+        // Replaying with the same noise would fail the same way: draw different noise from here on.
+        step.setNoiseSalt(salt);
+        return iteration;
+    }
+
+    @Override
+    public void close() {
+        data.close();
+    }
+}
