@@ -1,0 +1,156 @@
+package org.biggan4j.train.listener;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.biggan4j.train.StepMetrics;
+import org.biggan4j.train.TrainingListener;
+import org.biggan4j.train.TrainingSession;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes every {@code log_every}-th iteration's metrics to {@code metrics.jsonl} (one JSON
+ * object a line, every key) and {@code metrics.csv} (the columns of the first record). On a
+ * resume, records at or after the resumed iteration (written by the interrupted process after
+ * its last checkpoint) are dropped first, so the files never hold an iteration twice.
+ */
+public final class MetricsLogger implements TrainingListener {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private BufferedWriter jsonl;
+    private BufferedWriter csv;
+    private List<String> columns;
+    private int every;
+
+    /** The JSONL file of a run folder. */
+    public static Path jsonlPath(Path runDir) {
+        return runDir.resolve("metrics.jsonl");
+    }
+
+    @Override
+    public void onStart(TrainingSession session, long firstIteration) {
+        every = session.config().output().logEvery();
+        Path jsonlFile = jsonlPath(session.runDir());
+        Path csvFile = session.runDir().resolve("metrics.csv");
+        try {
+            Files.createDirectories(session.runDir());
+            truncateFrom(jsonlFile, firstIteration, true);
+            truncateFrom(csvFile, firstIteration, false);
+            if (Files.isRegularFile(csvFile) && Files.size(csvFile) > 0) {
+                columns = List.of(Files.readAllLines(csvFile).get(0).split(","));
+            }
+            jsonl = Files.newBufferedWriter(jsonlFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+            csv = Files.newBufferedWriter(csvFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not open the metrics files in " + session.runDir() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void onIteration(TrainingSession session, StepMetrics metrics) {
+        if (metrics.iteration() % every != 0 && metrics.iteration() != session.config().training().iterations()) {
+            return;
+        }
+        try {
+            Map<String, Object> record = new LinkedHashMap<>();
+            record.put("iteration", metrics.iteration());
+            metrics.values().forEach((k, v) -> record.put(k, Double.isFinite(v) ? v : String.valueOf(v)));
+            jsonl.write(JSON.writeValueAsString(record));
+            jsonl.newLine();
+            jsonl.flush();
+            if (columns == null) {
+                columns = new ArrayList<>(record.keySet());
+                csv.write(String.join(",", columns));
+                csv.newLine();
+            }
+            List<String> cells = new ArrayList<>();
+            for (String c : columns) {
+                Object v = record.get(c);
+                cells.add(v == null ? "" : String.valueOf(v));
+            }
+            csv.write(String.join(",", cells));
+            csv.newLine();
+            csv.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not append to the metrics files: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void onEnd(TrainingSession session, long lastIteration, boolean interrupted) {
+        try {
+            if (jsonl != null) {
+                jsonl.close();
+            }
+            if (csv != null) {
+                csv.close();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not close the metrics files: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a run's JSONL metrics back (for plots and the health page). */
+    public static List<Map<String, Object>> read(Path runDir) {
+        Path file = jsonlPath(runDir);
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (!Files.isRegularFile(file)) {
+            return out;
+        }
+        try {
+            for (String line : Files.readAllLines(file)) {
+                if (!line.isBlank()) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> m = JSON.readValue(line, Map.class);
+                    out.add(m);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not read " + file + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static void truncateFrom(Path file, long firstIteration, boolean json) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        List<String> kept = new ArrayList<>();
+        List<String> lines = Files.readAllLines(file);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            if (!json && i == 0) {
+                kept.add(line); // the CSV header
+                continue;
+            }
+            long it;
+            try {
+                it = json ? JSON.readTree(line).path("iteration").asLong()
+                        : Long.parseLong(line.substring(0, line.indexOf(',') < 0 ? line.length() : line.indexOf(',')));
+            } catch (IOException | NumberFormatException e) {
+                continue; // a line cut by a crash
+            }
+            if (it < firstIteration) {
+                kept.add(line);
+            }
+        }
+        org.biggan4j.io.AtomicFiles.writeBytes(file, (String.join("\n", kept) + (kept.isEmpty() ? "" : "\n"))
+                .getBytes(StandardCharsets.UTF_8));
+    }
+}
