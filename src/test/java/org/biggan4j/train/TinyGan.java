@@ -1,0 +1,150 @@
+package org.biggan4j.train;
+
+import org.biggan4j.config.ConfigLoader;
+import org.biggan4j.config.TrainConfig;
+import org.biggan4j.loss.CriticOutputs;
+import org.biggan4j.loss.GanObjective;
+import org.biggan4j.loss.LossTerms;
+import org.biggan4j.model.Discriminator;
+import org.biggan4j.model.Generator;
+import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.Seeds;
+import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.AdamOptions;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** A tiny GAN on 2x2 "images" for testing the step and the session without the real models. */
+final class TinyGan {
+
+    static final class TinyGenerator extends Generator {
+        final LinearImpl l1 = register_module("l1", new LinearImpl(4, 16));
+        final LinearImpl l2 = register_module("l2", new LinearImpl(16, 4));
+
+        @Override
+        public Tensor forward(Tensor z, Tensor classes) {
+            return torch.tanh(l2.forward(torch.relu(l1.forward(z)))).reshape(-1, 1, 2, 2);
+        }
+
+        @Override public int latentDim() { return 4; }
+        @Override public int numClasses() { return 0; }
+        @Override public int resolution() { return 2; }
+        @Override public int imageChannels() { return 1; }
+    }
+
+    static final class TinyDiscriminator extends Discriminator {
+        final LinearImpl l1 = register_module("l1", new LinearImpl(4, 16));
+        final LinearImpl l2 = register_module("l2", new LinearImpl(16, 1));
+
+        @Override
+        public Tensor forward(Tensor images, Tensor classes) {
+            return l2.forward(torch.relu(l1.forward(images.reshape(-1, 4)))).reshape(-1);
+        }
+
+        @Override public int numClasses() { return 0; }
+    }
+
+    /** Hinge loss; NaN while {@link #poisoned} is set or for the next {@link #poisonCalls} D losses. */
+    static final class Hinge implements GanObjective {
+        volatile boolean poisoned;
+        int poisonCalls;
+
+        @Override public String name() { return "hinge"; }
+
+        @Override
+        public LossTerms discriminatorLoss(CriticOutputs o) {
+            Tensor loss = torch.relu(o.realScores().neg().add(new org.bytedeco.pytorch.Scalar(1.0))).mean()
+                    .add(torch.relu(o.fakeScores().add(new org.bytedeco.pytorch.Scalar(1.0))).mean());
+            if (poisoned || poisonCalls-- > 0) {
+                loss = loss.mul(new org.bytedeco.pytorch.Scalar(Double.NaN));
+            }
+            return LossTerms.of(loss);
+        }
+
+        @Override
+        public LossTerms generatorLoss(CriticOutputs o) {
+            return LossTerms.of(o.fakeScores().mean().neg());
+        }
+    }
+
+    /** Synthetic data: 64 fixed points; the order is a seeded permutation per epoch. */
+    static final class Source implements ResumableBatchSource {
+        final Tensor all;
+        final int batch;
+        final long seed;
+        long drawn;
+
+        Source(int batch, long seed) {
+            this.batch = batch;
+            this.seed = seed;
+            float[] v = new float[64 * 4];
+            var r = Seeds.stream(seed, "tiny-data");
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (r.nextDouble() * 2 - 1);
+            }
+            all = Tensors.fromFloats(v, ComputeDevice.CPU, 64, 1, 2, 2);
+        }
+
+        @Override
+        public RealBatch next() {
+            long[] idx = new long[batch];
+            for (int i = 0; i < batch; i++) {
+                long k = drawn++;
+                long epoch = k / 64;
+                long[] perm = Seeds.stream(seed, "epoch" + epoch).longs(64, 0, 1 << 30).toArray();
+                idx[i] = (int) (Math.floorMod(perm[(int) (k % 64)], 64));
+            }
+            return new RealBatch(all.index_select(0, Tensors.fromLongs(idx, ComputeDevice.CPU, batch)), null);
+        }
+
+        @Override public Map<String, Object> position() { return Map.of("drawn", drawn); }
+        @Override public void restore(Map<String, Object> p) { drawn = ((Number) p.get("drawn")).longValue(); }
+        @Override public List<String> classNames() { return List.of(); }
+        @Override public String description() { return "tiny synthetic"; }
+        @Override public void close() { }
+    }
+
+    static TrainConfig config(long iterations, int checkpointEvery, String onNonFinite) {
+        return ConfigLoader.load("dcgan", List.of("training.iterations=" + iterations, "training.batch_size=8",
+                "training.d_steps=2", "output.checkpoint_every=" + checkpointEvery, "output.log_every=1",
+                "output.keep_last=10", "training.on_non_finite=" + onNonFinite, "seed=11"));
+    }
+
+    /** A session with fresh, seeded networks. */
+    static TrainingSession session(TrainConfig config, Path runDir, Hinge objective,
+                                   org.biggan4j.regularize.Regularizer... regularizers) {
+        Seeds.seedTorch(config.seed());
+        TinyGenerator g = new TinyGenerator();
+        TinyGenerator ema = new TinyGenerator();
+        TinyDiscriminator d = new TinyDiscriminator();
+        Adam gOpt = new Adam(g.parameters(), new AdamOptions(1e-3));
+        Adam dOpt = new Adam(d.parameters(), new AdamOptions(1e-3));
+        Source data = new Source(config.training().batchSize(), config.seed());
+        LatentSource latents = new LatentSource() {
+            @Override public Tensor latents(int batch) { return Tensors.randn(ComputeDevice.CPU, batch, 4); }
+            @Override public Tensor classes(int batch) { return null; }
+        };
+        GanStep step = new GanStep(g, d, objective, List.of(regularizers), gOpt, dOpt, it -> 1e-3, it -> 1e-3, data, latents,
+                it -> {
+                    // EMA with decay 0.5, exact in binary, enough to make G_ema differ from G.
+                    var src = org.biggan4j.checkpoint.StateDict.of(g);
+                    var dst = org.biggan4j.checkpoint.StateDict.of(ema);
+                    try (var ng = new org.bytedeco.pytorch.NoGradGuard()) {
+                        dst.forEach((k, v) -> v.mul_(new org.bytedeco.pytorch.Scalar(0.5))
+                                .add_(src.get(k).mul(new org.bytedeco.pytorch.Scalar(0.5))));
+                    }
+                },
+                new StepSettings(config.training().batchSize(), config.training().dSteps(), 1, config.seed(), false),
+                ComputeDevice.CPU);
+        return new TrainingSession(config, runDir, ComputeDevice.CPU, g, ema, d, gOpt, dOpt, data, step);
+    }
+
+    private TinyGan() {
+    }
+}

@@ -1,0 +1,203 @@
+package org.biggan4j.train;
+
+import org.biggan4j.checkpoint.CheckpointFile;
+import org.biggan4j.checkpoint.StateDict;
+import org.biggan4j.config.TrainConfig;
+import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.train.listener.CheckpointListener;
+import org.biggan4j.train.listener.MetricsLogger;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainingSessionTest {
+
+    private static void assertSameState(TrainingSession a, TrainingSession b) {
+        for (var pair : List.of(List.of(a.generator(), b.generator()), List.of(a.discriminator(), b.discriminator()),
+                List.of(a.generatorEma(), b.generatorEma()))) {
+            Map<String, Tensor> x = StateDict.of(pair.get(0));
+            Map<String, Tensor> y = StateDict.of(pair.get(1));
+            for (String k : x.keySet()) {
+                assertTrue(torch.equal(x.get(k), y.get(k)), "tensor " + k + " differs");
+            }
+        }
+    }
+
+    @Test
+    void resumeAfterAStopContinuesBitExactly(@TempDir Path dir) {
+        TrainConfig config = TinyGan.config(12, 100, "stop");
+        try (TrainingSession straight = TinyGan.session(config, dir.resolve("straight"), new TinyGan.Hinge())) {
+            new TrainingLoop(straight, List.of(), new StopSignal()).run();
+            assertEquals(12, straight.iteration());
+
+            // First half, stopped as SIGINT would stop it: the checkpoint listener writes on the way out.
+            Path run = dir.resolve("resumed");
+            StopSignal stop = new StopSignal();
+            try (TrainingSession first = TinyGan.session(config, run, new TinyGan.Hinge())) {
+                TrainingListener stopAt6 = new TrainingListener() {
+                    @Override
+                    public void onIteration(TrainingSession s, StepMetrics m) {
+                        if (m.iteration() == 6) {
+                            stop.request();
+                        }
+                    }
+                };
+                long last = new TrainingLoop(first, List.of(stopAt6, new CheckpointListener()), stop).run();
+                assertEquals(6, last);
+            }
+            // A new process: fresh networks, restored from the newest checkpoint.
+            try (TrainingSession second = TinyGan.session(config, run, new TinyGan.Hinge())) {
+                Path latest = second.checkpoints().latest().orElseThrow();
+                assertEquals(6, CheckpointFile.manifest(latest).path("iteration").asLong());
+                second.restore(latest);
+                new TrainingLoop(second, List.of(), new StopSignal()).run();
+                assertEquals(12, second.iteration());
+                assertSameState(straight, second);
+            }
+        }
+    }
+
+    @Test
+    void aNonFiniteLossChangesNoWeightAndNoCheckpoint(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyGan.config(10, 2, "stop");
+        TinyGan.Hinge hinge = new TinyGan.Hinge();
+        try (TrainingSession s = TinyGan.session(config, dir, hinge)) {
+            Map<String, Tensor>[] before = new Map[1];
+            TrainingListener poisonAt5 = new TrainingListener() {
+                @Override
+                public void onIteration(TrainingSession session, StepMetrics m) {
+                    if (m.iteration() == 4) {
+                        before[0] = StateDict.copyOf(session.discriminator());
+                        before[0].putAll(prefix("g.", StateDict.copyOf(session.generator())));
+                        hinge.poisoned = true;
+                    }
+                }
+            };
+            NonFiniteStepException e = assertThrows(NonFiniteStepException.class,
+                    () -> new TrainingLoop(s, List.of(new CheckpointListener(), poisonAt5), new StopSignal()).run());
+            assertEquals(5, e.iteration());
+            assertTrue(e.term().startsWith("d_"), e.term());
+            assertEquals(4, s.iteration());
+            Map<String, Tensor> after = StateDict.copyOf(s.discriminator());
+            after.putAll(prefix("g.", StateDict.copyOf(s.generator())));
+            for (String k : before[0].keySet()) {
+                assertTrue(torch.equal(before[0].get(k), after.get(k)), k + " changed");
+            }
+            List<Path> ckpts = s.checkpoints().list();
+            assertEquals(List.of(2L, 4L), ckpts.stream().map(p -> CheckpointStoreIteration.of(p)).toList());
+            for (Path p : ckpts) {
+                // every stored tensor is finite (the writer refuses anything else)
+                var data = CheckpointFile.read(p, ComputeDevice.CPU);
+                data.tensorGroups().values().forEach(g -> g.values().forEach(
+                        t -> assertTrue(torch.isfinite(t).all().item_bool())));
+            }
+        }
+    }
+
+    @Test
+    void rollbackResumesFromTheLastCheckpointWithFreshNoise(@TempDir Path dir) {
+        TrainConfig config = TinyGan.config(10, 3, "rollback");
+        TinyGan.Hinge hinge = new TinyGan.Hinge();
+        try (TrainingSession s = TinyGan.session(config, dir, hinge)) {
+            boolean[] done = {false};
+            TrainingListener poison = new TrainingListener() {
+                @Override
+                public void onIteration(TrainingSession session, StepMetrics m) {
+                    if (m.iteration() == 4 && !done[0]) {
+                        hinge.poisonCalls = 1; // the first D loss of iteration 5 is NaN, once
+                        done[0] = true;
+                    }
+                }
+            };
+            long last = new TrainingLoop(s, List.of(new CheckpointListener(), poison), new StopSignal()).run();
+            assertEquals(10, last);
+            assertEquals(1, s.step().noiseSalt(), "the replay after a roll-back draws new noise");
+        }
+    }
+
+    @Test
+    void theGeneratorUpdateComputesNoGradientForTheDiscriminator(@TempDir Path dir) {
+        TrainConfig config = TinyGan.config(1, 100, "stop");
+        Map<String, float[]> afterD = new java.util.LinkedHashMap<>();
+        org.biggan4j.regularize.Regularizer snapshot = new org.biggan4j.regularize.Regularizer() {
+            @Override public String name() { return "snapshot"; }
+            @Override
+            public void afterDiscriminatorStep(org.biggan4j.model.Discriminator d, long iteration) {
+                var params = d.named_parameters();
+                for (long i = 0; i < params.size(); i++) {
+                    afterD.put(params.get(i).key().getString(),
+                            org.biggan4j.tensor.Tensors.toFloats(params.get(i).value().grad()));
+                }
+            }
+        };
+        try (TrainingSession s = TinyGan.session(config, dir, new TinyGan.Hinge(), snapshot)) {
+            Map<String, Tensor> g0 = StateDict.copyOf(s.generator());
+            org.biggan4j.tensor.NativeMemory.scoped(() -> s.step().run(1));
+            boolean gChanged = false;
+            for (var e : StateDict.of(s.generator()).entrySet()) {
+                gChanged |= !torch.equal(e.getValue(), g0.get(e.getKey()));
+            }
+            assertTrue(gChanged, "G must be updated");
+            var params = s.discriminator().named_parameters();
+            for (long i = 0; i < params.size(); i++) {
+                Tensor p = params.get(i).value();
+                assertTrue(p.requires_grad(), "D's parameters are trainable again after the G update");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(afterD.get(params.get(i).key().getString()),
+                        org.biggan4j.tensor.Tensors.toFloats(p.grad()), "the G update must not add to D's gradients");
+            }
+        }
+    }
+
+    @Test
+    void metricsAreLoggedOncePerIterationAcrossAResume(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyGan.config(6, 2, "stop");
+        StopSignal stop = new StopSignal();
+        try (TrainingSession s = TinyGan.session(config, dir, new TinyGan.Hinge())) {
+            TrainingListener stopAt5 = new TrainingListener() {
+                @Override
+                public void onIteration(TrainingSession session, StepMetrics m) {
+                    if (m.iteration() == 5) {
+                        stop.request();
+                    }
+                }
+            };
+            new TrainingLoop(s, List.of(new MetricsLogger(), new CheckpointListener(), stopAt5), stop).run();
+        }
+        assertEquals(5, MetricsLogger.read(dir).size());
+        try (TrainingSession s = TinyGan.session(config, dir, new TinyGan.Hinge())) {
+            s.restore(s.checkpoints().pathFor(4));
+            new TrainingLoop(s, List.of(new MetricsLogger()), new StopSignal()).run();
+        }
+        var records = MetricsLogger.read(dir);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), records.stream()
+                .map(r -> ((Number) r.get("iteration")).longValue()).toList());
+        List<String> csv = Files.readAllLines(dir.resolve("metrics.csv"));
+        assertEquals(7, csv.size(), "header + 6 rows");
+        assertFalse(records.get(0).containsKey("wasserstein"));
+        assertTrue(records.get(0).containsKey("grad_norm_d") && records.get(0).containsKey("d_real"));
+    }
+
+    private static Map<String, Tensor> prefix(String p, Map<String, Tensor> m) {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(p + k, v));
+        return out;
+    }
+
+    /** Reads the iteration from a checkpoint file name. */
+    static final class CheckpointStoreIteration {
+        static long of(Path p) {
+            return org.biggan4j.checkpoint.CheckpointStore.iterationOf(p);
+        }
+    }
+}
