@@ -38,6 +38,21 @@ public final class NativeMemory {
     }
 
     /**
+     * Takes {@code pointer} out of the innermost {@link PointerScope}, so it outlives the scope it
+     * was created in (a long-lived tensor made during a step: warm-start vectors, snapshots).
+     * The caller then owns it and frees it with {@code close()} when it is replaced.
+     */
+    public static <P extends org.bytedeco.javacpp.Pointer> P keep(P pointer) {
+        // A scope holds one reference to each pointer it tracks and releases it on close;
+        // an extra reference keeps the native object alive past that. (PointerScope.detach
+        // releases the scope's reference at once, which frees an object nobody else holds.)
+        if (PointerScope.getInnerScope() != null) {
+            pointer.retainReference();
+        }
+        return pointer;
+    }
+
+    /**
      * Resident set size of this process in bytes, read from {@code /proc/self/status} (VmRSS).
      * Returns -1 where procfs is absent (macOS, Windows).
      */

@@ -85,4 +85,16 @@ class NativeMemoryTest {
         });
         assertTrue(inside[0].isNull(), "a tensor created inside a scope is released when the scope closes");
     }
+
+    @Test
+    void keptTensorsOutliveTheirScopeUntilClosed() {
+        Tensor[] kept = new Tensor[1];
+        NativeMemory.scoped(() -> {
+            kept[0] = NativeMemory.keep(Tensors.fromFloats(new float[] {1, 2}, ComputeDevice.CPU, 2));
+        });
+        assertTrue(!kept[0].isNull());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {1, 2}, Tensors.toFloats(kept[0]));
+        kept[0].close();
+        assertTrue(kept[0].isNull(), "close() releases a kept tensor");
+    }
 }
