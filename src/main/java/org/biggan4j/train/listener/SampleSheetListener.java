@@ -102,7 +102,7 @@ public final class SampleSheetListener implements TrainingListener {
                 Tensor z = Tensors.fromFloats(latents, session.device(), n, g.latentDim());
                 Tensor y = classes == null ? null : Tensors.fromLongs(classes, session.device(), n);
                 Tensor images = g.forward(z, y);
-                ImageSheet.write(images, file, columns, 2, rowLabels.isEmpty() ? null : rowLabels);
+                ImageSheet.write(images, file, columns, 2, rowLabels);
             } finally {
                 g.train(wasTraining);
             }
