@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
         description = "Train, sample and evaluate BigGAN-family GANs on the JVM (libtorch).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                PrepareCommand.class,
+                SheetCommand.class,
+                BenchCommand.class,
         })
 public final class Biggan4j implements Runnable {
 
