@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Measure throughput of parts of the system on this machine.",
         subcommands = {
                 BenchDataCommand.class,
+                BenchPeakCommand.class,
         })
 public final class BenchCommand implements Runnable {
 
