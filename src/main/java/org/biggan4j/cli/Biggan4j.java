@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 PrepareCommand.class,
                 SheetCommand.class,
                 BenchCommand.class,
+                TrainClassifierCommand.class,
         })
 public final class Biggan4j implements Runnable {
 

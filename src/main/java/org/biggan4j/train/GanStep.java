@@ -258,6 +258,11 @@ public final class GanStep {
         }
     }
 
+    /** Sets the learning rate of every parameter group of {@code optimizer}. */
+    public static void setLearningRateOf(Optimizer optimizer, double lr) {
+        setLearningRate(optimizer, lr);
+    }
+
     static void setLearningRate(Optimizer optimizer, double lr) {
         OptimizerParamGroupVector groups = optimizer.param_groups();
         for (long i = 0; i < groups.size(); i++) {
