@@ -61,8 +61,8 @@ public final class BenchDataCommand implements Callable<Integer> {
         List<DataBenchmark.Result> results = new ArrayList<>();
         PrintWriter out = spec.commandLine().getOut();
         try {
-            // Two epochs of the packed data, so the figure includes epoch changes (a new permutation).
-            int packedBatches = 2 * (images / batchSize);
+            // Four epochs of the packed data, so the figure includes epoch changes (new permutations).
+            int packedBatches = 4 * (images / batchSize);
             for (int r : new int[] {32, 128}) {
                 results.add(report(out, DataBenchmark.packed(dir, images, r, batchSize, packedBatches, device)));
             }

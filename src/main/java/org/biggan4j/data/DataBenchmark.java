@@ -3,7 +3,7 @@ package org.biggan4j.data;
 import org.biggan4j.image.ImageDecoding;
 import org.biggan4j.image.ImageBytes;
 import org.biggan4j.tensor.ComputeDevice;
-import org.bytedeco.javacpp.PointerScope;
+import org.biggan4j.tensor.NativeMemory;
 
 import javax.imageio.ImageIO;
 import java.io.IOException;
@@ -138,17 +138,14 @@ public final class DataBenchmark {
         try (DataLoader loader = new DataLoader(data, options, device)) {
             int warmup = batches / 10 + 1;
             for (int i = 0; i < warmup; i++) {
-                try (PointerScope scope = new PointerScope()) {
+                NativeMemory.scoped(() -> {
                     loader.next();
-                }
+                });
             }
             long start = System.nanoTime();
             long images = 0;
             for (int i = 0; i < batches; i++) {
-                try (PointerScope scope = new PointerScope()) {
-                    Batch b = loader.next();
-                    images += b.images().size(0);
-                }
+                images += NativeMemory.scoped(() -> loader.next().images().size(0));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Result(name, data.resolution(), images, seconds, images / seconds);

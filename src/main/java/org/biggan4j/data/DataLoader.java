@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code e}; each sample's flip and multi-label draw from a stream derived from the seed, the
  * epoch and its place in the epoch. The batch sequence is therefore a pure function of the seed
  * and the {@link LoaderPosition}: saving {@link #position()} and constructing a new loader from it
- * continues the sequence exactly (with any batch size, as long as it is the same one).
+ * with the same options continues the sequence exactly. (A different batch size resumes at the
+ * same sample of the same epoch order, with the same flips and label draws per sample.)
  *
  * <p>Unreadable images (file-backed data only) are skipped with a warning: the slot takes the
  * next image of the epoch order, so a bad file changes which image fills its slot but not the

@@ -25,8 +25,9 @@ import java.util.List;
  * channel is asked for); an alpha channel is dropped, keeping the colour as stored (as PIL's
  * {@code convert("RGB")} does). Gray rasters are read as stored, not through Java's linear-gray
  * colour conversion (which would brighten them). RGB to gray uses ITU-R 601-2 luma
- * ({@code 0.299 R + 0.587 G + 0.114 B}), as PIL's {@code "L"} mode does. CMYK JPEGs, which ImageIO
- * cannot decode, are reported as unreadable (reason {@code cmyk}) with the fix.
+ * ({@code 0.299 R + 0.587 G + 0.114 B}), as PIL's {@code "L"} mode does. CMYK JPEGs go through
+ * Java's CMYK-to-sRGB conversion where the JDK's reader accepts them (JDK 9 and later do for
+ * common files); any it rejects are reported as unreadable (reason {@code cmyk}) with the fix.
  *
  * <p>ImageIO returns a partly grey image for a truncated JPEG and only emits a warning; this class
  * listens for reader warnings and treats them as a truncated file, so such images are skipped

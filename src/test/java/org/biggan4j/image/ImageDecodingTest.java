@@ -3,8 +3,14 @@ package org.biggan4j.image;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +80,33 @@ class ImageDecodingTest {
         UnreadableImageException missing = assertThrows(UnreadableImageException.class,
                 () -> ImageDecoding.read(dir.resolve("nope.png"), 3));
         assertEquals("missing", missing.reason());
+    }
+
+    @Test
+    void cmykJpegsBecomeRgb() throws IOException {
+        WritableRaster cmyk = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 12, 10, 4, null);
+        for (int y = 0; y < 10; y++) {
+            for (int x = 0; x < 12; x++) {
+                cmyk.setSample(x, y, 0, 200);
+                cmyk.setSample(x, y, 3, 255);
+            }
+        }
+        Path file = dir.resolve("cmyk.jpg");
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(file.toFile())) {
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(cmyk, null, null), null);
+        } finally {
+            writer.dispose();
+        }
+        ImageBytes im = ImageDecoding.read(file, 3);
+        assertEquals(3, im.channels());
+        assertEquals(12, im.width());
+        assertEquals(10, im.height());
+        // A uniform CMYK image stays uniform in RGB (up to JPEG rounding).
+        for (int c = 0; c < 3; c++) {
+            assertTrue(Math.abs(im.get(c, 0, 0) - im.get(c, 9, 11)) <= 2);
+        }
     }
 
     @Test
