@@ -1,0 +1,75 @@
+package org.biggan4j.train.optim;
+
+import org.biggan4j.config.TrainConfig.OptimizerConfig;
+import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.AdamOptions;
+import org.bytedeco.pytorch.Optimizer;
+import org.bytedeco.pytorch.RMSprop;
+import org.bytedeco.pytorch.RMSpropOptions;
+import org.bytedeco.pytorch.SGD;
+import org.bytedeco.pytorch.SGDOptions;
+import org.bytedeco.pytorch.TensorVector;
+
+import java.util.function.LongToDoubleFunction;
+
+/** libtorch optimisers and learning-rate schedules from configuration records. */
+public final class Optimizers {
+
+    private Optimizers() {
+    }
+
+    /**
+     * Adam (BigGAN: betas (0, 0.999)), RMSProp without momentum (WGAN, whose authors found
+     * momentum-based methods unstable with a clipped critic), or SGD.
+     */
+    public static Optimizer create(OptimizerConfig c, TensorVector parameters) {
+        return switch (c.kind()) {
+            case ADAM -> {
+                AdamOptions o = new AdamOptions(c.lr());
+                o.betas().put(new double[] {c.beta1(), c.beta2()});
+                o.eps().put(c.eps());
+                o.weight_decay().put(c.weightDecay());
+                yield new Adam(parameters, o);
+            }
+            case RMSPROP -> {
+                RMSpropOptions o = new RMSpropOptions(c.lr());
+                o.alpha().put(c.alpha());
+                o.eps().put(c.eps());
+                o.momentum().put(c.momentum());
+                o.weight_decay().put(c.weightDecay());
+                yield new RMSprop(parameters, o);
+            }
+            case SGD -> {
+                SGDOptions o = new SGDOptions(c.lr());
+                o.momentum().put(c.momentum());
+                o.weight_decay().put(c.weightDecay());
+                yield new SGD(parameters, o);
+            }
+        };
+    }
+
+    /**
+     * The learning rate at each iteration (1-based):
+     * <ul>
+     *   <li>constant: {@code lr};</li>
+     *   <li>linear decay: {@code lr} until {@code schedule_start}, then linearly to 0 at the last iteration;</li>
+     *   <li>warm-up: linearly from lr / warm-up length to {@code lr} over the first {@code schedule_start}
+     *       iterations, then constant.</li>
+     * </ul>
+     */
+    public static LongToDoubleFunction schedule(OptimizerConfig c, long totalIterations) {
+        double lr = c.lr();
+        long start = c.scheduleStart();
+        return switch (c.schedule()) {
+            case CONSTANT -> it -> lr;
+            case LINEAR_DECAY -> it -> it <= start ? lr
+                    : lr * Math.max(0.0, (double) (totalIterations - it) / (totalIterations - start));
+            case WARMUP -> it -> start == 0 || it >= start ? lr : lr * it / start;
+        };
+    }
+
+    /** Forgets the optimiser's moments (an intervention of the health issue): state restarts from zero. */
+    public static Optimizer reset(OptimizerConfig c, Optimizer old) {
+        return create(c, old.parameters());
+    }
+}
