@@ -1,6 +1,7 @@
 package org.biggan4j.regularize;
 
 import org.biggan4j.model.Discriminator;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.TensorVector;
 
@@ -29,9 +30,11 @@ public final class WeightClipping implements Regularizer {
         TensorVector params = discriminator.parameters();
         Scalar low = new Scalar(-c);
         Scalar high = new Scalar(c);
-        for (long i = 0; i < params.size(); i++) {
-            params.get(i).clamp_(new org.bytedeco.pytorch.ScalarOptional(low),
-                    new org.bytedeco.pytorch.ScalarOptional(high));
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            for (long i = 0; i < params.size(); i++) {
+                params.get(i).clamp_(new org.bytedeco.pytorch.ScalarOptional(low),
+                        new org.bytedeco.pytorch.ScalarOptional(high));
+            }
         }
     }
 }
