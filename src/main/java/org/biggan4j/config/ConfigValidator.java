@@ -18,8 +18,7 @@ public final class ConfigValidator {
             Architecture.BIGGAN_DEEP, List.of(64, 128, 256, 512),
             Architecture.SNGAN_RESNET, List.of(32, 64),
             Architecture.SAGAN_RESNET, List.of(32, 64),
-            Architecture.DCGAN, List.of(32, 64),
-            Architecture.MLP, List.of(8, 16, 28, 32));
+            Architecture.DCGAN, List.of(32, 64));
 
     private ConfigValidator() {
     }

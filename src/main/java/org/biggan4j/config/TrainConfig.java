@@ -25,10 +25,7 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
     }
 
     /** Which network family to build; see the model package for the tables. */
-    public enum Architecture { BIGGAN, BIGGAN_DEEP, SNGAN_RESNET, SAGAN_RESNET, DCGAN, MLP }
-
-    /** Initialisation of weights: orthogonal (BigGAN at 128+), N(0, 0.02) (BigGAN-PyTorch CIFAR, DCGAN), or libtorch's default. */
-    public enum Init { ORTHOGONAL, NORMAL_002, DEFAULT }
+    public enum Architecture { BIGGAN, BIGGAN_DEEP, SNGAN_RESNET, SAGAN_RESNET, DCGAN }
 
     /**
      * @param classes            number of classes; 0 = taken from the data (ignored when not conditional)
@@ -40,7 +37,7 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      */
     public record ModelConfig(Architecture architecture, int resolution, int ch, int classes, int latentDim,
                               int sharedEmbeddingDim, boolean hierarchicalZ, List<Integer> attention,
-                              int imageChannels, boolean spectralNormG, boolean spectralNormD, Init init,
+                              int imageChannels, boolean spectralNormG, boolean spectralNormD, org.biggan4j.nn.Init init,
                               double bnEps, double snEps, boolean dcganNoBias, boolean dcganCriticBatchNorm,
                               boolean conditional) {
         public ModelConfig {

@@ -1,0 +1,132 @@
+package org.biggan4j.model.deep;
+
+import org.biggan4j.model.Generator;
+import org.biggan4j.model.ModelSpec;
+import org.biggan4j.nn.BatchNorm2d;
+import org.biggan4j.nn.Container;
+import org.biggan4j.nn.Conv2d;
+import org.biggan4j.nn.Embedding;
+import org.biggan4j.nn.LayerFactory;
+import org.biggan4j.nn.Linear;
+import org.biggan4j.nn.SelfAttention;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * BigGAN-deep's generator, laid out as the published models are (huggingface
+ * pytorch-pretrained-BigGAN, converted from TF Hub) so their weights map one to one:
+ * <ul>
+ *   <li>the conditioning vector is {@code [z, embedding]}, z first, used whole by the input
+ *       layer and by every conditional BN (no hierarchical split);</li>
+ *   <li>the input linear layer's output is read as {@code [B, 4, 4, 16ch]} (channels last, the
+ *       TensorFlow layout) and transposed to NCHW;</li>
+ *   <li>the output conv maps ch to ch channels, of which the first {@code imageChannels} are
+ *       kept before tanh.</li>
+ * </ul>
+ * Unconditional models condition on z alone.
+ */
+public final class DeepGenerator extends Generator {
+
+    private final ModelSpec spec;
+    private final Embedding shared;
+    private final Linear genZ;
+    private final List<DeepGBlock> blocks = new ArrayList<>();
+    private final SelfAttention attention;
+    private final int attentionBefore;
+    private final BatchNorm2d outputBn;
+    private final Conv2d toRgb;
+    private final long bottomChannels;
+
+    public DeepGenerator(ModelSpec spec, LayerFactory layers) {
+        this.spec = spec;
+        DeepTables.GTable table = DeepTables.lookup(DeepTables.GENERATOR, spec.resolution());
+        int embedding = spec.conditional() ? Math.max(1, spec.sharedEmbeddingDim()) : 0;
+        if (spec.conditional() && spec.sharedEmbeddingDim() == 0) {
+            throw new IllegalArgumentException("BigGAN-deep needs a shared class embedding: set model.shared_embedding_dim (128).");
+        }
+        long condition = spec.latentDim() + embedding;
+        shared = spec.conditional()
+                ? register_module("shared", layers.withSpectralNorm(false).embedding(spec.classes(), embedding)) : null;
+        bottomChannels = (long) table.blocks()[0][1] * spec.ch();
+        genZ = register_module("gen_z", layers.linear(condition, 16 * bottomChannels, true));
+        Container container = register_module("blocks", new Container());
+        // Attention goes before the first non-resampling block whose input has an attention
+        // resolution: for the published models (64x64) that is the block the configs call
+        // attention_layer_position 8.
+        int resolution = 4;
+        int attentionIndex = -1;
+        for (int i = 0; i < table.blocks().length; i++) {
+            int[] b = table.blocks()[i];
+            if (attentionIndex < 0 && b[0] == 0 && spec.attention().contains(resolution)) {
+                attentionIndex = i;
+            }
+            blocks.add(container.add(i, new DeepGBlock((long) b[1] * spec.ch(), (long) b[2] * spec.ch(), b[0] == 1,
+                    condition, spec.bnEps(), layers)));
+            if (b[0] == 1) {
+                resolution *= 2;
+            }
+        }
+        attentionBefore = attentionIndex;
+        attention = attentionIndex >= 0 ? register_module("attention",
+                new SelfAttention((long) table.blocks()[attentionIndex][1] * spec.ch(), layers)) : null;
+        long last = (long) table.blocks()[table.blocks().length - 1][2] * spec.ch();
+        outputBn = register_module("output_bn", new BatchNorm2d(last, spec.bnEps(), true, layers));
+        toRgb = register_module("conv_to_rgb", layers.conv(last, last, 3, true));
+    }
+
+    @Override
+    public Tensor forward(Tensor z, Tensor classes) {
+        return forwardEmbedded(z, shared == null ? null : shared.forward(classes));
+    }
+
+    /** Soft classes: {@code [B, classes]} mixture weights (one-hot reproduces {@link #forward}). */
+    public Tensor forwardSoft(Tensor z, Tensor classWeights) {
+        if (shared == null) {
+            throw new IllegalArgumentException("Soft classes need a conditional generator.");
+        }
+        return forwardEmbedded(z, shared.mix(classWeights));
+    }
+
+    /** The conditioning vector {@code [z, embedding]} of a batch. */
+    public Tensor condition(Tensor z, Tensor embedded) {
+        return embedded == null ? z : torch.cat(new TensorVector(z, embedded), 1);
+    }
+
+    private Tensor forwardEmbedded(Tensor z, Tensor embedded) {
+        Tensor c = condition(z, embedded);
+        long b = z.size(0);
+        Tensor h = genZ.forward(c).reshape(b, 4, 4, bottomChannels).permute(0, 3, 1, 2).contiguous();
+        for (int i = 0; i < blocks.size(); i++) {
+            if (i == attentionBefore) {
+                h = attention.forward(h);
+            }
+            h = blocks.get(i).forward(h, c);
+        }
+        h = toRgb.forward(torch.relu(outputBn.forward(h)));
+        return torch.tanh(h.narrow(1, 0, spec.imageChannels()));
+    }
+
+    @Override
+    public int latentDim() {
+        return spec.latentDim();
+    }
+
+    @Override
+    public int numClasses() {
+        return spec.classes();
+    }
+
+    @Override
+    public int resolution() {
+        return spec.resolution();
+    }
+
+    @Override
+    public int imageChannels() {
+        return spec.imageChannels();
+    }
+}

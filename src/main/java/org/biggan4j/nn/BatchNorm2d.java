@@ -1,0 +1,110 @@
+package org.biggan4j.nn;
+
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Batch normalisation over {@code [B, C, H, W]} with running statistics, and the two modes
+ * BigGAN needs besides the usual one:
+ * <ul>
+ *   <li><b>standing statistics</b> ({@link #startStandingStatistics()}): forwards in training
+ *       mode accumulate a cumulative average of batch moments instead of an exponential one,
+ *       so that after K batches of noise the running statistics are the mean over all of them
+ *       (BigGAN section 4 / appendix: "standing statistics");</li>
+ *   <li>the affine part is supplied by the caller ({@link #normalise}) for conditional BN.</li>
+ * </ul>
+ * eps is configurable (BigGAN: 1e-4); momentum 0.1. Buffers: {@code running_mean},
+ * {@code running_var}, {@code num_batches}.
+ */
+public class BatchNorm2d extends org.bytedeco.pytorch.Module {
+
+    private final Tensor runningMean;
+    private final Tensor runningVar;
+    private final Tensor numBatches;
+    private final double eps;
+    private final double momentum;
+    private final Tensor gain;
+    private final Tensor shift;
+    private boolean standing;
+
+    /**
+     * @param affine whether this layer owns gain and bias parameters (plain BN); conditional BN passes false
+     */
+    public BatchNorm2d(long channels, double eps, boolean affine, LayerFactory factory) {
+        this.eps = eps;
+        this.momentum = 0.1;
+        runningMean = register_buffer("running_mean", torch.zeros(new long[] {channels}, factory.options()));
+        runningVar = register_buffer("running_var", torch.ones(new long[] {channels}, factory.options()));
+        numBatches = register_buffer("num_batches", torch.zeros(new long[] {1}, factory.options()));
+        if (affine) {
+            gain = register_parameter("gain", torch.ones(new long[] {channels}, factory.options()));
+            shift = register_parameter("bias", torch.zeros(new long[] {channels}, factory.options()));
+        } else {
+            gain = null;
+            shift = null;
+        }
+    }
+
+    /** Plain BN: normalise, then the layer's own gain and bias. */
+    public Tensor forward(Tensor x) {
+        if (gain == null) {
+            throw new IllegalStateException("This batch norm has no affine parameters; use normalise() with a gain and bias.");
+        }
+        return normalise(x, gain.reshape(1, -1, 1, 1), shift.reshape(1, -1, 1, 1));
+    }
+
+    /**
+     * (x - mean) / sqrt(var + eps) * gain + bias, with batch moments in training mode (updating
+     * the running statistics) and the running statistics in eval mode.
+     *
+     * @param gain {@code [B or 1, C, 1, 1]}
+     * @param bias {@code [B or 1, C, 1, 1]}
+     */
+    public Tensor normalise(Tensor x, Tensor gain, Tensor bias) {
+        boolean training = is_training();
+        double m = momentum;
+        if (training && standing) {
+            // Cumulative average: the n-th batch (from 0) gets weight 1 / (n + 1).
+            double n = numBatches.item_double();
+            m = 1.0 / (n + 1);
+        }
+        Tensor normalised = torch.batch_norm(x, new TensorOptional(), new TensorOptional(),
+                new TensorOptional(runningMean), new TensorOptional(runningVar), training, m, eps, false);
+        if (training) {
+            try (NoGradGuard g = new NoGradGuard()) {
+                numBatches.add_(new Scalar(1.0));
+            }
+        }
+        return normalised.mul(gain).add(bias);
+    }
+
+    /** Resets the running statistics and switches to cumulative accumulation (standing statistics). */
+    public void startStandingStatistics() {
+        try (NoGradGuard g = new NoGradGuard()) {
+            runningMean.zero_();
+            runningVar.fill_(new Scalar(1.0));
+            numBatches.zero_();
+        }
+        standing = true;
+    }
+
+    /** Back to the exponential moving average of ordinary training. */
+    public void stopStandingStatistics() {
+        standing = false;
+    }
+
+    public Tensor runningMean() {
+        return runningMean;
+    }
+
+    public Tensor runningVar() {
+        return runningVar;
+    }
+
+    public double eps() {
+        return eps;
+    }
+}

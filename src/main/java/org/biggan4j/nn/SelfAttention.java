@@ -1,0 +1,47 @@
+package org.biggan4j.nn;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * SA-GAN's non-local block (Zhang et al. 2019), as BigGAN uses it: 1x1 convs theta and phi to
+ * C/8 channels (queries, keys), g to C/2 (values), 2x2 max-pooling of keys and values, softmax
+ * over the pooled key positions, o back to C channels, and the output x + gamma * o with gamma
+ * initialised to 0, so the block starts as the identity. Convs are bias-free.
+ */
+public final class SelfAttention extends org.bytedeco.pytorch.Module {
+
+    private final Conv2d theta;
+    private final Conv2d phi;
+    private final Conv2d g;
+    private final Conv2d o;
+    private final Tensor gamma;
+    private final long channels;
+
+    public SelfAttention(long channels, LayerFactory factory) {
+        this.channels = channels;
+        theta = register_module("theta", factory.conv(channels, channels / 8, 1, false));
+        phi = register_module("phi", factory.conv(channels, channels / 8, 1, false));
+        g = register_module("g", factory.conv(channels, channels / 2, 1, false));
+        o = register_module("o", factory.conv(channels / 2, channels, 1, false));
+        gamma = register_parameter("gamma", torch.zeros(new long[] {}, factory.options()));
+    }
+
+    public Tensor forward(Tensor x) {
+        long b = x.size(0);
+        long h = x.size(2);
+        long w = x.size(3);
+        long n = h * w;
+        Tensor query = theta.forward(x).reshape(b, channels / 8, n);                               // [B, C/8, N]
+        Tensor key = torch.max_pool2d(phi.forward(x), new long[] {2, 2}).reshape(b, channels / 8, n / 4); // [B, C/8, N/4]
+        Tensor value = torch.max_pool2d(g.forward(x), new long[] {2, 2}).reshape(b, channels / 2, n / 4); // [B, C/2, N/4]
+        Tensor attention = torch.softmax(torch.bmm(query.transpose(1, 2), key), -1);                // [B, N, N/4]
+        Tensor attended = torch.bmm(value, attention.transpose(1, 2)).reshape(b, channels / 2, h, w);
+        return x.add(o.forward(attended).mul(gamma));
+    }
+
+    /** The learned gain. */
+    public Tensor gamma() {
+        return gamma;
+    }
+}

@@ -1,0 +1,129 @@
+package org.biggan4j.nn;
+
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Base of layers whose weight may be spectrally normalised (Miyato et al. 2018): the layer
+ * keeps the raw weight as its parameter and, when normalised, uses W / sigma(W) with sigma
+ * estimated by power iteration on persistent vectors.
+ *
+ * <p>In training mode each forward first runs {@code powerIterations} steps under no-grad,
+ * v = normalise(W^T u), u = normalise(W v), writing u and v back; then sigma = u^T W v is computed
+ * with autograd, so the gradient of W / sigma includes sigma's dependence on W (as in the
+ * paper) while u and v are constants. In eval mode u and v are used as stored and nothing is
+ * written. W is read as a matrix [out, everything else]; normalising divides by
+ * max(||x||, eps) with the paper's eps = 1e-4 by default.
+ *
+ * <p>State-dict names: {@code weight} (raw), {@code bias}, and with normalisation the buffers
+ * {@code weight_u} [out], {@code weight_v} [in] and {@code weight_sigma} [1] (the latest estimate,
+ * for logging).
+ */
+public abstract class SpectralNormWeight extends org.bytedeco.pytorch.Module {
+
+    protected final Tensor weight;
+    protected final Tensor bias;
+    private final boolean normalised;
+    private final double eps;
+    private final int powerIterations;
+    private final Tensor u;
+    private final Tensor v;
+    private final Tensor sigma;
+
+    /**
+     * @param shape weight shape, output dimension first
+     */
+    protected SpectralNormWeight(long[] shape, long biasSize, LayerFactory factory) {
+        Tensor w = torch.empty(shape, factory.options(), null);
+        if (!factory.meta()) {
+            factory.init().apply(w);
+        }
+        weight = register_parameter("weight", w);
+        bias = biasSize > 0 ? register_parameter("bias", torch.zeros(new long[] {biasSize}, factory.options())) : null;
+        normalised = factory.spectralNorm();
+        eps = factory.snEps();
+        powerIterations = factory.powerIterations();
+        if (normalised) {
+            long out = shape[0];
+            long in = w.numel() / out;
+            u = register_buffer("weight_u", normalise(torch.randn(new long[] {out}, factory.options()), eps));
+            v = register_buffer("weight_v", normalise(torch.randn(new long[] {in}, factory.options()), eps));
+            sigma = register_buffer("weight_sigma", torch.ones(new long[] {1}, factory.options()));
+        } else {
+            u = null;
+            v = null;
+            sigma = null;
+        }
+    }
+
+    static Tensor normalise(Tensor x, double eps) {
+        return x.div(torch.linalg_vector_norm(x).clamp_min(new Scalar(eps)));
+    }
+
+    /** Whether the weight is spectrally normalised. */
+    public boolean spectrallyNormalised() {
+        return normalised;
+    }
+
+    /** The raw weight parameter. */
+    public Tensor rawWeight() {
+        return weight;
+    }
+
+    /** The bias parameter, or null. */
+    public Tensor biasOrNull() {
+        return bias;
+    }
+
+    /** The latest sigma estimate (1 when not normalised); reading it synchronises a GPU. */
+    public double sigma() {
+        return normalised ? sigma.item_double() : 1.0;
+    }
+
+    /** The weight this layer applies: W / sigma when normalised, else W. */
+    public Tensor effectiveWeight() {
+        if (!normalised) {
+            return weight;
+        }
+        Tensor matrix = weight.reshape(weight.size(0), -1);
+        if (is_training()) {
+            try (NoGradGuard g = new NoGradGuard()) {
+                Tensor w = matrix.detach();
+                for (int i = 0; i < powerIterations; i++) {
+                    v.copy_(normalise(w.t().mv(u), eps));
+                    u.copy_(normalise(w.mv(v), eps));
+                }
+            }
+        }
+        // u and v are buffers (no history); sigma carries W's gradient.
+        Tensor s = torch.dot(u, matrix.mv(v));
+        if (is_training()) {
+            try (NoGradGuard g = new NoGradGuard()) {
+                sigma.copy_(s.detach().reshape(1));
+            }
+        }
+        return weight.div(s);
+    }
+
+    /**
+     * Runs {@code n} power-iteration steps on the stored vectors without a forward pass (to
+     * converge the estimate before evaluation or in tests) and returns the resulting sigma.
+     */
+    public double powerIterate(int n) {
+        if (!normalised) {
+            return 1.0;
+        }
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor w = weight.reshape(weight.size(0), -1).detach();
+            for (int i = 0; i < n; i++) {
+                v.copy_(normalise(w.t().mv(u), eps));
+                u.copy_(normalise(w.mv(v), eps));
+            }
+            double s = torch.dot(u, w.mv(v)).item_double();
+            sigma.fill_(new Scalar(s));
+            return s;
+        }
+    }
+}
