@@ -36,12 +36,12 @@ public class BatchNorm2d extends org.bytedeco.pytorch.Module {
     public BatchNorm2d(long channels, double eps, boolean affine, LayerFactory factory) {
         this.eps = eps;
         this.momentum = 0.1;
-        runningMean = register_buffer("running_mean", torch.zeros(new long[] {channels}, factory.options()));
-        runningVar = register_buffer("running_var", torch.ones(new long[] {channels}, factory.options()));
-        numBatches = register_buffer("num_batches", torch.zeros(new long[] {1}, factory.options()));
+        runningMean = Registration.buffer(this, "running_mean", torch.zeros(new long[] {channels}, factory.options()));
+        runningVar = Registration.buffer(this, "running_var", torch.ones(new long[] {channels}, factory.options()));
+        numBatches = Registration.buffer(this, "num_batches", torch.zeros(new long[] {1}, factory.options()));
         if (affine) {
-            gain = register_parameter("gain", torch.ones(new long[] {channels}, factory.options()));
-            shift = register_parameter("bias", torch.zeros(new long[] {channels}, factory.options()));
+            gain = Registration.parameter(this, "gain", torch.ones(new long[] {channels}, factory.options()));
+            shift = Registration.parameter(this, "bias", torch.zeros(new long[] {channels}, factory.options()));
         } else {
             gain = null;
             shift = null;

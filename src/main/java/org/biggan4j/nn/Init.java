@@ -15,6 +15,9 @@ public enum Init {
 
     /** Initialises {@code weight} ([out, ...]) in place. */
     public void apply(Tensor weight) {
+        if (weight.numel() == 0) {
+            return;
+        }
         try (NoGradGuard g = new NoGradGuard()) {
             switch (this) {
                 case ORTHOGONAL -> torch.orthogonal_(weight);

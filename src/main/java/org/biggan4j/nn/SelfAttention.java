@@ -19,12 +19,16 @@ public final class SelfAttention extends org.bytedeco.pytorch.Module {
     private final long channels;
 
     public SelfAttention(long channels, LayerFactory factory) {
+        if (channels < 8) {
+            throw new IllegalArgumentException("Self-attention needs at least 8 channels (queries use C/8), got "
+                    + channels + ": raise model.ch or move model.attention to a wider layer.");
+        }
         this.channels = channels;
         theta = register_module("theta", factory.conv(channels, channels / 8, 1, false));
         phi = register_module("phi", factory.conv(channels, channels / 8, 1, false));
         g = register_module("g", factory.conv(channels, channels / 2, 1, false));
         o = register_module("o", factory.conv(channels / 2, channels, 1, false));
-        gamma = register_parameter("gamma", torch.zeros(new long[] {}, factory.options()));
+        gamma = Registration.parameter(this, "gamma", torch.zeros(new long[] {}, factory.options()));
     }
 
     public Tensor forward(Tensor x) {

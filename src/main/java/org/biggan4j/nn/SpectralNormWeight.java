@@ -23,6 +23,9 @@ import org.bytedeco.pytorch.global.torch;
  */
 public abstract class SpectralNormWeight extends org.bytedeco.pytorch.Module {
 
+    /** Power-iteration steps run when a layer is built. */
+    static final int INITIAL_POWER_ITERATIONS = 10;
+
     protected final Tensor weight;
     protected final Tensor bias;
     private final boolean normalised;
@@ -40,17 +43,22 @@ public abstract class SpectralNormWeight extends org.bytedeco.pytorch.Module {
         if (!factory.meta()) {
             factory.init().apply(w);
         }
-        weight = register_parameter("weight", w);
-        bias = biasSize > 0 ? register_parameter("bias", torch.zeros(new long[] {biasSize}, factory.options())) : null;
+        weight = Registration.parameter(this, "weight", w);
+        bias = biasSize > 0 ? Registration.parameter(this, "bias", torch.zeros(new long[] {biasSize}, factory.options())) : null;
         normalised = factory.spectralNorm();
         eps = factory.snEps();
         powerIterations = factory.powerIterations();
         if (normalised) {
             long out = shape[0];
             long in = w.numel() / out;
-            u = register_buffer("weight_u", normalise(torch.randn(new long[] {out}, factory.options()), eps));
-            v = register_buffer("weight_v", normalise(torch.randn(new long[] {in}, factory.options()), eps));
-            sigma = register_buffer("weight_sigma", torch.ones(new long[] {1}, factory.options()));
+            u = Registration.buffer(this, "weight_u", normalise(torch.randn(new long[] {out}, factory.options()), eps));
+            v = Registration.buffer(this, "weight_v", normalise(torch.randn(new long[] {in}, factory.options()), eps));
+            sigma = Registration.buffer(this, "weight_sigma", torch.ones(new long[] {1}, factory.options()));
+            if (!factory.meta()) {
+                // Start from converged vectors, so that an eval-mode forward before any training
+                // (a freshly built model) already divides by a sensible sigma.
+                powerIterate(INITIAL_POWER_ITERATIONS);
+            }
         } else {
             u = null;
             v = null;
@@ -98,7 +106,7 @@ public abstract class SpectralNormWeight extends org.bytedeco.pytorch.Module {
             }
         }
         // u and v are buffers (no history); sigma carries W's gradient.
-        Tensor s = torch.dot(u, matrix.mv(v));
+        Tensor s = u.mul(matrix.mv(v)).sum(); // = u . (W v); dot has no meta kernel
         if (is_training()) {
             try (NoGradGuard g = new NoGradGuard()) {
                 sigma.copy_(s.detach().reshape(1));
@@ -121,7 +129,7 @@ public abstract class SpectralNormWeight extends org.bytedeco.pytorch.Module {
                 v.copy_(normalise(w.t().mv(u), eps));
                 u.copy_(normalise(w.mv(v), eps));
             }
-            double s = torch.dot(u, w.mv(v)).item_double();
+            double s = u.mul(w.mv(v)).sum().item_double();
             sigma.fill_(new Scalar(s));
             return s;
         }
