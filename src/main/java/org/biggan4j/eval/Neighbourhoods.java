@@ -11,7 +11,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *
  * <p>Feature matrices are held whole ([N, D]); distance matrices never are: they are computed
  * with {@code torch.cdist} in float64 for row chunks of at most {@link #CHUNK_ELEMENTS} distances
- * (256 MB; callers may pass a smaller bound) and reduced at once.
+ * (256 MB; callers may pass a smaller bound) and reduced at once. cdist uses its fast
+ * matrix-product form (|a|^2 + |b|^2 - 2 a.b) for larger sets, so d(i, j) and d(j, i) may differ in
+ * the last bits: points lying exactly on a ball's boundary, which happens only when a set is
+ * compared with itself, may count either way. Distinct sets are unaffected.
  */
 final class Neighbourhoods {
 
