@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         description = "Train, sample and evaluate BigGAN-family GANs on the JVM (libtorch).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                FidCommand.class,
         })
 public final class Biggan4j implements Runnable {
 
