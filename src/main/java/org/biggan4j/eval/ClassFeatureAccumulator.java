@@ -17,6 +17,7 @@ import java.util.TreeMap;
  * 10-class dataset with a small feature network but not 1,000 ImageNet classes with 2048-wide
  * Inception features (32 GB).
  */
+@SuppressWarnings("try") // PointerScope and NoGradGuard act by existing, unreferenced
 public final class ClassFeatureAccumulator implements AutoCloseable {
 
     private final int dims;

@@ -13,6 +13,7 @@ import java.util.Arrays;
  * a trained classifier should recognise class c in a sample drawn for class c. Counts accumulate
  * batch by batch (top-1, overall and per class); per-batch tensors are freed at once.
  */
+@SuppressWarnings("try") // PointerScope and NoGradGuard act by existing, unreferenced
 public final class ClassifierAccuracy {
 
     private final int numClasses;

@@ -17,6 +17,7 @@ import org.bytedeco.pytorch.Tensor;
  * @param coverage fraction of real balls holding at least one generated sample
  * @param k        the neighbourhood size used
  */
+@SuppressWarnings("try") // PointerScope and NoGradGuard act by existing, unreferenced
 public record DensityCoverage(double density, double coverage, int k) {
 
     /** The paper's default neighbourhood size. */

@@ -23,6 +23,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * <p>The state tensors belong to this object (not to any open PointerScope) until {@link #close}.
  * Call {@link #add} inside a scope: its temporaries are freed with the scope. Not thread-safe.
  */
+@SuppressWarnings("try") // PointerScope and NoGradGuard act by existing, unreferenced
 public final class FeatureAccumulator implements AutoCloseable {
 
     private final int dims;

@@ -30,6 +30,7 @@ import java.util.Map;
  * kept across batches are owned by this stream until {@link #close}. Call order: any number of
  * {@code accept} calls, then the result getters (which may be called repeatedly), then close.
  */
+@SuppressWarnings("try") // PointerScope and NoGradGuard act by existing, unreferenced
 public final class FeatureStream implements AutoCloseable {
 
     /**

@@ -21,6 +21,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * This holds for singular S1 too (fewer samples than dimensions). Eigenvalues are clamped at 0
  * before the square root, because round-off makes tiny ones slightly negative.
  */
+@SuppressWarnings("try") // PointerScope and NoGradGuard act by existing, unreferenced
 public final class Fid {
 
     private Fid() {

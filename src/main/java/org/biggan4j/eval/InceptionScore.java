@@ -16,6 +16,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * @param std    standard deviation (ddof = 0) of the per-split scores
  * @param splits number of splits
  */
+@SuppressWarnings("try") // PointerScope and NoGradGuard act by existing, unreferenced
 public record InceptionScore(double mean, double std, int splits) {
 
     /** The reference implementation's number of splits. */

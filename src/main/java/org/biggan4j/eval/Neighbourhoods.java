@@ -16,6 +16,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * the last bits: points lying exactly on a ball's boundary, which happens only when a set is
  * compared with itself, may count either way. Distinct sets are unaffected.
  */
+@SuppressWarnings("try") // PointerScope and NoGradGuard act by existing, unreferenced
 final class Neighbourhoods {
 
     /** Distances per chunk: 2^25 float64 values. */

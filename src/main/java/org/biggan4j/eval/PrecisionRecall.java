@@ -14,6 +14,7 @@ import org.bytedeco.pytorch.Tensor;
  * @param recall    fraction of real samples within some generated point's k-NN ball
  * @param k         the neighbourhood size used
  */
+@SuppressWarnings("try") // PointerScope and NoGradGuard act by existing, unreferenced
 public record PrecisionRecall(double precision, double recall, int k) {
 
     /** The paper's default neighbourhood size. */

@@ -167,6 +167,27 @@ class FeatureStreamTest {
         assertThrows(IllegalArgumentException.class, () -> new FeatureStream(4, 0, CPU, FeatureStream.Options.ALL));
     }
 
+    @Test
+    void streamingStatisticsKeepNativeMemoryFlat() {
+        // Only the [D] mean and [D, D] scatter persist. Each batch makes ~1 MB of temporaries
+        // (input, float64 copy, centred copy), so a leak over 200 batches would show as ~200 MB.
+        try (FeatureStream stream = new FeatureStream(64, 0, CPU, FeatureStream.Options.STATISTICS_ONLY)) {
+            Runnable batch = () -> NativeMemory.scoped(() -> stream.acceptFeatures(Tensors.randn(CPU, 512, 64), null, null));
+            for (int i = 0; i < 20; i++) {
+                batch.run();
+            }
+            System.gc();
+            long before = NativeMemory.residentBytes();
+            for (int i = 0; i < 200; i++) {
+                batch.run();
+            }
+            System.gc();
+            long growth = NativeMemory.residentBytes() - before;
+            assertEquals(220 * 512, stream.count());
+            assertTrue(growth < 30L * 1024 * 1024, "resident memory grew by " + growth / (1024 * 1024) + " MB");
+        }
+    }
+
     private static FeatureStatistics classStats(double[][] x, long[] labels, long c) {
         List<double[]> rows = new ArrayList<>();
         for (int i = 0; i < x.length; i++) {
