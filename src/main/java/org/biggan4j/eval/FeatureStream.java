@@ -58,8 +58,8 @@ public final class FeatureStream implements AutoCloseable {
     private boolean closed;
 
     /**
-     * @param extractor the feature network (null when only {@link #acceptFeatures} will be used;
-     *                  then {@code dims} and {@code numClasses} come from the arguments)
+     * A stream that runs images through {@code extractor} (owned by the caller, not closed here).
+     * For precomputed features use {@link #FeatureStream(int, int, ComputeDevice, Options)}.
      */
     public FeatureStream(FeatureExtractor extractor, ComputeDevice device, Options options) {
         this(extractor, extractor.featureDim(), extractor.numClasses(), device, options);
