@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 SheetCommand.class,
                 BenchCommand.class,
                 TrainClassifierCommand.class,
+                FidCommand.class,
         })
 public final class Biggan4j implements Runnable {
 

@@ -4,7 +4,7 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import org.biggan4j.image.AtomicFiles;
+import org.biggan4j.io.AtomicFiles;
 import org.biggan4j.image.UnreadableImageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,7 +125,7 @@ public final class Packer {
             return t;
         }) : null;
         try (ProgressBar bar = progress ? bar(n) : null) {
-            AtomicFiles.write(target, channel -> {
+            AtomicFiles.writeChannel(target, channel -> {
                 List<Integer> kept = new ArrayList<>(n);
                 long position = dataOffset;
                 int chunk = Math.max(16, threads * 16);

@@ -1,5 +1,7 @@
 package org.biggan4j.image;
 
+import org.biggan4j.io.AtomicFiles;
+
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -29,7 +31,7 @@ public final class PngFiles {
                 throw new IOException("no PNG writer is available in this Java runtime");
             }
             ByteBuffer bytes = ByteBuffer.wrap(png.toByteArray());
-            AtomicFiles.write(target, channel -> {
+            AtomicFiles.writeChannel(target, channel -> {
                 while (bytes.hasRemaining()) {
                     channel.write(bytes);
                 }

@@ -1,0 +1,381 @@
+package org.biggan4j.io;
+
+import org.biggan4j.data.DataFormatException;
+import org.biggan4j.tensor.ComputeDevice;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Reads and writes NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0) and {@code .npz}
+ * archives of them, to and from libtorch tensors and Java arrays.
+ *
+ * <p>Supported: little-endian, C-order arrays of the {@link NpyDtype} types, including
+ * zero-dimensional arrays. Refused with a one-line message naming the file and the fix:
+ * Fortran order, big-endian data, object arrays (which would need unpickling: never done),
+ * structured dtypes, truncated data and trailing bytes. Every write is atomic
+ * ({@link AtomicFiles}). Headers are written as NumPy does: version 1.0 (2.0 only when the header
+ * exceeds 65,535 bytes), padded with spaces to a multiple of 64 bytes and ended by a newline.
+ */
+public final class Npy {
+
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final int ALIGN = 64;
+    private static final int CHUNK = 1 << 26;
+    private static final Pattern DESCR = Pattern.compile("['\"]descr['\"]\\s*:\\s*['\"]([^'\"]*)['\"]");
+    private static final Pattern FORTRAN = Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("['\"]shape['\"]\\s*:\\s*\\(([^)]*)\\)");
+
+    private Npy() {
+    }
+
+    // ----------------------------------------------------------------------------------- reading
+
+    /** Reads only the header of {@code file}: dtype and shape, without the data. */
+    public static NpyHeader readHeader(Path file) throws IOException {
+        try (FileChannel ch = open(file)) {
+            return parseHeader(ch, file.toString());
+        }
+    }
+
+    /** Reads {@code file} onto the Java heap (up to 2 GiB of data). */
+    public static NpyArray readArray(Path file) throws IOException {
+        try (FileChannel ch = open(file)) {
+            NpyHeader h = parseHeader(ch, file.toString());
+            checkSize(file.toString(), h, ch.size());
+            return readData(ch, h, file.toString());
+        }
+    }
+
+    /**
+     * Reads {@code file} into a new tensor of the matching dtype on {@code device}. The data goes
+     * from the file straight into native memory (no heap copy, no 2 GiB limit).
+     */
+    public static Tensor read(Path file, ComputeDevice device) throws IOException {
+        requireLittleEndianHost();
+        try (FileChannel ch = open(file)) {
+            String name = file.toString();
+            NpyHeader h = parseHeader(ch, name);
+            checkSize(name, h, ch.size());
+            Tensor cpu = torch.empty(h.shape(), ComputeDevice.CPU.options(h.dtype().scalarType()), null);
+            long bytes = h.dataBytes();
+            if (bytes > 0) {
+                BytePointer base = new BytePointer(cpu.data_ptr()).capacity(bytes);
+                for (long off = 0; off < bytes; off += CHUNK) {
+                    long end = Math.min(bytes, off + CHUNK);
+                    ByteBuffer dst = base.position(off).limit(end).asByteBuffer();
+                    readFully(ch, dst, name, h, off);
+                }
+            }
+            return device.type().equals("cpu") ? cpu : cpu.to(device.torchDevice(), h.dtype().scalarType());
+        }
+    }
+
+    /**
+     * Reads every {@code .npy} member of a {@code .npz} archive (as written by {@code np.savez} or
+     * {@code np.savez_compressed}), keyed by member name without the {@code .npy} suffix, in
+     * archive order.
+     */
+    public static Map<String, NpyArray> readNpz(Path file) throws IOException {
+        Map<String, NpyArray> out = new LinkedHashMap<>();
+        try (ZipFile zip = openZip(file)) {
+            Enumeration<? extends ZipEntry> entries = zip.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry e = entries.nextElement();
+                if (e.isDirectory() || !e.getName().endsWith(".npy")) {
+                    continue;
+                }
+                String name = file + "[" + e.getName() + "]";
+                try (InputStream in = zip.getInputStream(e); ReadableByteChannel ch = Channels.newChannel(in)) {
+                    NpyHeader h = parseHeader(ch, name);
+                    NpyArray a = readData(ch, h, name);
+                    if (ch.read(ByteBuffer.allocate(1)) > 0) {
+                        throw new DataFormatException(name + " has bytes after its " + h.dataBytes()
+                                + " data bytes; the archive is corrupt: re-create it with np.savez.");
+                    }
+                    out.put(e.getName().substring(0, e.getName().length() - 4), a);
+                }
+            }
+        }
+        return out;
+    }
+
+    // ----------------------------------------------------------------------------------- writing
+
+    /** Writes {@code array} to {@code file} atomically. */
+    public static void write(Path file, NpyArray array) throws IOException {
+        byte[] header = encodeHeader(array.dtype(), array.shape());
+        AtomicFiles.writeChannel(file, ch -> {
+            writeFully(ch, ByteBuffer.wrap(header));
+            writeFully(ch, ByteBuffer.wrap(array.data()));
+        });
+    }
+
+    /**
+     * Writes {@code tensor} (any device and layout; its dtype must be one of {@link NpyDtype}'s)
+     * to {@code file} atomically, in C order. The data goes from native memory to the file.
+     */
+    public static void write(Path file, Tensor tensor) throws IOException {
+        requireLittleEndianHost();
+        NpyDtype dtype = NpyDtype.of(tensor.scalar_type());
+        Tensor c = tensor.detach().cpu().contiguous();
+        long[] shape = new long[(int) c.dim()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = c.size(i);
+        }
+        byte[] header = encodeHeader(dtype, shape);
+        long bytes = c.nbytes();
+        AtomicFiles.writeChannel(file, ch -> {
+            writeFully(ch, ByteBuffer.wrap(header));
+            if (bytes > 0) {
+                BytePointer base = new BytePointer(c.data_ptr()).capacity(bytes);
+                for (long off = 0; off < bytes; off += CHUNK) {
+                    writeFully(ch, base.position(off).limit(Math.min(bytes, off + CHUNK)).asByteBuffer());
+                }
+            }
+        });
+    }
+
+    /**
+     * Writes a {@code .npz} archive (stored, uncompressed, like {@code np.savez}) atomically;
+     * member {@code key} becomes {@code key.npy}, readable by {@code np.load(file)[key]}.
+     */
+    public static void writeNpz(Path file, Map<String, NpyArray> arrays) throws IOException {
+        for (String key : arrays.keySet()) {
+            if (key.isEmpty() || key.contains("/") || key.contains("\\")) {
+                throw new IllegalArgumentException("An .npz member name must be a plain non-empty name, got '" + key + "'.");
+            }
+        }
+        AtomicFiles.writeChannel(file, ch -> {
+            OutputStream raw = Channels.newOutputStream(ch);
+            ZipOutputStream zip = new ZipOutputStream(raw);
+            for (Map.Entry<String, NpyArray> e : arrays.entrySet()) {
+                byte[] bytes = encode(e.getValue());
+                ZipEntry entry = new ZipEntry(e.getKey() + ".npy");
+                entry.setMethod(ZipEntry.STORED);
+                entry.setSize(bytes.length);
+                entry.setCompressedSize(bytes.length);
+                CRC32 crc = new CRC32();
+                crc.update(bytes);
+                entry.setCrc(crc.getValue());
+                zip.putNextEntry(entry);
+                zip.write(bytes);
+                zip.closeEntry();
+            }
+            zip.finish();
+            zip.flush();
+        });
+    }
+
+    /** The complete {@code .npy} encoding of {@code array} (header and data). */
+    public static byte[] encode(NpyArray array) {
+        byte[] header = encodeHeader(array.dtype(), array.shape());
+        ByteArrayOutputStream out = new ByteArrayOutputStream(header.length + array.data().length);
+        out.writeBytes(header);
+        out.writeBytes(array.data());
+        return out.toByteArray();
+    }
+
+    // ---------------------------------------------------------------------------------- internals
+
+    /** The header bytes NumPy would write for this dtype and shape. */
+    static byte[] encodeHeader(NpyDtype dtype, long[] shape) {
+        StringBuilder s = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            s.append(i == 0 ? "" : ", ").append(shape[i]);
+        }
+        s.append(shape.length == 1 ? ",)" : ")");
+        String dict = "{'descr': '" + dtype.descr() + "', 'fortran_order': False, 'shape': " + s + ", }";
+        byte[] text = dict.getBytes(StandardCharsets.US_ASCII);
+        int version = text.length + 1 + 10 > 65535 ? 2 : 1;
+        int prefix = MAGIC.length + 2 + (version == 1 ? 2 : 4);
+        int total = prefix + text.length + 1;
+        int padded = (total + ALIGN - 1) / ALIGN * ALIGN;
+        int headerLen = padded - prefix;
+        ByteBuffer b = ByteBuffer.allocate(padded).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).put((byte) version).put((byte) 0);
+        if (version == 1) {
+            b.putShort((short) headerLen);
+        } else {
+            b.putInt(headerLen);
+        }
+        b.put(text);
+        while (b.position() < padded - 1) {
+            b.put((byte) ' ');
+        }
+        b.put((byte) '\n');
+        return b.array();
+    }
+
+    /** Parses the header from the current position of {@code ch}, leaving it at the first data byte. */
+    static NpyHeader parseHeader(ReadableByteChannel ch, String name) throws IOException {
+        ByteBuffer pre = ByteBuffer.allocate(MAGIC.length + 2).order(ByteOrder.LITTLE_ENDIAN);
+        if (!fill(ch, pre) || !Arrays.equals(Arrays.copyOf(pre.array(), MAGIC.length), MAGIC)) {
+            throw new DataFormatException(name + " is not a NumPy .npy file (it lacks the \\x93NUMPY magic); "
+                    + "save arrays with np.save.");
+        }
+        int major = pre.get(6) & 0xff;
+        if (major < 1 || major > 3) {
+            throw new DataFormatException(name + " uses .npy format version " + major + "." + (pre.get(7) & 0xff)
+                    + ", which biggan4j does not read; re-save it with np.save (versions 1.0 to 3.0 are read).");
+        }
+        ByteBuffer len = ByteBuffer.allocate(major == 1 ? 2 : 4).order(ByteOrder.LITTLE_ENDIAN);
+        if (!fill(ch, len)) {
+            throw truncatedHeader(name);
+        }
+        long headerLen = major == 1 ? len.getShort(0) & 0xffff : len.getInt(0) & 0xffffffffL;
+        if (headerLen > 1 << 24) {
+            throw new DataFormatException(name + " declares a header of " + headerLen + " bytes; the file is corrupt.");
+        }
+        ByteBuffer text = ByteBuffer.allocate((int) headerLen);
+        if (!fill(ch, text)) {
+            throw truncatedHeader(name);
+        }
+        String dict = new String(text.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        long offset = MAGIC.length + 2 + len.capacity() + headerLen;
+
+        Matcher fortran = FORTRAN.matcher(dict);
+        Matcher shape = SHAPE.matcher(dict);
+        Matcher descr = DESCR.matcher(dict);
+        if (!descr.find()) {
+            if (dict.contains("descr") && dict.contains("[")) {
+                throw new DataFormatException(name + " holds a structured (record) array; biggan4j reads plain "
+                        + "numeric arrays only: save each field as its own array.");
+            }
+            throw new DataFormatException(name + " has a .npy header without a 'descr' entry; the file is corrupt.");
+        }
+        if (!fortran.find() || !shape.find()) {
+            throw new DataFormatException(name + " has a .npy header without 'fortran_order' or 'shape'; the file is corrupt.");
+        }
+        NpyDtype dtype = NpyDtype.parse(descr.group(1), name);
+        if (fortran.group(1).equals("True")) {
+            throw new DataFormatException(name + " is stored in Fortran (column-major) order; biggan4j reads C order: "
+                    + "re-save it with np.save(path, np.ascontiguousarray(arr)).");
+        }
+        List<Long> dims = new ArrayList<>();
+        for (String part : shape.group(1).split(",")) {
+            String p = part.strip();
+            if (p.endsWith("L")) {
+                p = p.substring(0, p.length() - 1);   // Python 2 longs
+            }
+            if (!p.isEmpty()) {
+                try {
+                    dims.add(Long.parseLong(p));
+                } catch (NumberFormatException e) {
+                    throw new DataFormatException(name + " has an unreadable shape '(" + shape.group(1)
+                            + ")' in its header; the file is corrupt.");
+                }
+            }
+        }
+        return new NpyHeader(dtype, dims.stream().mapToLong(Long::longValue).toArray(), offset);
+    }
+
+    private static NpyArray readData(ReadableByteChannel ch, NpyHeader h, String name) throws IOException {
+        long bytes = h.dataBytes();
+        if (bytes > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException(name + " holds " + bytes + " bytes, too many for a Java array; "
+                    + "read it as a tensor with Npy.read(path, device).");
+        }
+        ByteBuffer data = ByteBuffer.allocate((int) bytes);
+        readFully(ch, data, name, h, 0);
+        return new NpyArray(h.dtype(), h.shape(), data.array());
+    }
+
+    private static void readFully(ReadableByteChannel ch, ByteBuffer dst, String name, NpyHeader h, long before)
+            throws IOException {
+        while (dst.hasRemaining()) {
+            if (ch.read(dst) < 0) {
+                throw truncated(name, h, before + dst.position());
+            }
+        }
+    }
+
+    private static void checkSize(String name, NpyHeader h, long fileSize) {
+        long available = fileSize - h.dataOffset();
+        if (available < h.dataBytes()) {
+            throw truncated(name, h, Math.max(0, available));
+        }
+        if (available > h.dataBytes()) {
+            throw new DataFormatException(name + " has " + (available - h.dataBytes()) + " bytes after the "
+                    + h.dataBytes() + " its header promises (" + h + "); the file is corrupt: re-create it with np.save.");
+        }
+    }
+
+    private static DataFormatException truncated(String name, NpyHeader h, long got) {
+        return new DataFormatException(name + " is truncated: its header promises " + h.dataBytes() + " data bytes ("
+                + h + ") but only " + got + " follow; re-create or re-download the file.");
+    }
+
+    private static DataFormatException truncatedHeader(String name) {
+        return new DataFormatException(name + " is truncated inside its .npy header; re-create or re-download the file.");
+    }
+
+    private static boolean fill(ReadableByteChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            if (ch.read(b) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    private static FileChannel open(Path file) throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(file.toString(), null, "no such file; check the path");
+        }
+    }
+
+    private static ZipFile openZip(Path file) throws IOException {
+        if (!java.nio.file.Files.exists(file)) {
+            throw new NoSuchFileException(file.toString(), null, "no such file; check the path");
+        }
+        try {
+            return new ZipFile(file.toFile());
+        } catch (ZipException e) {
+            throw new DataFormatException(file + " is not a readable .npz (zip) archive (" + e.getMessage()
+                    + "); save statistics with np.savez or biggan4j.");
+        }
+    }
+
+    /** Tensor memory is in host byte order; .npy is little-endian. Every platform the presets ship for is. */
+    static void requireLittleEndianHost() {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new UnsupportedOperationException("biggan4j's .npy I/O needs a little-endian host.");
+        }
+    }
+}
