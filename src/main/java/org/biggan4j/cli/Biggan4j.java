@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
                 SheetCommand.class,
                 BenchCommand.class,
                 TrainClassifierCommand.class,
+                TrainCommand.class,
+                DemoCommand.class,
                 FidCommand.class,
         })
 public final class Biggan4j implements Runnable {

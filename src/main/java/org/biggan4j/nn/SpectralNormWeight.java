@@ -106,7 +106,9 @@ public abstract class SpectralNormWeight extends org.bytedeco.pytorch.Module {
             }
         }
         // u and v are buffers (no history); sigma carries W's gradient.
-        Tensor s = u.mul(matrix.mv(v)).sum(); // = u . (W v); dot has no meta kernel
+        // Clones: a later training forward (D sees real, then fake images) updates u and v in
+        // place, which must not change what this forward's backward pass uses (as PyTorch does).
+        Tensor s = u.clone().mul(matrix.mv(v.clone())).sum(); // = u . (W v); dot has no meta kernel
         if (is_training()) {
             try (NoGradGuard g = new NoGradGuard()) {
                 sigma.copy_(s.detach().reshape(1));

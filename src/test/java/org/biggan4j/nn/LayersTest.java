@@ -47,8 +47,8 @@ class LayersTest {
         layer.train(true);
         layer.forward(x);
         assertTrue(!torch.equal(u0, layer.named_buffers().get("weight_u")), "training forward updates u");
-        // gradients flow through sigma into the raw weight
-        layer.forward(x).sum().backward();
+        // gradients flow through sigma into the raw weight, also with two forwards before one backward
+        layer.forward(x).sum().add(layer.forward(x).sum()).backward();
         assertTrue(layer.rawWeight().grad().defined());
     }
 

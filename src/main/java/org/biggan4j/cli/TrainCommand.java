@@ -1,0 +1,166 @@
+package org.biggan4j.cli;
+
+import org.biggan4j.checkpoint.CheckpointFile;
+import org.biggan4j.config.ConfigLoader;
+import org.biggan4j.config.TrainConfig;
+import org.biggan4j.health.SpectraTracker;
+import org.biggan4j.train.SessionFactory;
+import org.biggan4j.train.StopSignal;
+import org.biggan4j.train.TrainingListener;
+import org.biggan4j.train.TrainingLoop;
+import org.biggan4j.train.TrainingSession;
+import org.biggan4j.train.listener.CheckpointListener;
+import org.biggan4j.train.listener.LossPlotListener;
+import org.biggan4j.train.listener.MetricsLogger;
+import org.biggan4j.train.listener.ProgressListener;
+import org.biggan4j.train.listener.SampleSheetListener;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code biggan4j train}: trains a GAN from a preset, writing everything into a run folder. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a GAN. The run folder gets config.yaml, metrics.jsonl/csv, samples/, loss plots "
+                + "and checkpoints/; --resume continues from its newest checkpoint (bit-exactly on CPU).")
+public final class TrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--preset", paramLabel = "P",
+            description = "A preset name (${COMPLETION-CANDIDATES}) or a YAML file. Not needed with --resume.",
+            completionCandidates = Presets.class)
+    String preset;
+
+    @Option(names = "--data", paramLabel = "PATH", description = "Training data (sets data.path).")
+    Path data;
+
+    @Option(names = "--out", required = true, paramLabel = "RUN", description = "Run folder.")
+    Path out;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a configuration key (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--resume", description = "Continue the run in --out from its newest checkpoint; --set then "
+            + "changes settings from there on (learning rates, D steps, ...).")
+    boolean resume;
+
+    @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, cuda or cuda:N (sets device).")
+    String device;
+
+    @Option(names = "--threads", paramLabel = "N", description = "libtorch intra-op threads (sets threads).")
+    Integer threads;
+
+    @Option(names = "--seed", paramLabel = "SEED", description = "The run seed (sets seed).")
+    Long seed;
+
+    @Option(names = "--spectra-every", paramLabel = "N", defaultValue = "0",
+            description = "Log the top singular values of every weight every N iterations (0 = off).")
+    int spectraEvery;
+
+    /** Preset names for picocli's completion and help. */
+    static final class Presets extends ArrayList<String> {
+        private static final long serialVersionUID = 1L;
+
+        Presets() {
+            super(ConfigLoader.PRESETS);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> all = new ArrayList<>(overrides);
+        if (data != null) {
+            all.add("data.path=" + data.toAbsolutePath());
+        }
+        if (device != null) {
+            all.add("device=" + device);
+        }
+        if (threads != null) {
+            all.add("threads=" + threads);
+        }
+        if (seed != null) {
+            all.add("seed=" + seed);
+        }
+        TrainingOutcome outcome = run(preset, out, all, resume, spectraEvery);
+        PrintWriter w = spec.commandLine().getOut();
+        w.printf("%s at iteration %d. Run folder: %s%n", outcome.interrupted() ? "Stopped" : "Finished",
+                outcome.iteration(), out.toAbsolutePath());
+        if (outcome.sheet() != null) {
+            w.printf("Latest sample sheet: %s%n", outcome.sheet().toAbsolutePath());
+        }
+        w.flush();
+        return 0;
+    }
+
+    /** What a training run ended with. */
+    record TrainingOutcome(long iteration, boolean interrupted, Path sheet, TrainingSession session) {
+    }
+
+    /**
+     * Trains (or resumes) in {@code runDir}. The returned session is still open, for callers
+     * that evaluate afterwards (the demo); close it.
+     */
+    static TrainingOutcome runKeepingSession(String preset, Path runDir, List<String> overrides, boolean resume,
+                                             int spectraEvery) throws Exception {
+        TrainConfig config;
+        Path checkpoint = null;
+        Path checkpointsDir = runDir.resolve("checkpoints");
+        boolean hasCheckpoints = Files.isDirectory(checkpointsDir)
+                && new org.biggan4j.checkpoint.CheckpointStore(runDir, 1, "").latest().isPresent();
+        if (resume) {
+            checkpoint = new org.biggan4j.checkpoint.CheckpointStore(runDir, 1, "").latest().orElseThrow(() ->
+                    new IllegalArgumentException("Nothing to resume: " + runDir + " holds no checkpoint. Start the run "
+                            + "without --resume."));
+            String stored = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .writeValueAsString(CheckpointFile.manifest(checkpoint).path("config"));
+            config = ConfigLoader.withOverrides(ConfigLoader.fromJson(stored), overrides);
+        } else {
+            if (hasCheckpoints) {
+                throw new IllegalArgumentException("Run folder " + runDir + " already holds checkpoints: continue it with "
+                        + "--resume, or choose another --out.");
+            }
+            if (preset == null) {
+                throw new IllegalArgumentException("--preset is required (one of " + String.join(", ",
+                        ConfigLoader.PRESETS) + ", or a YAML file) unless --resume is given.");
+            }
+            config = ConfigLoader.load(preset, overrides);
+        }
+        Files.createDirectories(runDir);
+        org.biggan4j.io.AtomicFiles.writeBytes(runDir.resolve("config.yaml"),
+                ConfigLoader.toYaml(config).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        TrainingSession session = SessionFactory.create(config, runDir);
+        try {
+            if (checkpoint != null) {
+                session.restore(checkpoint);
+            }
+            SampleSheetListener sheets = new SampleSheetListener();
+            List<TrainingListener> listeners = new ArrayList<>(List.of(new MetricsLogger(), new ProgressListener(),
+                    sheets, new CheckpointListener(), new LossPlotListener()));
+            if (spectraEvery > 0) {
+                listeners.add(new SpectraTracker(spectraEvery, 2));
+            }
+            StopSignal stop = new StopSignal().installShutdownHook(120);
+            long last = new TrainingLoop(session, listeners, stop).run();
+            return new TrainingOutcome(last, last < config.training().iterations(), sheets.latest(), session);
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    static TrainingOutcome run(String preset, Path runDir, List<String> overrides, boolean resume, int spectraEvery)
+            throws Exception {
+        TrainingOutcome outcome = runKeepingSession(preset, runDir, overrides, resume, spectraEvery);
+        outcome.session().close();
+        return outcome;
+    }
+}

@@ -1,0 +1,90 @@
+package org.biggan4j.train;
+
+import org.biggan4j.config.TrainConfig;
+import org.biggan4j.data.DataOptions;
+import org.biggan4j.data.DataSources;
+import org.biggan4j.data.LabelledImages;
+import org.biggan4j.data.LoaderOptions;
+import org.biggan4j.loss.GanObjective;
+import org.biggan4j.loss.Objectives;
+import org.biggan4j.model.Discriminator;
+import org.biggan4j.model.Generator;
+import org.biggan4j.model.ModelSpec;
+import org.biggan4j.model.Models;
+import org.biggan4j.regularize.Regularizers;
+import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.Engine;
+import org.biggan4j.train.optim.Optimizers;
+import org.bytedeco.pytorch.Optimizer;
+
+import java.nio.file.Path;
+
+/**
+ * Builds a {@link TrainingSession} from a validated configuration: opens the data, builds G, D
+ * and G_ema for it, the objective, the regularisers, the optimisers and their schedules, the
+ * EMA, and the step. The only place where configuration becomes objects.
+ */
+public final class SessionFactory {
+
+    private SessionFactory() {
+    }
+
+    /** Opens the configured data (the embedded Fashion-MNIST when {@code data.path} is null). */
+    public static LabelledImages openData(TrainConfig config) {
+        DataOptions options = DataOptions.defaults().withChannels(config.model().imageChannels());
+        String path = config.data().path();
+        return DataSources.open(path == null || path.isBlank() ? null : Path.of(path), options);
+    }
+
+    /** The model spec for {@code config} on {@code data}. */
+    public static ModelSpec spec(TrainConfig config, LabelledImages data) {
+        boolean ebgan = config.objective().kind() == TrainConfig.ObjectiveKind.EBGAN;
+        if (ebgan && config.model().architecture() != TrainConfig.Architecture.DCGAN) {
+            throw new IllegalArgumentException("Invalid configuration: objective.kind=ebgan needs the auto-encoder "
+                    + "discriminator of model.architecture=dcgan.");
+        }
+        if (config.model().conditional() && data.classCount() < 2 && config.model().classes() == 0) {
+            throw new IllegalArgumentException("The data " + data.description() + " has no classes to condition on: "
+                    + "set model.conditional=false.");
+        }
+        return Models.spec(config.model(), ebgan, data.classCount(), data.channels());
+    }
+
+    /**
+     * Configures libtorch (device, threads, seed) and builds everything. Ownership: the session
+     * owns all of it; close it to stop the data loader.
+     */
+    public static TrainingSession create(TrainConfig config, Path runDir) {
+        ComputeDevice device = Engine.configure(ComputeDevice.parse(config.device()), config.threads(), config.seed());
+        LabelledImages data = openData(config);
+        ModelSpec spec = spec(config, data);
+        Generator generator = Models.generator(spec, device);
+        Discriminator discriminator = Models.discriminator(spec, device);
+        var t = config.training();
+        Generator ema = null;
+        GanStep.AfterGenerator afterGenerator = iteration -> { };
+        if (t.emaDecay() > 0) {
+            ema = Models.generator(spec, device);
+            ExponentialMovingAverage average = new ExponentialMovingAverage(generator, ema, t.emaDecay(), t.emaStart());
+            average.copy();
+            afterGenerator = average;
+        }
+        Optimizer gOpt = Optimizers.create(config.optimizer().generator(), generator.parameters());
+        Optimizer dOpt = Optimizers.create(config.optimizer().discriminator(), discriminator.parameters());
+        LoaderOptions loaderOptions = LoaderOptions.of(t.batchSize(), config.seed())
+                .withFlip(config.data().flips())
+                .withSampling(config.data().balanced() ? LoaderOptions.Sampling.CLASS_BALANCED
+                        : LoaderOptions.Sampling.UNIFORM)
+                .withModelResolution(spec.resolution(), data.resolution() < spec.resolution()
+                        && data.resolution() * 5 >= spec.resolution() * 4 ? LoaderOptions.Fit.PAD : LoaderOptions.Fit.RESIZE);
+        LoaderBatchSource source = new LoaderBatchSource(data, loaderOptions, device, spec.conditional(),
+                data.description());
+        GanObjective objective = Objectives.create(config.objective());
+        GanStep step = new GanStep(generator, discriminator, objective, Regularizers.create(config.regularizers()),
+                gOpt, dOpt, Optimizers.schedule(config.optimizer().generator(), t.iterations()),
+                Optimizers.schedule(config.optimizer().discriminator(), t.iterations()), source,
+                new TrainingLatents(t.latent(), spec.latentDim(), spec.classes(), device), afterGenerator,
+                new StepSettings(t.batchSize(), t.dSteps(), t.accumulation(), config.seed(), t.bf16()), device);
+        return new TrainingSession(config, runDir, device, generator, ema, discriminator, gOpt, dOpt, source, step);
+    }
+}
