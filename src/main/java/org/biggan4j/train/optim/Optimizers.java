@@ -26,7 +26,9 @@ public final class Optimizers {
         return switch (c.kind()) {
             case ADAM -> {
                 AdamOptions o = new AdamOptions(c.lr());
-                o.betas().put(new double[] {c.beta1(), c.beta2()});
+                // betas is a std::tuple<double, double>, which libstdc++ lays out last element first:
+                // index 0 is beta2. (Writing {beta1, beta2} silently swaps them; a test pins this.)
+                o.betas().put(new double[] {c.beta2(), c.beta1()});
                 o.eps().put(c.eps());
                 o.weight_decay().put(c.weightDecay());
                 yield new Adam(parameters, o);

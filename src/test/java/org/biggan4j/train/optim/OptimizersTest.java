@@ -40,6 +40,34 @@ class OptimizersTest {
         assertEquals(0.1, warmup.applyAsDouble(90), 1e-15);
     }
 
+    @Test
+    void adamFollowsTheTextbookUpdateWithBetasInTheRightOrder() {
+        // Asymmetric betas, so a swap would show: compare three steps with Adam written out by hand.
+        double b1 = 0.5;
+        double b2 = 0.9;
+        double lr = 0.1;
+        double eps = 1e-8;
+        OptimizerConfig c = new OptimizerConfig(OptimizerKind.ADAM, lr, b1, b2, eps, 0, 0.99, 0, Schedule.CONSTANT, 0);
+        Tensor w = Tensors.fromDoubles(new double[] {1.0}, ComputeDevice.CPU, 1).requires_grad_(true);
+        Optimizer adam = Optimizers.create(c, new org.bytedeco.pytorch.TensorVector(w));
+        double x = 1.0;
+        double m = 0;
+        double v = 0;
+        double[] gradScale = {3.0, -1.0, 0.5};
+        for (int t = 1; t <= 3; t++) {
+            adam.zero_grad();
+            w.mul(new org.bytedeco.pytorch.Scalar(gradScale[t - 1])).sum().backward(); // gradient = gradScale
+            adam.step();
+            double g = gradScale[t - 1];
+            m = b1 * m + (1 - b1) * g;
+            v = b2 * v + (1 - b2) * g * g;
+            double mHat = m / (1 - Math.pow(b1, t));
+            double vHat = v / (1 - Math.pow(b2, t));
+            x -= lr * mHat / (Math.sqrt(vHat) + eps);
+            assertEquals(x, Tensors.toDoubles(w)[0], 1e-9, "step " + t);
+        }
+    }
+
     /** Two steps straight vs one step, save, restore into a fresh optimiser, one step. */
     @Test
     void everyKindRoundTripsItsStateThroughBytes() {
