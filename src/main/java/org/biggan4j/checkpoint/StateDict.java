@@ -30,7 +30,8 @@ public final class StateDict {
 
     private static void put(Map<String, Tensor> out, StringTensorDict dict) {
         for (long i = 0; i < dict.size(); i++) {
-            out.put(dict.get(i).key().getString(), dict.get(i).value());
+            // A handle of our own: value() points into the dict, a temporary that may be freed.
+            out.put(dict.get(i).key().getString(), new Tensor(dict.get(i).value()));
         }
     }
 

@@ -13,6 +13,19 @@ import org.bytedeco.pytorch.Tensor;
 public abstract class Discriminator extends org.bytedeco.pytorch.Module {
 
     /**
+     * Java objects of submodules the subclass does not keep in fields (grouping containers).
+     * libtorch calls back into Java subclasses (train(), eval()), so their Java objects must stay
+     * reachable for the module's life; a collected one makes the next call fail.
+     */
+    private final java.util.List<org.bytedeco.pytorch.Module> owned = new java.util.ArrayList<>();
+
+    /** Keeps {@code module} reachable as long as this network and returns it. */
+    protected final <M extends org.bytedeco.pytorch.Module> M own(M module) {
+        owned.add(module);
+        return module;
+    }
+
+    /**
      * @param images  {@code [B, C, R, R]} in [-1, 1]
      * @param classes class ids {@code [B]}, int64, or {@code null} when unconditional
      * @return scores {@code [B]}; for an auto-encoder discriminator (EBGAN) the energy

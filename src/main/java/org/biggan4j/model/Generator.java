@@ -14,6 +14,19 @@ import org.bytedeco.pytorch.Tensor;
 public abstract class Generator extends org.bytedeco.pytorch.Module {
 
     /**
+     * Java objects of submodules the subclass does not keep in fields (grouping containers).
+     * libtorch calls back into Java subclasses (train(), eval()), so their Java objects must stay
+     * reachable for the module's life; a collected one makes the next call fail.
+     */
+    private final java.util.List<org.bytedeco.pytorch.Module> owned = new java.util.ArrayList<>();
+
+    /** Keeps {@code module} reachable as long as this network and returns it. */
+    protected final <M extends org.bytedeco.pytorch.Module> M own(M module) {
+        owned.add(module);
+        return module;
+    }
+
+    /**
      * @param z       latents {@code [B, latentDim()]}, float32, on the module's device
      * @param classes class ids {@code [B]}, int64, or {@code null} when {@link #numClasses()} is 0
      * @return images {@code [B, imageChannels(), resolution(), resolution()]} in (-1, 1)

@@ -39,7 +39,7 @@ public final class ExponentialMovingAverage implements GanStep.AfterGenerator {
                              List<Tensor> as, List<Tensor> bs) {
         Map<String, Tensor> target = new java.util.HashMap<>();
         for (long i = 0; i < b.size(); i++) {
-            target.put(b.get(i).key().getString(), b.get(i).value());
+            target.put(b.get(i).key().getString(), b.get(i).value());  // used before b goes away
         }
         for (long i = 0; i < a.size(); i++) {
             String name = a.get(i).key().getString();
@@ -47,8 +47,9 @@ public final class ExponentialMovingAverage implements GanStep.AfterGenerator {
             if (t == null) {
                 throw new IllegalArgumentException("The EMA target lacks '" + name + "': it must be the same architecture.");
             }
-            as.add(a.get(i).value());
-            bs.add(t);
+            // Own handles: value() points into the dict, which is a temporary.
+            as.add(org.biggan4j.tensor.NativeMemory.keep(new Tensor(a.get(i).value())));
+            bs.add(org.biggan4j.tensor.NativeMemory.keep(new Tensor(t)));
         }
     }
 

@@ -27,8 +27,8 @@ public final class BigGanDiscriminator extends Discriminator {
 
     public BigGanDiscriminator(ModelSpec spec, LayerFactory layers) {
         this.spec = spec;
-        org.biggan4j.nn.Container blockContainer = register_module("blocks", new org.biggan4j.nn.Container());
-        org.biggan4j.nn.Container attentionContainer = register_module("attention", new org.biggan4j.nn.Container());
+        org.biggan4j.nn.Container blockContainer = own(register_module("blocks", new org.biggan4j.nn.Container()));
+        org.biggan4j.nn.Container attentionContainer = own(register_module("attention", new org.biggan4j.nn.Container()));
         BigGanTables.DTable table = BigGanTables.discriminator(spec.architecture(), spec.resolution());
         int resolution = spec.resolution();
         for (int i = 0; i < table.out().length; i++) {

@@ -41,8 +41,8 @@ public final class BigGanGenerator extends Generator {
 
     public BigGanGenerator(ModelSpec spec, LayerFactory layers) {
         this.spec = spec;
-        org.biggan4j.nn.Container blockContainer = register_module("blocks", new org.biggan4j.nn.Container());
-        org.biggan4j.nn.Container attentionContainer = register_module("attention", new org.biggan4j.nn.Container());
+        org.biggan4j.nn.Container blockContainer = own(register_module("blocks", new org.biggan4j.nn.Container()));
+        org.biggan4j.nn.Container attentionContainer = own(register_module("attention", new org.biggan4j.nn.Container()));
         BigGanTables.GTable table = BigGanTables.generator(spec.architecture(), spec.resolution());
         int n = table.in().length;
         LayerFactory plain = layers.withSpectralNorm(false);

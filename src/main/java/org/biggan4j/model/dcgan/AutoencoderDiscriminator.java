@@ -30,8 +30,8 @@ public final class AutoencoderDiscriminator extends Discriminator {
     public AutoencoderDiscriminator(ModelSpec spec, LayerFactory layers) {
         this.spec = spec;
         boolean bias = !spec.dcganNoBias();
-        Container enc = register_module("encoder", new Container());
-        Container dec = register_module("decoder", new Container());
+        Container enc = own(register_module("encoder", new Container()));
+        Container dec = own(register_module("decoder", new Container()));
         long c = spec.imageChannels();
         long ch = spec.ch();
         encoder.add(enc.add(0, layers.conv(c, ch, 4, 2, 1, bias)));

@@ -41,8 +41,8 @@ public final class DcganDiscriminator extends Discriminator {
         this.spec = spec;
         int stages = stages(spec.resolution());
         boolean bias = !spec.dcganNoBias();
-        Container convContainer = register_module("convs", new Container());
-        Container normContainer = register_module("norms", new Container());
+        Container convContainer = own(register_module("convs", new Container()));
+        Container normContainer = own(register_module("norms", new Container()));
         long in = spec.imageChannels();
         long out = spec.ch();
         for (int i = 0; i < stages; i++) {

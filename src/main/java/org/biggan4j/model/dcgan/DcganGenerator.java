@@ -31,8 +31,8 @@ public final class DcganGenerator extends Generator {
         this.spec = spec;
         int stages = DcganDiscriminator.stages(spec.resolution());
         boolean bias = !spec.dcganNoBias();
-        Container convContainer = register_module("convs", new Container());
-        Container normContainer = register_module("norms", new Container());
+        Container convContainer = own(register_module("convs", new Container()));
+        Container normContainer = own(register_module("norms", new Container()));
         long channels = (long) spec.ch() << (stages - 1);
         convs.add(convContainer.add(0, layers.convTranspose(spec.latentDim(), channels, 4, 1, 0, bias)));
         for (int i = 0; i < stages; i++) {

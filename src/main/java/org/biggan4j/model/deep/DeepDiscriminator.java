@@ -33,8 +33,8 @@ public final class DeepDiscriminator extends Discriminator {
         DeepTables.DTable table = DeepTables.lookup(DeepTables.DISCRIMINATOR, spec.resolution());
         inputConv = register_module("input_conv", layers.conv(spec.imageChannels(), (long) table.in()[0] * spec.ch(),
                 3, true));
-        Container container = register_module("blocks", new Container());
-        Container attentionContainer = register_module("attention", new Container());
+        Container container = own(register_module("blocks", new Container()));
+        Container attentionContainer = own(register_module("attention", new Container()));
         int resolution = spec.resolution();
         int index = 0;
         for (int stage = 0; stage < table.out().length; stage++) {

@@ -53,7 +53,7 @@ public final class DeepGenerator extends Generator {
                 ? register_module("shared", layers.withSpectralNorm(false).embedding(spec.classes(), embedding)) : null;
         bottomChannels = (long) table.blocks()[0][1] * spec.ch();
         genZ = register_module("gen_z", layers.linear(condition, 16 * bottomChannels, true));
-        Container container = register_module("blocks", new Container());
+        Container container = own(register_module("blocks", new Container()));
         // Attention goes before the first non-resampling block whose input has an attention
         // resolution: for the published models (64x64) that is the block the configs call
         // attention_layer_position 8.
