@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 TrainClassifierCommand.class,
                 TrainCommand.class,
                 DemoCommand.class,
+                ArchCommand.class,
                 FidCommand.class,
         })
 public final class Biggan4j implements Runnable {
