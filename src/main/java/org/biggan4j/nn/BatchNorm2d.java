@@ -29,6 +29,32 @@ public class BatchNorm2d extends org.bytedeco.pytorch.Module {
     private final Tensor gain;
     private final Tensor shift;
     private boolean standing;
+    private MomentsHook momentsHook;
+
+    /**
+     * Sees the per-channel batch sums before they become the batch moments, and may replace
+     * them: the distributed trainer all-reduces them across processes here (cross-replica BN,
+     * BigGAN section 3), so every replica normalises with the moments of the global batch.
+     */
+    @FunctionalInterface
+    public interface MomentsHook {
+        /**
+         * @param sum          per-channel sum of x over the local batch, {@code [C]}, with autograd history
+         * @param sumOfSquares per-channel sum of x^2, {@code [C]}
+         * @param count        local elements per channel (B x H x W)
+         * @return {sum, sumOfSquares, count} over everything the moments should cover
+         */
+        Moments reduce(Tensor sum, Tensor sumOfSquares, long count);
+    }
+
+    /** Sums of a batch: the result of a {@link MomentsHook}. */
+    public record Moments(Tensor sum, Tensor sumOfSquares, long count) {
+    }
+
+    /** Routes training-mode moments through {@code hook} (null: the fused local kernel). */
+    public void setMomentsHook(MomentsHook hook) {
+        this.momentsHook = hook;
+    }
 
     /**
      * @param affine whether this layer owns gain and bias parameters (plain BN); conditional BN passes false
@@ -71,14 +97,32 @@ public class BatchNorm2d extends org.bytedeco.pytorch.Module {
             double n = numBatches.item_double();
             m = 1.0 / (n + 1);
         }
-        Tensor normalised = torch.batch_norm(x, new TensorOptional(), new TensorOptional(),
-                new TensorOptional(runningMean), new TensorOptional(runningVar), training, m, eps, false);
+        Tensor normalised = training && momentsHook != null ? normaliseWithHook(x, m)
+                : torch.batch_norm(x, new TensorOptional(), new TensorOptional(),
+                        new TensorOptional(runningMean), new TensorOptional(runningVar), training, m, eps, false);
         if (training) {
             try (NoGradGuard g = new NoGradGuard()) {
                 numBatches.add_(new Scalar(1.0));
             }
         }
         return normalised.mul(gain).add(bias);
+    }
+
+    /** Batch normalisation from sums that the hook may have reduced across replicas. */
+    private Tensor normaliseWithHook(Tensor x, double momentum) {
+        long[] dims = {0, 2, 3};
+        long count = x.size(0) * x.size(2) * x.size(3);
+        Moments moments = momentsHook.reduce(x.sum(dims, false, null), x.mul(x).sum(dims, false, null), count);
+        double n = moments.count();
+        Tensor mean = moments.sum().div(new Scalar(n));
+        Tensor var = moments.sumOfSquares().div(new Scalar(n)).sub(mean.mul(mean), new Scalar(1.0)).clamp_min(new Scalar(0.0));
+        try (NoGradGuard g = new NoGradGuard()) {
+            // Running variance is unbiased, as in the fused kernel.
+            runningMean.mul_(new Scalar(1 - momentum)).add_(mean.detach(), new Scalar(momentum));
+            runningVar.mul_(new Scalar(1 - momentum)).add_(var.detach(), new Scalar(momentum * n / Math.max(1, n - 1)));
+        }
+        return x.sub(mean.reshape(1, -1, 1, 1), new Scalar(1.0))
+                .div(var.add(new Scalar(eps)).sqrt().reshape(1, -1, 1, 1));
     }
 
     /** Resets the running statistics and switches to cumulative accumulation (standing statistics). */

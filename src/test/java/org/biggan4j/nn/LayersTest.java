@@ -75,6 +75,29 @@ class LayersTest {
     }
 
     @Test
+    void theMomentsHookSeesTheSumsAndAnIdentityHookMatchesTheFusedKernel() {
+        Seeds.seedTorch(10);
+        LayerFactory plain = SN.withSpectralNorm(false);
+        BatchNorm2d fused = new BatchNorm2d(3, 1e-4, true, plain);
+        BatchNorm2d hooked = new BatchNorm2d(3, 1e-4, true, plain);
+        long[] seen = {0};
+        hooked.setMomentsHook((sum, squares, count) -> {
+            seen[0] = count;
+            return new BatchNorm2d.Moments(sum, squares, count);
+        });
+        Tensor x = Tensors.randn(ComputeDevice.CPU, 4, 3, 5, 5).mul(new Scalar(2)).add(new Scalar(0.5));
+        assertTrue(torch.allclose(fused.forward(x), hooked.forward(x), 1e-5, 1e-5, false));
+        assertEquals(100, seen[0]);
+        assertTrue(torch.allclose(fused.runningMean(), hooked.runningMean(), 1e-6, 1e-6, false));
+        assertTrue(torch.allclose(fused.runningVar(), hooked.runningVar(), 1e-5, 1e-5, false));
+        // A hook that doubles the batch with a copy of itself leaves the moments unchanged:
+        // this is what an all-reduce over two identical replicas does.
+        hooked.setMomentsHook((sum, squares, count) -> new BatchNorm2d.Moments(sum.mul(new Scalar(2)),
+                squares.mul(new Scalar(2)), 2 * count));
+        assertTrue(torch.allclose(fused.forward(x), hooked.forward(x), 1e-5, 1e-5, false));
+    }
+
+    @Test
     void standingStatisticsAreTheAverageOverBatches() {
         BatchNorm2d bn = new BatchNorm2d(2, 1e-4, true, SN.withSpectralNorm(false));
         bn.train(true);
