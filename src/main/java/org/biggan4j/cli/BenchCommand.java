@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 BenchDataCommand.class,
                 BenchPeakCommand.class,
+                BenchModelCommand.class,
         })
 public final class BenchCommand implements Runnable {
 
