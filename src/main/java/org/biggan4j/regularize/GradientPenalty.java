@@ -31,6 +31,13 @@ public final class GradientPenalty implements Regularizer {
     public Map<String, Tensor> discriminatorPenalty(PenaltyContext c) {
         Tensor real = c.realImages().detach();
         Tensor fake = c.fakeImages().detach();
+        long[] shape = org.biggan4j.tensor.Tensors.shape(real);
+        if (fake.numel() != real.numel()) {
+            throw new IllegalArgumentException("The gradient penalty interpolates real and generated batches of equal "
+                    + "size, got " + java.util.Arrays.toString(shape) + " and "
+                    + java.util.Arrays.toString(org.biggan4j.tensor.Tensors.shape(fake)) + ".");
+        }
+        fake = fake.reshape(shape); // same layout (a generator may emit [B, C, 1, 1] for vector data)
         long b = real.size(0);
         Tensor eps = torch.rand(withOnes(b, real.dim()), real.options()).expand_as(real); // [B, 1, 1, 1] broadcast
         Tensor interpolates = eps.mul(real).add(torch.ones_like(eps).sub(eps).mul(fake)).detach().requires_grad_(true);
