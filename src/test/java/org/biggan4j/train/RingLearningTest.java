@@ -116,4 +116,14 @@ class RingLearningTest {
         assertCovers(train(ObjectiveKind.WASSERSTEIN, new RegularizerConfig(0.1, 0, 0, 0, 0, 0, 0), adam(0.9), 5, 2000,
                 "wgan-gp"), 7, 0.70);
     }
+
+    @Test
+    void wganWithClippingCoversMostModes() {
+        // RMSProp without momentum and 5 critic steps as in the WGAN paper; c and lr scaled up for 2-D data
+        // (the paper's c = 0.01, lr 5e-5 learn far too slowly for a test).
+        OptimizerConfig rms = new OptimizerConfig(OptimizerKind.RMSPROP, 1e-3, 0, 0.999, 1e-8, 0, 0.99, 0,
+                Schedule.CONSTANT, 0);
+        assertCovers(train(ObjectiveKind.WASSERSTEIN, new RegularizerConfig(0, 0, 0, 0, 0.5, 0, 0), rms, 5, 2000,
+                "wgan-clip"), 5, 0.0);
+    }
 }
