@@ -1,8 +1,6 @@
 package org.biggan4j.nn;
 
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.global.torch;
 
 /** A 2-D convolution, optionally spectrally normalised. Input {@code [B, in, H, W]}. */
 public final class Conv2d extends SpectralNormWeight {
@@ -17,7 +15,12 @@ public final class Conv2d extends SpectralNormWeight {
     }
 
     public Tensor forward(Tensor x) {
-        return torch.conv2d(x, effectiveWeight(), bias == null ? new TensorOptional() : new TensorOptional(bias),
-                stride, padding, new long[] {1, 1}, 1);
+        Tensor w = effectiveWeight();
+        Tensor y = CpuConvolutions.conv2d(x, w, bias, stride, padding);
+        if (FlopCounter.counting()) {
+            // Every output element is a dot product over in x k x k inputs.
+            FlopCounter.record(2 * y.numel() * (weight.numel() / weight.size(0)), x, w);
+        }
+        return y;
     }
 }

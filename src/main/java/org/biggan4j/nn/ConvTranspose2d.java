@@ -1,8 +1,6 @@
 package org.biggan4j.nn;
 
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * A transposed 2-D convolution, optionally spectrally normalised. Its weight is stored as
@@ -20,8 +18,12 @@ public final class ConvTranspose2d extends SpectralNormWeight {
     }
 
     public Tensor forward(Tensor x) {
-        return torch.conv_transpose2d(x, effectiveWeight(),
-                bias == null ? new TensorOptional() : new TensorOptional(bias), stride, padding, new long[] {0, 0}, 1,
-                1, 1);
+        Tensor w = effectiveWeight();
+        Tensor y = CpuConvolutions.convTranspose2d(x, w, bias, stride, padding);
+        if (FlopCounter.counting()) {
+            // Every input element is scattered through out x k x k weights (weight: [in, out, k, k]).
+            FlopCounter.record(2 * x.numel() * (weight.numel() / weight.size(0)), x, w);
+        }
+        return y;
     }
 }

@@ -12,6 +12,11 @@ public final class Linear extends SpectralNormWeight {
     }
 
     public Tensor forward(Tensor x) {
-        return torch.linear(x, effectiveWeight(), bias == null ? new TensorOptional() : new TensorOptional(bias));
+        Tensor w = effectiveWeight();
+        Tensor y = torch.linear(x, w, bias == null ? new TensorOptional() : new TensorOptional(bias));
+        if (FlopCounter.counting()) {
+            FlopCounter.record(2 * y.numel() * weight.size(1), x, w);
+        }
+        return y;
     }
 }

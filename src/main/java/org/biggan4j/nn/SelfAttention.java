@@ -41,6 +41,11 @@ public final class SelfAttention extends org.bytedeco.pytorch.Module {
         Tensor value = torch.max_pool2d(g.forward(x), new long[] {2, 2}).reshape(b, channels / 2, n / 4); // [B, C/2, N/4]
         Tensor attention = torch.softmax(torch.bmm(query.transpose(1, 2), key), -1);                // [B, N, N/4]
         Tensor attended = torch.bmm(value, attention.transpose(1, 2)).reshape(b, channels / 2, h, w);
+        if (FlopCounter.counting()) {
+            // The two batched products: [N, C/8] x [C/8, N/4] and [C/2, N/4] x [N/4, N]; both operands need gradients.
+            long macs = b * n * (n / 4) * (channels / 8) + b * (channels / 2) * (n / 4) * n;
+            FlopCounter.record(2 * macs, query, key);
+        }
         return x.add(o.forward(attended).mul(gamma));
     }
 

@@ -1,0 +1,85 @@
+package org.biggan4j.nn;
+
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Convolutions that avoid a silent oneDNN defect in the libtorch 2.10 CPU build of the JavaCPP
+ * presets.
+ *
+ * <p>Measured on the development machine (AMD EPYC with AVX-512, also with
+ * {@code ONEDNN_MAX_CPU_ISA=AVX2}, with 1 and 2 threads): the oneDNN path of {@code conv2d}
+ * returns a wrong input gradient whenever the number of output channels is not a multiple of 16
+ * (1, 3, 8, 12, 24, 40 all fail, 16, 32, 48, 64, 128 pass; relative error 0.2 to 1.0, different
+ * from run to run with 2 threads, sometimes NaN), while the forward pass and the weight gradient
+ * are right. {@code conv_transpose2d} is worse: wrong forwards when the input has 3 channels, and
+ * wrong input gradients when the output channel count is not a multiple of 16, through both the
+ * oneDNN and the "slow" kernels. The adjoint identity {@code <conv(d), g> = <d, dx>} exposes it
+ * without any reference implementation. Every RGB or grayscale GAN has such a layer (G's last
+ * convolution), so without this class G trains on garbage gradients.
+ *
+ * <p>Workaround, on CPU only: when autograd will need the input gradient of a convolution whose
+ * output channels are not a multiple of 16, its weight is padded with zero filters up to the
+ * next multiple and the extra output channels are cut off again; oneDNN computes aligned shapes
+ * correctly, the zero filters contribute nothing to the input gradient, and the cut receives a
+ * zero gradient. On the layers where it matters (G's last convolution, 64 or 96 channels to 1
+ * or 3) this costs about what the unpadded call does (35 vs 36 ms for 64 -> 3 at 32 px, batch
+ * 32), where libtorch's im2col kernel ({@code thnn_conv2d}, also correct) took 10x longer.
+ * Forward-only calls (G under no-grad in D steps, sampling) need no workaround. A transposed
+ * convolution with input or output channels not a multiple of 16 runs in float64, whose kernels
+ * are not oneDNN's, and is cast back (only DCGAN's first and last layers).
+ * {@code CpuConvolutionsTest} checks outputs and both gradients of the layers against float64 for
+ * aligned and unaligned channel counts; drop this class when libtorch's own kernels pass it.
+ */
+final class CpuConvolutions {
+
+    /** oneDNN's AVX-512 channel block: aligned channel counts are computed correctly. */
+    static final long BLOCK = 16;
+
+    private CpuConvolutions() {
+    }
+
+    /**
+     * Whether a CPU convolution with {@code outChannels} outputs must be padded: only when its
+     * input gradient will be computed.
+     */
+    static boolean convNeedsWorkaround(Tensor x, long outChannels) {
+        return outChannels % BLOCK != 0 && x.device().is_cpu() && x.requires_grad()
+                && org.bytedeco.pytorch.GradMode.is_enabled();
+    }
+
+    /** Whether a CPU transposed convolution must avoid libtorch's float32 kernels. */
+    static boolean transposedNeedsWorkaround(Tensor x, long inChannels, long outChannels) {
+        return x.device().is_cpu() && (inChannels % BLOCK != 0 || outChannels % BLOCK != 0);
+    }
+
+    /** {@code conv2d} with dilation 1 and one group. */
+    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding) {
+        TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
+        long out = weight.size(0);
+        if (convNeedsWorkaround(x, out)) {
+            long padded = (out + BLOCK - 1) / BLOCK * BLOCK;
+            // constant_pad_nd pads the last dimension first: {W, W, H, H, in, in, out, out}.
+            Tensor w = torch.constant_pad_nd(weight, new long[] {0, 0, 0, 0, 0, 0, 0, padded - out}, new Scalar(0.0));
+            TensorOptional bp = bias == null ? new TensorOptional()
+                    : new TensorOptional(torch.constant_pad_nd(bias, new long[] {0, padded - out}, new Scalar(0.0)));
+            return torch.conv2d(x, w, bp, stride, padding, new long[] {1, 1}, 1).narrow(1, 0, out);
+        }
+        return torch.conv2d(x, weight, b, stride, padding, new long[] {1, 1}, 1);
+    }
+
+    /** {@code conv_transpose2d} with no output padding, one group and dilation 1; weight {@code [in, out, k, k]}. */
+    static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding) {
+        if (transposedNeedsWorkaround(x, weight.size(0), weight.size(1))) {
+            torch.ScalarType type = torch.ScalarType.Double;
+            Tensor y = torch.conv_transpose2d(x.to(type), weight.to(type),
+                    bias == null ? new TensorOptional() : new TensorOptional(bias.to(type)), stride, padding,
+                    new long[] {0, 0}, 1, new long[] {1, 1});
+            return y.to(x.scalar_type());
+        }
+        return torch.conv_transpose2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
+                stride, padding, new long[] {0, 0}, 1, new long[] {1, 1});
+    }
+}
