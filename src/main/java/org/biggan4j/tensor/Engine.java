@@ -33,14 +33,39 @@ public final class Engine {
         if (threads < 0) {
             throw new IllegalArgumentException("--threads must be >= 0 (0 = automatic), got " + threads + ".");
         }
-        if (threads > 0) {
-            torch.set_num_threads(threads);
-        }
+        // libtorch's own default was 1 thread on the 2-core development machine, so "automatic"
+        // is made explicit: one thread per physical core this process may use.
+        torch.set_num_threads(threads > 0 ? threads : physicalCores());
         Seeds.seedTorch(seed);
         device.requireAvailable();
         LOG.debug("libtorch {} on {} with {} intra-op threads, seed {}", libtorchVersion(), device,
                 torch.get_num_threads(), seed);
         return device;
+    }
+
+    /**
+     * Physical cores available to this process: distinct (package, core) pairs among the CPUs
+     * Linux lists, capped by the JVM's processor count (which follows affinity and container
+     * limits). Hyper-threads share a core's vector units, so one GEMM thread per core is fastest.
+     * Falls back to the JVM's count where the topology is not readable.
+     */
+    public static int physicalCores() {
+        int logical = Runtime.getRuntime().availableProcessors();
+        java.nio.file.Path cpus = java.nio.file.Path.of("/sys/devices/system/cpu");
+        java.util.Set<String> cores = new java.util.HashSet<>();
+        try (var dirs = java.nio.file.Files.list(cpus)) {
+            for (java.nio.file.Path cpu : (Iterable<java.nio.file.Path>) dirs::iterator) {
+                String name = cpu.getFileName().toString();
+                java.nio.file.Path topology = cpu.resolve("topology");
+                if (name.matches("cpu\\d+") && java.nio.file.Files.isDirectory(topology)) {
+                    cores.add(java.nio.file.Files.readString(topology.resolve("physical_package_id")).trim() + ":"
+                            + java.nio.file.Files.readString(topology.resolve("core_id")).trim());
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return logical;
+        }
+        return cores.isEmpty() ? logical : Math.max(1, Math.min(cores.size(), logical));
     }
 
     /** The project's own version. */
