@@ -1,0 +1,113 @@
+package org.biggan4j.bench;
+
+import org.biggan4j.config.TrainConfig;
+import org.biggan4j.nn.FlopCounter;
+import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.Engine;
+import org.biggan4j.tensor.NativeMemory;
+import org.biggan4j.train.SessionFactory;
+import org.biggan4j.train.TrainingSession;
+import org.bytedeco.pytorch.global.torch;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.IntConsumer;
+
+/**
+ * Times whole training iterations of a configuration through the real step (data loader,
+ * D steps, G step, EMA, metrics), as {@code biggan4j train} runs them but without listeners.
+ *
+ * <p>The FLOPs of one iteration are counted by running one extra iteration with
+ * {@link FlopCounter} on; model FLOPs utilisation is achieved FLOP/s over a peak measured by
+ * {@link PeakBenchmark} on the same machine.
+ */
+public final class TrainBenchmark {
+
+    /**
+     * @param secondsPerIteration median wall seconds of the timed iterations
+     * @param iterationSeconds    every timed iteration, in order
+     * @param imagesPerIteration  real images one iteration consumes (batch x accumulation x D steps)
+     * @param flopsPerIteration   counted FLOPs of one iteration (forward and backward of every D and G step)
+     * @param peakResidentBytes   the process's peak resident memory (VmHWM) at the end
+     */
+    public record Result(String device, int threads, int warmup, double secondsPerIteration,
+                         double[] iterationSeconds, int imagesPerIteration, long flopsPerIteration,
+                         long peakResidentBytes) {
+
+        public double iterationsPerSecond() {
+            return 1.0 / secondsPerIteration;
+        }
+
+        public double imagesPerSecond() {
+            return imagesPerIteration / secondsPerIteration;
+        }
+
+        public double achievedGflops() {
+            return flopsPerIteration / secondsPerIteration / 1e9;
+        }
+    }
+
+    private TrainBenchmark() {
+    }
+
+    /**
+     * Builds a session for {@code config} in {@code scratch} (nothing is written there but what
+     * the session itself needs), runs {@code warmup} untimed iterations, one counted iteration,
+     * then {@code runs} timed ones.
+     *
+     * @param progress told the number of each iteration as it finishes (for a progress bar)
+     */
+    public static Result run(TrainConfig config, Path scratch, int warmup, int runs, IntConsumer progress) {
+        if (warmup < 0 || runs < 1) {
+            throw new IllegalArgumentException("Need warmup >= 0 and runs >= 1, got " + warmup + " and " + runs + ".");
+        }
+        try (TrainingSession session = SessionFactory.create(config, scratch)) {
+            ComputeDevice device = session.device();
+            int done = 0;
+            for (int i = 0; i < warmup; i++) {
+                iterate(session, ++done);
+                progress.accept(done);
+            }
+            FlopCounter.start();
+            try {
+                iterate(session, ++done);
+            } finally {
+                long flops = FlopCounter.stop();
+                progress.accept(done);
+                double[] seconds = new double[runs];
+                for (int i = 0; i < runs; i++) {
+                    long start = System.nanoTime();
+                    iterate(session, ++done);
+                    if (device.isCuda()) {
+                        torch.cuda_synchronize(device.index());
+                    }
+                    seconds[i] = (System.nanoTime() - start) / 1e9;
+                    progress.accept(done);
+                }
+                return new Result(device.toString(), Engine.threads(), warmup, median(seconds), seconds,
+                        session.imagesPerIteration(), flops, NativeMemory.peakResidentBytes());
+            }
+        }
+    }
+
+    private static void iterate(TrainingSession session, long iteration) {
+        NativeMemory.scoped(() -> session.step().run(iteration));
+    }
+
+    static double median(double[] values) {
+        double[] t = values.clone();
+        Arrays.sort(t);
+        int n = t.length;
+        return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+    }
+
+    /** The configuration's total iterations must not end the benchmark early (schedules read it). */
+    public static TrainConfig check(TrainConfig config, int warmup, int runs) {
+        long needed = warmup + 1L + runs;
+        if (config.training().iterations() < needed) {
+            throw new IllegalArgumentException("training.iterations=" + config.training().iterations()
+                    + " is fewer than the " + needed + " iterations the benchmark runs: raise it or lower --runs.");
+        }
+        return config;
+    }
+}
