@@ -29,7 +29,41 @@ public class BatchNorm2d extends org.bytedeco.pytorch.Module {
     private final Tensor gain;
     private final Tensor shift;
     private boolean standing;
+    private Object standingPass;
     private MomentsHook momentsHook;
+
+    /** The standing-statistics pass open on this thread, if any (see {@link #openStandingPass()}). */
+    private static final ThreadLocal<StandingPass> OPEN_PASS = new ThreadLocal<>();
+
+    /**
+     * A standing-statistics pass over a whole network (BigGAN appendix: "standing statistics"):
+     * while it is open on this thread, every BatchNorm2d that runs a forward, in training or eval
+     * mode, normalises with the batch's moments; the first such forward resets its running
+     * statistics, and each later one folds its moments into a cumulative average. Closing the pass
+     * leaves every layer holding the mean moments over the batches it saw, ready for eval mode.
+     * The rest of the network can stay in eval mode, so spectral-norm vectors do not move.
+     */
+    public static final class StandingPass implements AutoCloseable {
+        private StandingPass() {
+        }
+
+        @Override
+        public void close() {
+            if (OPEN_PASS.get() == this) {
+                OPEN_PASS.remove();
+            }
+        }
+    }
+
+    /** Opens a standing-statistics pass on this thread; close it when the noise batches are done. */
+    public static StandingPass openStandingPass() {
+        if (OPEN_PASS.get() != null) {
+            throw new IllegalStateException("A standing-statistics pass is already open on this thread.");
+        }
+        StandingPass pass = new StandingPass();
+        OPEN_PASS.set(pass);
+        return pass;
+    }
 
     /**
      * Sees the per-channel batch sums before they become the batch moments, and may replace
@@ -90,9 +124,14 @@ public class BatchNorm2d extends org.bytedeco.pytorch.Module {
      * @param bias {@code [B or 1, C, 1, 1]}
      */
     public Tensor normalise(Tensor x, Tensor gain, Tensor bias) {
-        boolean training = is_training();
+        StandingPass pass = OPEN_PASS.get();
+        if (pass != null && standingPass != pass) {
+            resetStatistics();
+            standingPass = pass;
+        }
+        boolean training = is_training() || pass != null;
         double m = momentum;
-        if (training && standing) {
+        if (training && (standing || pass != null)) {
             // Cumulative average: the n-th batch (from 0) gets weight 1 / (n + 1).
             double n = numBatches.item_double();
             m = 1.0 / (n + 1);
@@ -127,12 +166,16 @@ public class BatchNorm2d extends org.bytedeco.pytorch.Module {
 
     /** Resets the running statistics and switches to cumulative accumulation (standing statistics). */
     public void startStandingStatistics() {
+        resetStatistics();
+        standing = true;
+    }
+
+    private void resetStatistics() {
         try (NoGradGuard g = new NoGradGuard()) {
             runningMean.zero_();
             runningVar.fill_(new Scalar(1.0));
             numBatches.zero_();
         }
-        standing = true;
     }
 
     /** Back to the exponential moving average of ordinary training. */

@@ -1,0 +1,63 @@
+package org.biggan4j.sample;
+
+import org.biggan4j.model.Generator;
+import org.biggan4j.nn.BatchNorm2d;
+import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.NativeMemory;
+import org.biggan4j.tensor.Seeds;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Standing statistics (BigGAN appendix C and section 4): instead of the running averages that
+ * training left in G's BatchNorm layers (which belong to G, not to G_ema's averaged weights, and
+ * to the training latent, not to a truncated one), run G on K batches of noise at the sampling
+ * truncation and store the mean batch moments; eval-mode outputs then use them and no longer
+ * depend on the sampling batch size or on the other samples in a batch.
+ *
+ * <p>The generator stays in eval mode during the pass, so spectral-norm vectors are untouched;
+ * only BatchNorm buffers change. Classes are drawn uniformly from a generator seeded from
+ * {@code seed}, latents from {@code latents} (its distribution is the truncation).
+ */
+public final class StandingStatistics {
+
+    /** The paper's and BigGAN-PyTorch's default number of noise batches. */
+    public static final int DEFAULT_BATCHES = 100;
+
+    private StandingStatistics() {
+    }
+
+    /**
+     * Replaces G's BatchNorm statistics with the mean moments over {@code batches} noise batches
+     * of {@code batchSize} and leaves G in eval mode.
+     */
+    public static void accumulate(Generator generator, LatentSampler latents, int batches, int batchSize, long seed) {
+        if (batches < 1 || batchSize < 2) {
+            throw new IllegalArgumentException("Standing statistics need >= 1 batch of >= 2 samples, got " + batches
+                    + " x " + batchSize + ".");
+        }
+        ComputeDevice device = latents.device();
+        org.bytedeco.pytorch.Generator classRng = torch.createCPUGenerator(Seeds.derive(seed, "standing-classes"));
+        classRng.retainReference();
+        generator.eval();
+        try (BatchNorm2d.StandingPass pass = BatchNorm2d.openStandingPass()) {
+            for (int b = 0; b < batches; b++) {
+                NativeMemory.scoped(() -> {
+                    try (NoGradGuard g = new NoGradGuard()) {
+                        Tensor classes = generator.numClasses() == 0 ? null
+                                : torch.randint(generator.numClasses(), new long[] {batchSize},
+                                        new org.bytedeco.pytorch.GeneratorOptional(classRng),
+                                        ComputeDevice.CPU.options(torch.ScalarType.Long));
+                        if (classes != null && device.isCuda()) {
+                            classes = classes.to(device.torchDevice(), torch.ScalarType.Long);
+                        }
+                        generator.forward(latents.sample(batchSize), classes);
+                    }
+                });
+            }
+        } finally {
+            classRng.releaseReference();
+        }
+    }
+}
