@@ -36,6 +36,9 @@ public final class Engine {
         // libtorch's own default was 1 thread on the 2-core development machine, so "automatic"
         // is made explicit: one thread per physical core this process may use.
         torch.set_num_threads(threads > 0 ? threads : physicalCores());
+        // NNPACK serves only some small CPU convolutions and, where the CPU lacks what it needs
+        // (the development machine), prints a warning at each of them before falling back.
+        torch.globalContext().setUserEnabledNNPACK(false);
         Seeds.seedTorch(seed);
         device.requireAvailable();
         LOG.debug("libtorch {} on {} with {} intra-op threads, seed {}", libtorchVersion(), device,
