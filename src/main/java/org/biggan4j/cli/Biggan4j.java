@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 DemoCommand.class,
                 ArchCommand.class,
+                SampleCommand.class,
                 FidCommand.class,
         })
 public final class Biggan4j implements Runnable {

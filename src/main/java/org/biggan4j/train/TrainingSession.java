@@ -144,6 +144,9 @@ public final class TrainingSession implements AutoCloseable {
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("loader", data.position());
         state.put("class_names", data.classNames());
+        // What the configuration leaves to the data ("0 = from the data"), so that sampling can
+        // rebuild G from the checkpoint alone.
+        state.put("model", Map.of("classes", generator.numClasses(), "image_channels", generator.imageChannels()));
         state.put("noise_salt", step.noiseSalt());
         state.putAll(extraState);
         return new CheckpointData(iteration, ConfigLoader.toJson(config),
@@ -178,7 +181,7 @@ public final class TrainingSession implements AutoCloseable {
             Object salt = ckpt.stateJson().get("noise_salt");
             step.setNoiseSalt(salt instanceof Number n ? n.intValue() : 0);
             ckpt.stateJson().forEach((k, v) -> {
-                if (!k.equals("loader") && !k.equals("class_names") && !k.equals("noise_salt")) {
+                if (!k.equals("loader") && !k.equals("class_names") && !k.equals("noise_salt") && !k.equals("model")) {
                     extraState.put(k, v);
                 }
             });

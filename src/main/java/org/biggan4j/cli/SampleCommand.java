@@ -1,0 +1,241 @@
+package org.biggan4j.cli;
+
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.biggan4j.image.ImageBytes;
+import org.biggan4j.image.ImageSheet;
+import org.biggan4j.image.PngFiles;
+import org.biggan4j.io.Npy;
+import org.biggan4j.sample.ClassSelection;
+import org.biggan4j.sample.LatentDistribution;
+import org.biggan4j.sample.LatentSampler;
+import org.biggan4j.sample.Sampler;
+import org.biggan4j.sample.StandingStatistics;
+import org.biggan4j.sample.TrainedGenerator;
+import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.NativeMemory;
+import org.biggan4j.tensor.Seeds;
+import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code biggan4j sample}: images from a trained generator (G_ema by default) as a labelled
+ * classes x samples sheet, PNG files and/or a .npy array, with the truncation trick, standing
+ * statistics and exact inputs from files.
+ */
+@Command(name = "sample", mixinStandardHelpOptions = true,
+        description = {"Sample a trained generator (G_ema when the checkpoint has one) into a sheet, PNG files "
+                + "and/or a .npy array of [N, C, H, W] float32 in [-1, 1].",
+                "Examples: biggan4j sample runs/demo --sheet sheet.png --truncation 0.7",
+                "          biggan4j sample runs/demo --class sneaker --n 16 --out sneakers/"})
+public final class SampleCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RuntimeOptions runtime;
+
+    @Parameters(index = "0", paramLabel = "RUN", description = "A run folder (its newest checkpoint) or a .b4j checkpoint.")
+    Path checkpoint;
+
+    @Option(names = "--sheet", paramLabel = "FILE", description = "Write a sheet PNG: one row per class, --columns samples each.")
+    Path sheet;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Write each sample as DIR/sample-NNNNN-<class>.png.")
+    Path outDir;
+
+    @Option(names = "--npy", paramLabel = "FILE", description = "Write all samples as one .npy array [N, C, H, W] float32.")
+    Path npy;
+
+    @Option(names = "--labels-npy", paramLabel = "FILE", description = "Write the class of every sample as .npy int64 [N].")
+    Path labelsNpy;
+
+    @Option(names = {"-n", "--n"}, paramLabel = "N", description = "Samples for --out/--npy (default: 64; a sheet "
+            + "has rows x columns).")
+    Integer count;
+
+    @Option(names = "--classes", paramLabel = "IDS", description = "Class ids: 3,5,7 or 0-9. Samples cycle through them.")
+    String classIds;
+
+    @Option(names = "--class", paramLabel = "NAME", description = "A class by name (repeatable; case-insensitive, "
+            + "unique part of a name is enough).")
+    List<String> classNames = new ArrayList<>();
+
+    @Option(names = "--truncation", paramLabel = "T", defaultValue = "0",
+            description = "Truncation threshold: resample every |z_i| > T (BigGAN section 3.1); 0 = none (default).")
+    double truncation;
+
+    @Option(names = "--standing-stats", paramLabel = "K", defaultValue = "0",
+            description = "Recompute BatchNorm statistics over K noise batches at this truncation first (BigGAN "
+                    + "appendix C; the paper uses 100); 0 = the statistics stored in the checkpoint (default).")
+    int standingBatches;
+
+    @Option(names = "--z", paramLabel = "FILE", description = "Exact latents: a .npy float array [N, latent dim].")
+    Path zFile;
+
+    @Option(names = "--columns", paramLabel = "C", defaultValue = "10", description = "Sheet columns (default: ${DEFAULT-VALUE}).")
+    int columns;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "50", description = "Generator batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--no-ema", description = "Use G's own weights even when the checkpoint has G_ema.")
+    boolean noEma;
+
+    @Override
+    public Integer call() throws IOException {
+        if (sheet == null && outDir == null && npy == null) {
+            throw new IllegalArgumentException("Nothing to write: give --sheet FILE, --out DIR and/or --npy FILE.");
+        }
+        if (!(truncation >= 0) || Double.isInfinite(truncation)) {
+            throw new IllegalArgumentException("--truncation must be >= 0 (0 = none), got " + truncation + ".");
+        }
+        if (columns < 1 || batch < 1 || standingBatches < 0 || (count != null && count < 1)) {
+            throw new IllegalArgumentException("--columns, --batch and --n must be >= 1 and --standing-stats >= 0.");
+        }
+        ComputeDevice device = runtime.apply();
+        TrainedGenerator trained = TrainedGenerator.load(checkpoint, !noEma, device);
+        var g = trained.generator();
+        int classCount = g.numClasses();
+        List<Integer> selected = ClassSelection.parse(classIds, classNames, trained.classNames(), classCount);
+
+        Tensor z = null;
+        int n;
+        List<Integer> rowClasses = new ArrayList<>();
+        if (zFile != null) {
+            z = NativeMemory.keep(Npy.read(zFile, ComputeDevice.CPU));
+            long[] shape = Tensors.shape(z);
+            if (shape.length != 2 || shape[1] != g.latentDim()) {
+                throw new IllegalArgumentException(zFile + " holds an array of shape " + java.util.Arrays.toString(shape)
+                        + "; this generator needs [N, " + g.latentDim() + "].");
+            }
+            n = (int) shape[0];
+            if (count != null && count != n) {
+                throw new IllegalArgumentException("--n " + count + " disagrees with the " + n + " rows of " + zFile + ".");
+            }
+        } else if (sheet != null && count == null) {
+            if (classCount > 0) {
+                rowClasses.addAll(selected.isEmpty() ? defaultRows(classCount) : selected);
+                n = rowClasses.size() * columns;
+            } else {
+                n = columns * columns;
+            }
+        } else {
+            n = count == null ? 64 : count;
+        }
+        long[] classes = classCount == 0 ? null : new long[n];
+        if (classes != null) {
+            for (int i = 0; i < n; i++) {
+                if (!rowClasses.isEmpty()) {
+                    classes[i] = rowClasses.get(i / columns);
+                } else {
+                    classes[i] = selected.isEmpty() ? i % classCount : selected.get(i % selected.size());
+                }
+            }
+        }
+
+        LatentDistribution distribution = truncation > 0 ? new LatentDistribution.TruncatedNormal(truncation)
+                : new LatentDistribution.Normal();
+        long seed = runtime.seed();
+        if (standingBatches > 0) {
+            try (LatentSampler noise = new LatentSampler(distribution, g.latentDim(), Seeds.derive(seed, "standing"), device)) {
+                StandingStatistics.accumulate(g, noise, standingBatches, batch, seed);
+            }
+        }
+        List<ImageBytes> tiles = new ArrayList<>();
+        List<Tensor> all = new ArrayList<>();
+        int digits = Math.max(5, String.valueOf(n - 1).length());
+        try (LatentSampler sampler = new LatentSampler(distribution, g.latentDim(), Seeds.derive(seed, "sample"), device);
+             ProgressBar bar = new ProgressBarBuilder().setTaskName("sample").setInitialMax(n)
+                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000)
+                     .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUnit(" img", 1).build()) {
+            Sampler.Latents latents = z != null ? Sampler.Latents.of(z, device) : Sampler.Latents.of(sampler);
+            Sampler.run(g, latents, classes, n, batch, device, (start, images) -> {
+                List<ImageBytes> bytes = ImageSheet.fromTensor(images);
+                if (sheet != null) {
+                    tiles.addAll(bytes);
+                }
+                if (outDir != null) {
+                    for (int k = 0; k < bytes.size(); k++) {
+                        int i = start + k;
+                        String label = classes == null ? "" : "-" + fileSafe(trained.className((int) classes[i]));
+                        PngFiles.write(bytes.get(k), outDir.resolve(String.format(Locale.ROOT, "sample-%0" + digits
+                                + "d%s.png", i, label)));
+                    }
+                }
+                if (npy != null) {
+                    all.add(NativeMemory.keep(images.clone()));
+                }
+            }, bar::stepTo);
+        }
+        if (sheet != null) {
+            List<String> labels = new ArrayList<>();
+            rowClasses.forEach(c -> labels.add(trained.className(c)));
+            ImageSheet.write(tiles, sheet, columns, 2, labels);
+        }
+        if (npy != null) {
+            NativeMemory.scoped(() -> {
+                Tensor stacked = org.bytedeco.pytorch.global.torch.cat(new org.bytedeco.pytorch.TensorVector(
+                        all.toArray(new Tensor[0])), 0);
+                try {
+                    Npy.write(npy, stacked);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("Could not write " + npy + ": " + e.getMessage(), e);
+                }
+            });
+        }
+        if (labelsNpy != null && classes != null) {
+            long[] labelCopy = classes;
+            NativeMemory.scoped(() -> {
+                try {
+                    Npy.write(labelsNpy, Tensors.fromLongs(labelCopy, ComputeDevice.CPU, labelCopy.length));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("Could not write " + labelsNpy + ": " + e.getMessage(), e);
+                }
+            });
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        w.printf(Locale.ROOT, "%d samples from %s of %s (iteration %d), %s%s.%n", n, trained.ema() ? "G_ema" : "G",
+                trained.checkpoint(), trained.iteration(), truncation > 0 ? "truncation " + truncation : "no truncation",
+                standingBatches > 0 ? ", standing statistics over " + standingBatches + " batches" : "");
+        for (Path p : new Path[] {sheet, outDir, npy, labelsNpy}) {
+            if (p != null) {
+                w.printf("Wrote %s%n", p.toAbsolutePath());
+            }
+        }
+        w.flush();
+        return 0;
+    }
+
+    /** The first ten classes (a sheet of a thousand ImageNet rows helps nobody; pick with --classes). */
+    private static List<Integer> defaultRows(int classCount) {
+        List<Integer> rows = new ArrayList<>();
+        for (int c = 0; c < Math.min(classCount, 10); c++) {
+            rows.add(c);
+        }
+        return rows;
+    }
+
+    private static String fileSafe(String name) {
+        String s = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_+|_+$", "");
+        return s.isEmpty() ? "class" : s.length() > 40 ? s.substring(0, 40) : s;
+    }
+}

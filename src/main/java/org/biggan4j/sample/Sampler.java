@@ -1,0 +1,83 @@
+package org.biggan4j.sample;
+
+import org.biggan4j.model.Generator;
+import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.NativeMemory;
+import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.function.IntConsumer;
+
+/**
+ * Runs a generator over N inputs in batches, in eval mode and without autograd, each batch in its
+ * own native-memory scope, and hands every batch of images to a sink.
+ */
+public final class Sampler {
+
+    /** The latents of inputs {@code start .. start + count - 1}, {@code [count, dim]} on the device. */
+    @FunctionalInterface
+    public interface Latents {
+        Tensor get(int start, int count);
+
+        /** Consecutive batches of a sampler (the call order is the input order). */
+        static Latents of(LatentSampler sampler) {
+            return (start, count) -> sampler.sample(count);
+        }
+
+        /** Rows of a fixed matrix {@code [N, dim]} (for example read from a .npy file). */
+        static Latents of(Tensor z, ComputeDevice device) {
+            return (start, count) -> z.narrow(0, start, count).to(device.torchDevice(),
+                    org.bytedeco.pytorch.global.torch.ScalarType.Float);
+        }
+    }
+
+    /** Receives images {@code [b, C, H, W]} in [-1, 1] on the CPU for inputs {@code start ..}. */
+    @FunctionalInterface
+    public interface Sink {
+        void accept(int start, Tensor images);
+    }
+
+    private Sampler() {
+    }
+
+    /**
+     * @param classes the class of each input ({@code n} entries), or null for an unconditional generator
+     * @param done    told the number of inputs finished after each batch
+     */
+    public static void run(Generator generator, Latents latents, long[] classes, int n, int batch,
+                           ComputeDevice device, Sink sink, IntConsumer done) {
+        if (n < 1 || batch < 1) {
+            throw new IllegalArgumentException("Need n >= 1 and batch >= 1, got " + n + " and " + batch + ".");
+        }
+        if ((classes == null) != (generator.numClasses() == 0)) {
+            throw new IllegalArgumentException(generator.numClasses() == 0
+                    ? "This generator is unconditional: it takes no classes."
+                    : "This generator is conditional: every sample needs a class.");
+        }
+        boolean wasTraining = generator.is_training();
+        generator.eval();
+        try {
+            for (int start = 0; start < n; start += batch) {
+                int count = Math.min(batch, n - start);
+                int first = start;
+                NativeMemory.scoped(() -> {
+                    try (NoGradGuard g = new NoGradGuard()) {
+                        Tensor y = null;
+                        if (classes != null) {
+                            long[] ids = new long[count];
+                            System.arraycopy(classes, first, ids, 0, count);
+                            y = Tensors.fromLongs(ids, device, count);
+                        }
+                        Tensor images = generator.forward(latents.get(first, count), y);
+                        sink.accept(first, images.to(ComputeDevice.CPU.torchDevice(),
+                                org.bytedeco.pytorch.global.torch.ScalarType.Float));
+                    }
+                });
+                done.accept(start + count);
+            }
+        } finally {
+            generator.train(wasTraining);
+        }
+    }
+}

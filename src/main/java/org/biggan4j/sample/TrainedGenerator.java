@@ -1,0 +1,110 @@
+package org.biggan4j.sample;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.biggan4j.checkpoint.CheckpointData;
+import org.biggan4j.checkpoint.CheckpointFile;
+import org.biggan4j.checkpoint.CheckpointStore;
+import org.biggan4j.checkpoint.StateDict;
+import org.biggan4j.config.ConfigLoader;
+import org.biggan4j.config.TrainConfig;
+import org.biggan4j.model.Generator;
+import org.biggan4j.model.ModelSpec;
+import org.biggan4j.model.Models;
+import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.NativeMemory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A generator rebuilt from a training checkpoint, for sampling and evaluation: the architecture
+ * from the stored configuration, the weights of G_ema (what BigGAN samples from) or of G, and
+ * the class names of the training data.
+ *
+ * @param ema whether the weights are G_ema's
+ */
+public record TrainedGenerator(Generator generator, List<String> classNames, TrainConfig config, long iteration,
+                               boolean ema, Path checkpoint) {
+
+    public TrainedGenerator {
+        classNames = List.copyOf(classNames);
+    }
+
+    /**
+     * Loads from a checkpoint file, or from a run folder's newest checkpoint.
+     *
+     * @param preferEma use G_ema's weights when the checkpoint has them
+     */
+    public static TrainedGenerator load(Path runOrCheckpoint, boolean preferEma, ComputeDevice device) {
+        Path file = resolve(runOrCheckpoint);
+        JsonNode manifest = CheckpointFile.manifest(file);
+        TrainConfig config = ConfigLoader.fromJson(manifest.path("config").toString());
+        JsonNode state = manifest.path("state");
+        List<String> names = new ArrayList<>();
+        state.path("class_names").forEach(n -> names.add(n.asText()));
+        ModelSpec spec = Models.spec(config.model(), false, classes(state, config, names, file),
+                channels(state, config, file));
+        // Built outside any scope: the module owns its parameters for as long as the caller keeps it.
+        Generator g = Models.generator(spec, device);
+        boolean[] ema = new boolean[1];
+        long iteration = NativeMemory.scoped(() -> {
+            CheckpointData data = CheckpointFile.read(file, device);
+            ema[0] = preferEma && data.tensorGroups().containsKey("generator_ema");
+            String group = ema[0] ? "generator_ema" : "generator";
+            StateDict.load(g, data.group(group, file.toString()), file + ": " + group);
+            return data.iteration();
+        });
+        g.eval();
+        return new TrainedGenerator(g, names, config, iteration, ema[0], file);
+    }
+
+    /** The class id of every class, or the name a user may give ("class 3" when the data had none). */
+    public String className(int id) {
+        return id < classNames.size() ? classNames.get(id) : "class " + id;
+    }
+
+    private static Path resolve(Path runOrCheckpoint) {
+        if (Files.isDirectory(runOrCheckpoint)) {
+            return new CheckpointStore(runOrCheckpoint, 1, "").latest().orElseThrow(() -> new IllegalArgumentException(
+                    "No checkpoint in " + runOrCheckpoint + ": give a run folder with checkpoints/ or a .b4j file."));
+        }
+        if (!Files.isRegularFile(runOrCheckpoint)) {
+            throw new IllegalArgumentException("No such checkpoint or run folder: " + runOrCheckpoint + ".");
+        }
+        return runOrCheckpoint;
+    }
+
+    private static int classes(JsonNode state, TrainConfig config, List<String> names, Path file) {
+        Integer stored = stored(state, "classes");
+        if (stored != null) {
+            return stored;
+        }
+        if (!config.model().conditional() || config.model().classes() > 0) {
+            return config.model().classes();
+        }
+        if (!names.isEmpty()) {
+            return names.size();
+        }
+        throw new IllegalArgumentException(file + " does not record the number of classes; it was written by an "
+                + "older version: resume it for one iteration to rewrite it.");
+    }
+
+    private static int channels(JsonNode state, TrainConfig config, Path file) {
+        Integer stored = stored(state, "image_channels");
+        if (stored != null) {
+            return stored;
+        }
+        if (config.model().imageChannels() > 0) {
+            return config.model().imageChannels();
+        }
+        throw new IllegalArgumentException(file + " does not record its image channels; it was written by an "
+                + "older version: resume it for one iteration to rewrite it.");
+    }
+
+    private static Integer stored(JsonNode state, String key) {
+        JsonNode v = state.path("model").path(key);
+        return v.isNumber() ? v.intValue() : null;
+    }
+}
