@@ -6,6 +6,9 @@ import org.biggan4j.data.LabelledImages;
 import org.biggan4j.eval.QuickEvaluation;
 import org.biggan4j.eval.classifier.ClassifierFeatures;
 import org.biggan4j.eval.classifier.ClassifierFile;
+import org.biggan4j.sample.StandingStatistics;
+import org.biggan4j.tensor.Seeds;
+import org.biggan4j.train.listener.SampleSheetListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -57,8 +60,14 @@ public final class DemoCommand implements Callable<Integer> {
                 long start = System.nanoTime();
                 LabelledImages test = DataSources.open(null, DataOptions.defaults().withSplit(DataOptions.Split.TEST));
                 ClassifierFeatures features = new ClassifierFeatures(ClassifierFile.fashionMnist(session.device()));
-                QuickEvaluation.Result r = QuickEvaluation.run(session.samplingGenerator(), test, features,
-                        evalSamples, 250, session.config().seed(), session.device());
+                var config = session.config();
+                QuickEvaluation.Result[] result = new QuickEvaluation.Result[1];
+                StandingStatistics.during(session.samplingGenerator(), config.output().standingStats(),
+                        SampleSheetListener.standingBatchSize(config),
+                        Seeds.derive(config.seed(), "evaluation-standing-statistics"), session.device(),
+                        () -> result[0] = QuickEvaluation.run(session.samplingGenerator(), test, features,
+                                evalSamples, 250, config.seed(), session.device()));
+                QuickEvaluation.Result r = result[0];
                 w.printf(Locale.ROOT, "FID against the Fashion-MNIST test split (%d real, %d generated images, "
                         + "features of the bundled classifier): %.2f%n", r.realImages(), r.samples(), r.fid());
                 w.printf(Locale.ROOT, "Class accuracy of the samples (bundled classifier, 93%% on real test images): "

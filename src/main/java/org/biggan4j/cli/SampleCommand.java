@@ -83,10 +83,15 @@ public final class SampleCommand implements Callable<Integer> {
             description = "Truncation threshold: resample every |z_i| > T (BigGAN section 3.1); 0 = none (default).")
     double truncation;
 
-    @Option(names = "--standing-stats", paramLabel = "K", defaultValue = "0",
-            description = "Recompute BatchNorm statistics over K noise batches at this truncation first (BigGAN "
-                    + "appendix C; the paper uses 100); 0 = the statistics stored in the checkpoint (default).")
+    @Option(names = "--standing-stats", paramLabel = "K", defaultValue = "16",
+            description = "Recompute BatchNorm statistics over K noise batches of --standing-batch at this truncation first "
+                    + "(BigGAN appendix C; the paper uses 100; default ${DEFAULT-VALUE}); 0 = the statistics stored "
+                    + "in the checkpoint, which belong to G's last training batches rather than to G_ema.")
     int standingBatches;
+
+    @Option(names = "--standing-batch", paramLabel = "B", defaultValue = "64",
+            description = "Batch size of the standing-statistics pass (default: ${DEFAULT-VALUE}).")
+    int standingBatch;
 
     @Option(names = "--z", paramLabel = "FILE", description = "Exact latents: a .npy float array [N, latent dim].")
     Path zFile;
@@ -108,8 +113,9 @@ public final class SampleCommand implements Callable<Integer> {
         if (!(truncation >= 0) || Double.isInfinite(truncation)) {
             throw new IllegalArgumentException("--truncation must be >= 0 (0 = none), got " + truncation + ".");
         }
-        if (columns < 1 || batch < 1 || standingBatches < 0 || (count != null && count < 1)) {
-            throw new IllegalArgumentException("--columns, --batch and --n must be >= 1 and --standing-stats >= 0.");
+        if (columns < 1 || batch < 1 || standingBatches < 0 || standingBatch < 2 || (count != null && count < 1)) {
+            throw new IllegalArgumentException("--columns, --batch and --n must be >= 1, --standing-stats >= 0 and "
+                    + "--standing-batch >= 2.");
         }
         ComputeDevice device = runtime.apply();
         TrainedGenerator trained = TrainedGenerator.load(checkpoint, !noEma, device);
@@ -157,7 +163,7 @@ public final class SampleCommand implements Callable<Integer> {
         long seed = runtime.seed();
         if (standingBatches > 0) {
             try (LatentSampler noise = new LatentSampler(distribution, g.latentDim(), Seeds.derive(seed, "standing"), device)) {
-                StandingStatistics.accumulate(g, noise, standingBatches, batch, seed);
+                StandingStatistics.accumulate(g, noise, standingBatches, standingBatch, seed);
             }
         }
         List<ImageBytes> tiles = new ArrayList<>();

@@ -170,9 +170,11 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      * @param bestMetric      metric whose best checkpoint is kept (empty = none)
      * @param sampleRows      classes shown in the sample sheet (0 = all, up to 20)
      * @param sampleColumns   samples per class in the sheet
+     * @param standingStats   noise batches for standing BatchNorm statistics before sheets and
+     *                        evaluations (0 = G's stored running statistics)
      */
     public record OutputConfig(int logEvery, int sampleEvery, int checkpointEvery, int keepLast, String bestMetric,
-                               int sampleRows, int sampleColumns) {
+                               int sampleRows, int sampleColumns, int standingStats) {
         public OutputConfig {
             require(logEvery > 0, "output.log_every must be > 0");
             require(sampleEvery >= 0, "output.sample_every must be >= 0");
@@ -180,6 +182,7 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
             require(keepLast > 0, "output.keep_last must be > 0");
             bestMetric = bestMetric == null ? "" : bestMetric;
             require(sampleRows >= 0 && sampleColumns > 0, "output.sample_rows >= 0 and sample_columns > 0 are required");
+            require(standingStats >= 0, "output.standing_stats must be >= 0 (0 = stored statistics)");
         }
     }
 

@@ -1,5 +1,6 @@
 package org.biggan4j.sample;
 
+import org.biggan4j.checkpoint.StateDict;
 import org.biggan4j.model.Generator;
 import org.biggan4j.nn.BatchNorm2d;
 import org.biggan4j.tensor.ComputeDevice;
@@ -8,6 +9,9 @@ import org.biggan4j.tensor.Seeds;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Standing statistics (BigGAN appendix C and section 4): instead of the running averages that
@@ -26,6 +30,43 @@ public final class StandingStatistics {
     public static final int DEFAULT_BATCHES = 100;
 
     private StandingStatistics() {
+    }
+
+    /**
+     * Runs {@code work} with standing statistics over {@code batches} batches of N(0, I) noise in
+     * place of G's stored BatchNorm statistics, then puts the stored ones back, so that sampling
+     * during training (sheets, quick evaluations) leaves the run's state exactly as it was: a
+     * resumed run stays bit-identical to an uninterrupted one. Native memory that {@code work}
+     * allocates is released when this method returns: hand results out as Java values.
+     */
+    public static void during(Generator generator, int batches, int batchSize, long seed, ComputeDevice device,
+                              Runnable work) {
+        if (batches == 0) {
+            work.run();
+            return;
+        }
+        NativeMemory.scoped(() -> {
+            // The live buffers and a copy of each, to put back afterwards.
+            Map<String, Tensor> live = new LinkedHashMap<>();
+            Map<String, Tensor> stored = new LinkedHashMap<>();
+            StateDict.of(generator).forEach((name, t) -> {
+                if (name.endsWith("running_mean") || name.endsWith("running_var") || name.endsWith("num_batches")) {
+                    live.put(name, t);
+                    stored.put(name, t.detach().clone());
+                }
+            });
+            boolean wasTraining = generator.is_training();
+            try (LatentSampler noise = new LatentSampler(new LatentDistribution.Normal(), generator.latentDim(),
+                    Seeds.derive(seed, "standing-noise"), device)) {
+                accumulate(generator, noise, batches, batchSize, seed);
+                work.run();
+            } finally {
+                try (NoGradGuard g = new NoGradGuard()) {
+                    live.forEach((name, t) -> t.copy_(stored.get(name)));
+                }
+                generator.train(wasTraining);
+            }
+        });
     }
 
     /**

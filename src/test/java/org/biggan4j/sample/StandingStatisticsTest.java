@@ -80,6 +80,21 @@ class StandingStatisticsTest {
     }
 
     @Test
+    void duringPutsTheStoredStatisticsBackAndRestoresTheMode() {
+        Generator g = smallGenerator(10);
+        g.train(true);
+        Map<String, Tensor> before = buffers(g, "running_var");
+        boolean[] changedInside = new boolean[1];
+        StandingStatistics.during(g, 3, 8, 5, ComputeDevice.CPU, () -> {
+            changedInside[0] = !same(before, buffers(g, "running_var"));
+            assertFalse(g.is_training(), "eval mode inside");
+        });
+        assertTrue(changedInside[0], "the work saw standing statistics");
+        assertTrue(same(before, buffers(g, "running_var")), "stored statistics are back");
+        assertTrue(g.is_training(), "training mode is back");
+    }
+
+    @Test
     void rejectsEmptyPasses() {
         Generator g = smallGenerator(0);
         try (LatentSampler z = new LatentSampler(new LatentDistribution.Normal(), 16, 3, ComputeDevice.CPU)) {

@@ -2,7 +2,7 @@ package org.biggan4j.train.listener;
 
 import org.biggan4j.image.ImageSheet;
 import org.biggan4j.model.Generator;
-import org.biggan4j.tensor.NativeMemory;
+import org.biggan4j.sample.StandingStatistics;
 import org.biggan4j.tensor.Seeds;
 import org.biggan4j.tensor.Tensors;
 import org.biggan4j.train.StepMetrics;
@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
  * A sample sheet every {@code sample_every} iterations and at the end, from fixed latents and
  * classes, so that sheets of one run are comparable: rows are classes (up to
  * {@code sample_rows}), columns are samples. Uses G_ema when the run keeps one, in eval mode
- * (BatchNorm's running statistics), under no-grad.
+ * with standing BatchNorm statistics ({@code output.standing_stats} noise batches), under no-grad.
  */
 public final class SampleSheetListener implements TrainingListener {
 
@@ -69,6 +69,11 @@ public final class SampleSheetListener implements TrainingListener {
         }
     }
 
+    /** The training batch, at least 2 (BatchNorm needs two samples) and at most 256. */
+    public static int standingBatchSize(org.biggan4j.config.TrainConfig config) {
+        return Math.max(2, Math.min(256, config.training().batchSize()));
+    }
+
     private static double gaussian(SplittableRandom random) {
         // Box-Muller: plain Java randomness keeps the sheet's z independent of libtorch's stream.
         double u = 1.0 - random.nextDouble();
@@ -94,19 +99,19 @@ public final class SampleSheetListener implements TrainingListener {
     public Path write(TrainingSession session, long iteration) {
         Generator g = session.samplingGenerator();
         Path file = directory(session.runDir()).resolve(String.format("iter-%09d.png", iteration));
-        NativeMemory.scoped(() -> {
-            boolean wasTraining = g.is_training();
-            g.eval();
-            try (NoGradGuard noGrad = new NoGradGuard()) {
-                int n = rows * columns;
-                Tensor z = Tensors.fromFloats(latents, session.device(), n, g.latentDim());
-                Tensor y = classes == null ? null : Tensors.fromLongs(classes, session.device(), n);
-                Tensor images = g.forward(z, y);
-                ImageSheet.write(images, file, columns, 2, rowLabels);
-            } finally {
-                g.train(wasTraining);
-            }
-        });
+        var config = session.config();
+        // Standing statistics (fixed noise per run, so sheets stay comparable); G's stored
+        // statistics are put back afterwards, so sheets never change the training state.
+        StandingStatistics.during(g, config.output().standingStats(), standingBatchSize(config),
+                Seeds.derive(config.seed(), "sheet-standing-statistics"), session.device(), () -> {
+                    g.eval();
+                    try (NoGradGuard noGrad = new NoGradGuard()) {
+                        int n = rows * columns;
+                        Tensor z = Tensors.fromFloats(latents, session.device(), n, g.latentDim());
+                        Tensor y = classes == null ? null : Tensors.fromLongs(classes, session.device(), n);
+                        ImageSheet.write(g.forward(z, y), file, columns, 2, rowLabels);
+                    }
+                });
         latest = file;
         return file;
     }
