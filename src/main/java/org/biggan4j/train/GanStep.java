@@ -9,6 +9,7 @@ import org.biggan4j.regularize.PenaltyContext;
 import org.biggan4j.regularize.Regularizer;
 import org.biggan4j.tensor.Autocast;
 import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Seeds;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Optimizer;
@@ -124,46 +125,17 @@ public final class GanStep {
 
     private void discriminatorUpdate(long iteration, Map<String, Double> metrics) {
         discriminatorOptimizer.zero_grad(true);
-        Accumulator acc = new Accumulator();
+        try (Accumulator acc = new Accumulator()) {
+            discriminatorSteps(iteration, metrics, acc);
+        }
+    }
+
+    private void discriminatorSteps(long iteration, Map<String, Double> metrics, Accumulator acc) {
         int n = settings.accumulation();
         for (int a = 0; a < n; a++) {
-            RealBatch real = data.next();
-            Tensor fakeClasses = latents.classes(settings.batchSize());
-            Tensor fake;
-            try (NoGradGuard noGrad = new NoGradGuard(); Autocast ac = Autocast.bf16(device, settings.bf16())) {
-                fake = generator.forward(latents.latents(settings.batchSize()), fakeClasses).to(torch.ScalarType.Float);
-            }
-            Tensor realIn = real.images();
-            Tensor fakeIn = fake;
-            for (Regularizer r : regularizers) {
-                realIn = r.perturbDiscriminatorInput(realIn, iteration);
-                fakeIn = r.perturbDiscriminatorInput(fakeIn, iteration);
-            }
-            Tensor realScores;
-            Tensor fakeScores;
-            Tensor fakeEmbedding;
-            try (Autocast ac = Autocast.bf16(device, settings.bf16())) {
-                realScores = discriminator.forward(realIn, real.classes()).to(torch.ScalarType.Float);
-                fakeScores = discriminator.forward(fakeIn, fakeClasses).to(torch.ScalarType.Float);
-                fakeEmbedding = discriminator.lastEmbedding();
-            }
-            LossTerms loss = objective.discriminatorLoss(
-                    new CriticOutputs(realScores, fakeScores, realIn, fakeIn, fakeEmbedding));
-            Tensor total = loss.total();
-            acc.add("d_loss", total);
-            loss.parts().forEach((k, v) -> acc.add("d_loss_" + k, v));
-            PenaltyContext context = new PenaltyContext(discriminator, real.images(), real.classes(), fake,
-                    fakeClasses, iteration);
-            for (Regularizer r : regularizers) {
-                for (Map.Entry<String, Tensor> p : r.discriminatorPenalty(context).entrySet()) {
-                    total = total.add(p.getValue());
-                    acc.add("d_penalty_" + p.getKey(), p.getValue());
-                }
-            }
-            acc.add("d_real", realScores.mean());
-            acc.add("d_fake", fakeScores.mean());
-            requireFinite(iteration, "d_total_loss", total);
-            total.div(new org.bytedeco.pytorch.Scalar((double) n)).backward();
+            // Each forward/backward in its own scope: its activations are freed before the next,
+            // so peak memory is one micro-batch's graph, not all D steps' and accumulations'.
+            NativeMemory.scoped(() -> discriminatorForwardBackward(iteration, acc, n));
         }
         double gradNorm = gradientNorm(discriminator.parameters());
         if (!Double.isFinite(gradNorm)) {
@@ -189,52 +161,103 @@ public final class GanStep {
         setRequiresGrad(dParams, false);
         try {
             generatorOptimizer.zero_grad(true);
-            Accumulator acc = new Accumulator();
-            int n = settings.accumulation();
-            for (int a = 0; a < n; a++) {
-                Tensor classes = latents.classes(settings.batchSize());
-                Tensor fake;
-                Tensor fakeScores;
-                Tensor realScores = null;
-                Tensor fakeEmbedding;
-                RealBatch real = objective.generatorNeedsRealScores() ? data.next() : null;
-                try (Autocast ac = Autocast.bf16(device, settings.bf16())) {
-                    fake = generator.forward(latents.latents(settings.batchSize()), classes).to(torch.ScalarType.Float);
-                    fakeScores = discriminator.forward(fake, classes).to(torch.ScalarType.Float);
-                    fakeEmbedding = discriminator.lastEmbedding();
-                    if (real != null) {
-                        realScores = discriminator.forward(real.images(), real.classes()).to(torch.ScalarType.Float);
-                    }
-                }
-                LossTerms loss = objective.generatorLoss(new CriticOutputs(realScores, fakeScores,
-                        real == null ? null : real.images(), fake, fakeEmbedding));
-                Tensor total = loss.total();
-                acc.add("g_loss", total);
-                loss.parts().forEach((k, v) -> acc.add("g_loss_" + k, v));
-                for (Regularizer r : regularizers) {
-                    for (Map.Entry<String, Tensor> p : r.generatorPenalty(generator, iteration).entrySet()) {
-                        total = total.add(p.getValue());
-                        acc.add("g_penalty_" + p.getKey(), p.getValue());
-                    }
-                }
-                requireFinite(iteration, "g_total_loss", total);
-                total.div(new org.bytedeco.pytorch.Scalar((double) n)).backward();
+            try (Accumulator acc = new Accumulator()) {
+                generatorSteps(iteration, metrics, acc);
             }
-            double gradNorm = gradientNorm(generator.parameters());
-            if (!Double.isFinite(gradNorm)) {
-                throw new NonFiniteStepException(iteration, "grad_norm_g", gradNorm);
-            }
-            generatorOptimizer.step();
-            for (Regularizer r : regularizers) {
-                try (NoGradGuard noGrad = new NoGradGuard()) {
-                    r.afterGeneratorStep(generator, iteration);
-                }
-            }
-            metrics.putAll(acc.means(n));
-            metrics.put("grad_norm_g", gradNorm);
         } finally {
             setRequiresGrad(dParams, true);
         }
+    }
+
+    private void generatorSteps(long iteration, Map<String, Double> metrics, Accumulator acc) {
+        int n = settings.accumulation();
+        for (int a = 0; a < n; a++) {
+            NativeMemory.scoped(() -> generatorForwardBackward(iteration, acc, n));
+        }
+        double gradNorm = gradientNorm(generator.parameters());
+        if (!Double.isFinite(gradNorm)) {
+            throw new NonFiniteStepException(iteration, "grad_norm_g", gradNorm);
+        }
+        generatorOptimizer.step();
+        for (Regularizer r : regularizers) {
+            try (NoGradGuard noGrad = new NoGradGuard()) {
+                r.afterGeneratorStep(generator, iteration);
+            }
+        }
+        metrics.putAll(acc.means(n));
+        metrics.put("grad_norm_g", gradNorm);
+    }
+
+    /** One D micro-batch: forwards of real and fake images, loss and penalties, backward. */
+    private void discriminatorForwardBackward(long iteration, Accumulator acc, int n) {
+        RealBatch real = data.next();
+        Tensor fakeClasses = latents.classes(settings.batchSize());
+        Tensor fake;
+        try (NoGradGuard noGrad = new NoGradGuard(); Autocast ac = Autocast.bf16(device, settings.bf16())) {
+            fake = generator.forward(latents.latents(settings.batchSize()), fakeClasses).to(torch.ScalarType.Float);
+        }
+        Tensor realIn = real.images();
+        Tensor fakeIn = fake;
+        for (Regularizer r : regularizers) {
+            realIn = r.perturbDiscriminatorInput(realIn, iteration);
+            fakeIn = r.perturbDiscriminatorInput(fakeIn, iteration);
+        }
+        Tensor realScores;
+        Tensor fakeScores;
+        Tensor fakeEmbedding;
+        try (Autocast ac = Autocast.bf16(device, settings.bf16())) {
+            realScores = discriminator.forward(realIn, real.classes()).to(torch.ScalarType.Float);
+            fakeScores = discriminator.forward(fakeIn, fakeClasses).to(torch.ScalarType.Float);
+            fakeEmbedding = discriminator.lastEmbedding();
+        }
+        LossTerms loss = objective.discriminatorLoss(
+                new CriticOutputs(realScores, fakeScores, realIn, fakeIn, fakeEmbedding));
+        Tensor total = loss.total();
+        acc.add("d_loss", total);
+        loss.parts().forEach((k, v) -> acc.add("d_loss_" + k, v));
+        PenaltyContext context = new PenaltyContext(discriminator, real.images(), real.classes(), fake,
+                fakeClasses, iteration);
+        for (Regularizer r : regularizers) {
+            for (Map.Entry<String, Tensor> p : r.discriminatorPenalty(context).entrySet()) {
+                total = total.add(p.getValue());
+                acc.add("d_penalty_" + p.getKey(), p.getValue());
+            }
+        }
+        acc.add("d_real", realScores.mean());
+        acc.add("d_fake", fakeScores.mean());
+        requireFinite(iteration, "d_total_loss", total);
+        total.div(new org.bytedeco.pytorch.Scalar((double) n)).backward();
+    }
+
+    /** One G micro-batch: G forward, D forward with frozen weights, loss and penalties, backward. */
+    private void generatorForwardBackward(long iteration, Accumulator acc, int n) {
+        Tensor classes = latents.classes(settings.batchSize());
+        Tensor fake;
+        Tensor fakeScores;
+        Tensor realScores = null;
+        Tensor fakeEmbedding;
+        RealBatch real = objective.generatorNeedsRealScores() ? data.next() : null;
+        try (Autocast ac = Autocast.bf16(device, settings.bf16())) {
+            fake = generator.forward(latents.latents(settings.batchSize()), classes).to(torch.ScalarType.Float);
+            fakeScores = discriminator.forward(fake, classes).to(torch.ScalarType.Float);
+            fakeEmbedding = discriminator.lastEmbedding();
+            if (real != null) {
+                realScores = discriminator.forward(real.images(), real.classes()).to(torch.ScalarType.Float);
+            }
+        }
+        LossTerms loss = objective.generatorLoss(new CriticOutputs(realScores, fakeScores,
+                real == null ? null : real.images(), fake, fakeEmbedding));
+        Tensor total = loss.total();
+        acc.add("g_loss", total);
+        loss.parts().forEach((k, v) -> acc.add("g_loss_" + k, v));
+        for (Regularizer r : regularizers) {
+            for (Map.Entry<String, Tensor> p : r.generatorPenalty(generator, iteration).entrySet()) {
+                total = total.add(p.getValue());
+                acc.add("g_penalty_" + p.getKey(), p.getValue());
+            }
+        }
+        requireFinite(iteration, "g_total_loss", total);
+        total.div(new org.bytedeco.pytorch.Scalar((double) n)).backward();
     }
 
     /** L2 norm of all gradients together (one reduction per parameter, one sync in total). */
@@ -277,19 +300,34 @@ public final class GanStep {
         }
     }
 
-    /** Sums scalar terms over accumulation forwards and reads them out once at the end. */
-    private static final class Accumulator {
+    /**
+     * Sums scalar terms over accumulation forwards and reads them out once at the end (one
+     * device synchronisation per step, not per term). The sums are created inside the
+     * micro-batches' scopes and kept past them; {@link #close()} frees them.
+     */
+    private static final class Accumulator implements AutoCloseable {
         private final Map<String, Tensor> sums = new LinkedHashMap<>();
 
         void add(String key, Tensor value) {
             Tensor v = value.detach().to(torch.ScalarType.Double);
-            sums.merge(key, v, Tensor::add);
+            Tensor sum = sums.get(key);
+            if (sum == null) {
+                sums.put(key, NativeMemory.keep(v.clone()));
+            } else {
+                sum.add_(v);
+            }
         }
 
         Map<String, Double> means(int n) {
             Map<String, Double> out = new LinkedHashMap<>();
             sums.forEach((k, v) -> out.put(k, v.item_double() / n));
             return out;
+        }
+
+        @Override
+        public void close() {
+            sums.values().forEach(Tensor::releaseReference);
+            sums.clear();
         }
     }
 }
