@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 ArchCommand.class,
                 SampleCommand.class,
+                EvalCommand.class,
                 FidCommand.class,
         })
 public final class Biggan4j implements Runnable {

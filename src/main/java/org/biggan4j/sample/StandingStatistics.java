@@ -41,6 +41,12 @@ public final class StandingStatistics {
      */
     public static void during(Generator generator, int batches, int batchSize, long seed, ComputeDevice device,
                               Runnable work) {
+        during(generator, new LatentDistribution.Normal(), batches, batchSize, seed, device, work);
+    }
+
+    /** {@link #during(Generator, int, int, long, ComputeDevice, Runnable)} with noise from {@code noise} (a truncation). */
+    public static void during(Generator generator, LatentDistribution noise, int batches, int batchSize, long seed,
+                              ComputeDevice device, Runnable work) {
         if (batches == 0) {
             work.run();
             return;
@@ -56,9 +62,9 @@ public final class StandingStatistics {
                 }
             });
             boolean wasTraining = generator.is_training();
-            try (LatentSampler noise = new LatentSampler(new LatentDistribution.Normal(), generator.latentDim(),
+            try (LatentSampler latents = new LatentSampler(noise, generator.latentDim(),
                     Seeds.derive(seed, "standing-noise"), device)) {
-                accumulate(generator, noise, batches, batchSize, seed);
+                accumulate(generator, latents, batches, batchSize, seed);
                 work.run();
             } finally {
                 try (NoGradGuard g = new NoGradGuard()) {

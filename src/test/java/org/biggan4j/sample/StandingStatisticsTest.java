@@ -95,6 +95,25 @@ class StandingStatisticsTest {
     }
 
     @Test
+    void withStandingStatisticsOutputsDoNotDependOnTheSamplingBatch() {
+        Generator g = smallGenerator(10);
+        try (LatentSampler z = new LatentSampler(new LatentDistribution.TruncatedNormal(1.0), 16, 3, ComputeDevice.CPU)) {
+            StandingStatistics.accumulate(g, z, 8, 64, 5);
+            Tensor latents = z.sample(64);
+            Tensor classes = torch.randint(10, new long[] {64},
+                    new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long));
+            try (NoGradGuard ng = new NoGradGuard()) {
+                Tensor whole = g.forward(latents, classes);
+                for (long i = 0; i < 64; i += 9) {
+                    Tensor one = g.forward(latents.narrow(0, i, 1), classes.narrow(0, i, 1));
+                    // Equal up to the float rounding of differently blocked kernels.
+                    assertTrue(torch.allclose(whole.narrow(0, i, 1), one, 0, 1e-5, false), "sample " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void rejectsEmptyPasses() {
         Generator g = smallGenerator(0);
         try (LatentSampler z = new LatentSampler(new LatentDistribution.Normal(), 16, 3, ComputeDevice.CPU)) {

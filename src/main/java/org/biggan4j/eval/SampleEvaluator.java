@@ -1,0 +1,101 @@
+package org.biggan4j.eval;
+
+import org.biggan4j.tensor.ComputeDevice;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.function.Consumer;
+
+/**
+ * Scores sets of generated images against one set of real images through one feature network:
+ * FID, Inception Score, precision and recall (Kynkaanniemi et al. 2019), density and coverage
+ * (Naeem et al. 2020), the accuracy of the network's classifier on the samples against their
+ * conditioning classes, and intra-class FID. The real side is streamed once and kept (its
+ * statistics and feature matrix); each sample set is streamed into its own {@link FeatureStream}
+ * and released after scoring, so memory holds two feature matrices at most.
+ */
+public final class SampleEvaluator implements AutoCloseable {
+
+    /**
+     * Scores of one sample set. Class-dependent figures are NaN when the samples carry no labels
+     * or the network's classes are not the generator's.
+     *
+     * @param label          what the set is (for example {@code "truncation 0.5"})
+     * @param truncation     the threshold used (0 = none; NaN for external samples)
+     */
+    public record Scores(String label, double truncation, long samples, double fid, double inceptionScore,
+                         double inceptionScoreStd, double precision, double recall, double density, double coverage,
+                         double classAccuracy, double intraClassFid) {
+    }
+
+    private final FeatureExtractor network;
+    private final ComputeDevice device;
+    private final FeatureStream real;
+    private final int splits;
+    private final boolean classAware;
+
+    /**
+     * @param classAware whether samples' labels are the network's classes (accuracy, intra-class FID)
+     */
+    public SampleEvaluator(FeatureExtractor network, ComputeDevice device, int splits, boolean classAware) {
+        this.network = network;
+        this.device = device;
+        this.splits = splits;
+        this.classAware = classAware;
+        this.real = new FeatureStream(network, device, classAware ? FeatureStream.Options.ALL
+                : new FeatureStream.Options(true, true, false));
+    }
+
+    /** Adds a batch of real images {@code [B, C, H, W]} in [-1, 1] with their labels (or null). */
+    public void addReal(Tensor images, Tensor labels) {
+        if (classAware) {
+            real.accept(images, labels);
+        } else {
+            real.accept(images);
+        }
+    }
+
+    /** Real images seen so far. */
+    public long realCount() {
+        return real.count();
+    }
+
+    /** The Inception Score of the real images (the paper's "IS of validation data" reporting point). */
+    public InceptionScore realInceptionScore() {
+        return real.inceptionScore(splits);
+    }
+
+    /** Classifier accuracy on the real images (how far the network's labels can be trusted). */
+    public double realAccuracy() {
+        return classAware ? real.accuracy().accuracy() : Double.NaN;
+    }
+
+    /**
+     * Scores the images that {@code fill} streams in (with labels when class-aware).
+     */
+    public Scores score(String label, double truncation, Consumer<FeatureStream> fill) {
+        if (real.count() < 2) {
+            throw new IllegalStateException("Add real images before scoring samples.");
+        }
+        try (FeatureStream fake = new FeatureStream(network, device, classAware ? FeatureStream.Options.ALL
+                : new FeatureStream.Options(true, true, false))) {
+            fill.accept(fake);
+            if (fake.count() < 2) {
+                throw new IllegalArgumentException("Scoring needs at least 2 samples, got " + fake.count() + ".");
+            }
+            double fid = Fid.distance(real.statistics(), fake.statistics(), device);
+            InceptionScore is = fake.inceptionScore(splits);
+            PrecisionRecall pr = PrecisionRecall.compute(real.features(), fake.features());
+            DensityCoverage dc = DensityCoverage.compute(real.features(), fake.features());
+            double accuracy = classAware ? fake.accuracy().accuracy() : Double.NaN;
+            double intra = classAware ? IntraClassFid.of(real.classStatistics(), fake.classStatistics(), device).mean()
+                    : Double.NaN;
+            return new Scores(label, truncation, fake.count(), fid, is.mean(), is.std(), pr.precision(), pr.recall(),
+                    dc.density(), dc.coverage(), accuracy, intra);
+        }
+    }
+
+    @Override
+    public void close() {
+        real.close();
+    }
+}

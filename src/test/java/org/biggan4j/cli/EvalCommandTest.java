@@ -1,0 +1,111 @@
+package org.biggan4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.biggan4j.data.Batch;
+import org.biggan4j.data.DataLoader;
+import org.biggan4j.data.DataOptions;
+import org.biggan4j.data.DataSources;
+import org.biggan4j.data.LoaderOptions;
+import org.biggan4j.io.Npy;
+import org.biggan4j.tensor.ComputeDevice;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EvalCommandTest {
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cl = Biggan4j.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    /** 1,000 real test images (padded to 32 px) and their labels as .npy files. */
+    private static void writeRealImages(Path images, Path labels) throws Exception {
+        var data = DataSources.open(null, DataOptions.defaults().withChannels(1).withSplit(DataOptions.Split.TEST));
+        LoaderOptions options = LoaderOptions.of(1000, 3).withModelResolution(32, LoaderOptions.Fit.PAD);
+        try (DataLoader loader = new DataLoader(data, options, ComputeDevice.CPU)) {
+            Batch b = loader.next();
+            Npy.write(images, b.images());
+            Npy.write(labels, b.labels());
+        }
+    }
+
+    @Test
+    void realImagesScoreAsRealAndNoiseDoesNot(@TempDir Path dir) throws Exception {
+        Path images = dir.resolve("real.npy");
+        Path labels = dir.resolve("labels.npy");
+        writeRealImages(images, labels);
+        Run real = run("eval", "--samples", images.toString(), "--labels", labels.toString(), "--out",
+                dir.resolve("real").toString(), "--json");
+        assertEquals(0, real.code(), real.err());
+        JsonNode r = new ObjectMapper().readTree(real.out()).path("results").get(0);
+        assertTrue(r.path("class_accuracy").asDouble() > 0.85, real.out());   // the network scores 93% on real images
+        assertTrue(r.path("precision").asDouble() > 0.8 && r.path("recall").asDouble() > 0.8, real.out());
+        double realFid = r.path("fid").asDouble();
+
+        Path noise = dir.resolve("noise.npy");
+        Npy.write(noise, torch.rand(new long[] {1000, 1, 32, 32}).mul(new org.bytedeco.pytorch.Scalar(2))
+                .sub(new org.bytedeco.pytorch.Scalar(1)));
+        Run bad = run("eval", "--samples", noise.toString(), "--out", dir.resolve("noise").toString(), "--json");
+        assertEquals(0, bad.code(), bad.err());
+        JsonNode n = new ObjectMapper().readTree(bad.out()).path("results").get(0);
+        assertTrue(n.path("fid").asDouble() > 10 * realFid, "noise FID " + n.path("fid") + " vs real " + realFid);
+        // Noise collapses to one spot of feature space that falls inside the k-NN balls of real
+        // outliers, so precision does not flag it (a known blind spot); recall and coverage do.
+        assertTrue(n.path("recall").asDouble() < 0.2 && n.path("coverage").asDouble() < 0.2, bad.out());
+        assertTrue(n.path("inception_score").asDouble() < 2, bad.out());
+        assertTrue(Files.exists(dir.resolve("noise/metrics.csv")));
+    }
+
+    @Test
+    void aRunIsScoredAtEveryTruncationWithTheReportingPoints(@TempDir Path dir) throws Exception {
+        Path runDir = dir.resolve("run");
+        Run train = run("train", "--preset", "fmnist-demo", "--out", runDir.toString(), "--set", "model.ch=4", "--set",
+                "training.batch_size=8", "--set", "training.iterations=2", "--set", "output.sample_every=0");
+        assertEquals(0, train.code(), train.err());
+        Run r = run("eval", runDir.toString(), "--truncations", "0,0.5", "-n", "200", "--standing-stats", "2");
+        assertEquals(0, r.code(), r.err());
+        Path out = runDir.resolve("eval");
+        assertEquals(3, Files.readAllLines(out.resolve("metrics.csv")).size(), "header and two truncations");
+        assertTrue(Files.size(out.resolve("truncation-curve.png")) > 0);
+        JsonNode doc = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        assertTrue(doc.path("reporting_points").has("best_fid"));
+        assertTrue(doc.path("reporting_points").has("is_closest_to_real"));
+        assertEquals(2, doc.path("results").size());
+        assertTrue(r.out().contains("truncation 0.5"), r.out());
+    }
+
+    @Test
+    void badInputIsRefusedWithOneLine(@TempDir Path dir) throws Exception {
+        Run neither = run("eval");
+        assertEquals(2, neither.code());
+        assertTrue(neither.err().contains("either a run"), neither.err());
+        Path big = dir.resolve("big.npy");
+        Npy.write(big, torch.ones(new long[] {4, 1, 32, 32}).mul(new org.bytedeco.pytorch.Scalar(255)));
+        Run range = run("eval", "--samples", big.toString());
+        assertEquals(2, range.code());
+        assertTrue(range.err().contains("[-1, 1]"), range.err());
+        Path rgb = dir.resolve("rgb.npy");
+        Npy.write(rgb, torch.zeros(new long[] {4, 3, 64, 64}));
+        Run shape = run("eval", "--samples", rgb.toString());
+        assertEquals(2, shape.code());
+        assertTrue(shape.err().contains("1-channel 32x32"), shape.err());
+    }
+}
