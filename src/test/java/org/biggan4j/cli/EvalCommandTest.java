@@ -12,10 +12,7 @@ import org.biggan4j.tensor.ComputeDevice;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -24,17 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EvalCommandTest {
 
-    private record Run(int code, String out, String err) {
-    }
 
-    private static Run run(String... args) {
-        CommandLine cl = Biggan4j.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
 
     /** 1,000 real test images (padded to 32 px) and their labels as .npy files. */
     private static void writeRealImages(Path images, Path labels) throws Exception {
@@ -52,7 +39,7 @@ class EvalCommandTest {
         Path images = dir.resolve("real.npy");
         Path labels = dir.resolve("labels.npy");
         writeRealImages(images, labels);
-        Run real = run("eval", "--samples", images.toString(), "--labels", labels.toString(), "--out",
+        Cli.Run real = Cli.run("eval", "--samples", images.toString(), "--labels", labels.toString(), "--out",
                 dir.resolve("real").toString(), "--json");
         assertEquals(0, real.code(), real.err());
         JsonNode r = new ObjectMapper().readTree(real.out()).path("results").get(0);
@@ -63,7 +50,7 @@ class EvalCommandTest {
         Path noise = dir.resolve("noise.npy");
         Npy.write(noise, torch.rand(new long[] {1000, 1, 32, 32}).mul(new org.bytedeco.pytorch.Scalar(2))
                 .sub(new org.bytedeco.pytorch.Scalar(1)));
-        Run bad = run("eval", "--samples", noise.toString(), "--out", dir.resolve("noise").toString(), "--json");
+        Cli.Run bad = Cli.run("eval", "--samples", noise.toString(), "--out", dir.resolve("noise").toString(), "--json");
         assertEquals(0, bad.code(), bad.err());
         JsonNode n = new ObjectMapper().readTree(bad.out()).path("results").get(0);
         assertTrue(n.path("fid").asDouble() > 10 * realFid, "noise FID " + n.path("fid") + " vs real " + realFid);
@@ -77,10 +64,10 @@ class EvalCommandTest {
     @Test
     void aRunIsScoredAtEveryTruncationWithTheReportingPoints(@TempDir Path dir) throws Exception {
         Path runDir = dir.resolve("run");
-        Run train = run("train", "--preset", "fmnist-demo", "--out", runDir.toString(), "--set", "model.ch=4", "--set",
+        Cli.Run train = Cli.run("train", "--preset", "fmnist-demo", "--out", runDir.toString(), "--set", "model.ch=4", "--set",
                 "training.batch_size=8", "--set", "training.iterations=2", "--set", "output.sample_every=0");
         assertEquals(0, train.code(), train.err());
-        Run r = run("eval", runDir.toString(), "--truncations", "0,0.5", "-n", "200", "--standing-stats", "2");
+        Cli.Run r = Cli.run("eval", runDir.toString(), "--truncations", "0,0.5", "-n", "200", "--standing-stats", "2");
         assertEquals(0, r.code(), r.err());
         Path out = runDir.resolve("eval");
         assertEquals(3, Files.readAllLines(out.resolve("metrics.csv")).size(), "header and two truncations");
@@ -94,17 +81,17 @@ class EvalCommandTest {
 
     @Test
     void badInputIsRefusedWithOneLine(@TempDir Path dir) throws Exception {
-        Run neither = run("eval");
+        Cli.Run neither = Cli.run("eval");
         assertEquals(2, neither.code());
         assertTrue(neither.err().contains("either a run"), neither.err());
         Path big = dir.resolve("big.npy");
         Npy.write(big, torch.ones(new long[] {4, 1, 32, 32}).mul(new org.bytedeco.pytorch.Scalar(255)));
-        Run range = run("eval", "--samples", big.toString());
+        Cli.Run range = Cli.run("eval", "--samples", big.toString());
         assertEquals(2, range.code());
         assertTrue(range.err().contains("[-1, 1]"), range.err());
         Path rgb = dir.resolve("rgb.npy");
         Npy.write(rgb, torch.zeros(new long[] {4, 3, 64, 64}));
-        Run shape = run("eval", "--samples", rgb.toString());
+        Cli.Run shape = Cli.run("eval", "--samples", rgb.toString());
         assertEquals(2, shape.code());
         assertTrue(shape.err().contains("1-channel 32x32"), shape.err());
     }

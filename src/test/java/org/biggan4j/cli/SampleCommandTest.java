@@ -8,10 +8,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,23 +25,13 @@ class SampleCommandTest {
     static Path dir;
     private static Path run;
 
-    private record Run(int code, String out, String err) {
-    }
 
-    private static Run run(String... args) {
-        CommandLine cl = Biggan4j.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
 
     /** A conditional BigGAN trained for two iterations on the embedded Fashion-MNIST. */
     @BeforeAll
     static void trainTinyRun() {
         run = dir.resolve("run");
-        Run r = run("train", "--preset", "fmnist-demo", "--out", run.toString(), "--set", "model.ch=4", "--set",
+        Cli.Run r = Cli.run("train", "--preset", "fmnist-demo", "--out", run.toString(), "--set", "model.ch=4", "--set",
                 "training.batch_size=8", "--set", "training.iterations=2", "--set", "training.ema_start=1",
                 "--set", "output.sample_every=0");
         assertEquals(0, r.code(), r.err());
@@ -55,7 +42,7 @@ class SampleCommandTest {
         Path out = dir.resolve("pngs");
         Path npy = dir.resolve("samples.npy");
         Path labels = dir.resolve("labels.npy");
-        Run r = run("sample", run.toString(), "--class", "sneaker", "--classes", "0", "-n", "5", "--out",
+        Cli.Run r = Cli.run("sample", run.toString(), "--class", "sneaker", "--classes", "0", "-n", "5", "--out",
                 out.toString(), "--npy", npy.toString(), "--labels-npy", labels.toString(), "--truncation", "0.5",
                 "--batch", "2");
         assertEquals(0, r.code(), r.err());
@@ -71,7 +58,7 @@ class SampleCommandTest {
         assertArrayEquals(new long[] {0, 7, 0, 7, 0}, Tensors.toLongs(Npy.read(labels, ComputeDevice.CPU)));
 
         Path sheet = dir.resolve("sheet.png");
-        Run s = run("sample", run.toString(), "--sheet", sheet.toString(), "--columns", "3", "--standing-stats", "2");
+        Cli.Run s = Cli.run("sample", run.toString(), "--sheet", sheet.toString(), "--columns", "3", "--standing-stats", "2");
         assertEquals(0, s.code(), s.err());
         assertTrue(Files.size(sheet) > 0);
         assertTrue(s.out().contains("standing statistics over 2 batches"), s.out());
@@ -83,8 +70,8 @@ class SampleCommandTest {
         Path b = dir.resolve("b.npy");
         Path z = dir.resolve("z.npy");
         Npy.write(z, torch.randn(new long[] {3, 64}));
-        assertEquals(0, run("sample", run.toString(), "--z", z.toString(), "--classes", "1", "--npy", a.toString()).code());
-        assertEquals(0, run("sample", run.toString(), "--z", z.toString(), "--classes", "1", "--npy", b.toString(),
+        assertEquals(0, Cli.run("sample", run.toString(), "--z", z.toString(), "--classes", "1", "--npy", a.toString()).code());
+        assertEquals(0, Cli.run("sample", run.toString(), "--z", z.toString(), "--classes", "1", "--npy", b.toString(),
                 "--batch", "1").code());
         // Kernels block differently for batch 1 and 3, so allow float rounding.
         Tensor first = Npy.read(a, ComputeDevice.CPU);
@@ -96,20 +83,20 @@ class SampleCommandTest {
 
     @Test
     void badRequestsFailWithOneLine() {
-        Run noOutput = run("sample", run.toString());
+        Cli.Run noOutput = Cli.run("sample", run.toString());
         assertEquals(2, noOutput.code());
         assertTrue(noOutput.err().contains("Nothing to write"), noOutput.err());
-        Run badClass = run("sample", run.toString(), "--class", "hat", "--npy", dir.resolve("x.npy").toString());
+        Cli.Run badClass = Cli.run("sample", run.toString(), "--class", "hat", "--npy", dir.resolve("x.npy").toString());
         assertEquals(2, badClass.code());
         assertTrue(badClass.err().contains("No class is called 'hat'"), badClass.err());
         assertFalse(Files.exists(dir.resolve("x.npy")), "nothing half-written");
-        Run ambiguous = run("sample", run.toString(), "--class", "s", "--npy", dir.resolve("x.npy").toString());
+        Cli.Run ambiguous = Cli.run("sample", run.toString(), "--class", "s", "--npy", dir.resolve("x.npy").toString());
         assertEquals(2, ambiguous.code());
         assertTrue(ambiguous.err().contains("matches several classes"), ambiguous.err());
-        Run range = run("sample", run.toString(), "--classes", "12", "--npy", dir.resolve("x.npy").toString());
+        Cli.Run range = Cli.run("sample", run.toString(), "--classes", "12", "--npy", dir.resolve("x.npy").toString());
         assertEquals(2, range.code());
         assertTrue(range.err().contains("out of range"), range.err());
-        Run missing = run("sample", dir.resolve("nowhere").toString(), "--npy", dir.resolve("x.npy").toString());
+        Cli.Run missing = Cli.run("sample", dir.resolve("nowhere").toString(), "--npy", dir.resolve("x.npy").toString());
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("No such checkpoint"), missing.err());
     }

@@ -2,10 +2,7 @@ package org.biggan4j.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -14,29 +11,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainAndArchCommandTest {
 
-    private record Run(int code, String out, String err) {
-    }
 
-    private static Run run(String... args) {
-        CommandLine cl = Biggan4j.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @Test
     void archPrintsThePapersCountsWithoutAllocating() {
-        Run r = run("arch", "--model", "biggan", "--resolution", "128", "--ch", "96", "--json");
+        Cli.Run r = Cli.run("arch", "--model", "biggan", "--resolution", "128", "--ch", "96", "--json");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\"generator_params\" : 70433988"), r.out());
         assertTrue(r.out().contains("\"discriminator_params\" : 87982370"), r.out());
-        Run deep = run("arch", "--model", "biggan-deep", "--resolution", "512");
+        Cli.Run deep = Cli.run("arch", "--model", "biggan-deep", "--resolution", "512");
         assertEquals(0, deep.code(), deep.err());
         assertTrue(deep.out().contains("56,163,905"), deep.out());
-        Run bad = run("arch", "--model", "stylegan", "--resolution", "128");
+        Cli.Run bad = Cli.run("arch", "--model", "stylegan", "--resolution", "128");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("stylegan"), bad.err());
     }
@@ -48,7 +34,7 @@ class TrainAndArchCommandTest {
                 "--set", "output.checkpoint_every=1", "--set", "output.sample_every=1", "--set", "output.sample_rows=2",
                 "--set", "output.sample_columns=2"};
         String[] first = concat(new String[] {"train", "--preset", "dcgan", "--out", runDir.toString()}, tiny);
-        Run r = run(first);
+        Cli.Run r = Cli.run(first);
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.exists(runDir.resolve("config.yaml")));
         assertTrue(Files.exists(runDir.resolve("metrics.jsonl")));
@@ -56,19 +42,19 @@ class TrainAndArchCommandTest {
         assertTrue(Files.exists(runDir.resolve("samples/iter-000000002.png")));
         assertTrue(Files.exists(runDir.resolve("checkpoints/ckpt-000000002.b4j")));
 
-        Run again = run(first);
+        Cli.Run again = Cli.run(first);
         assertEquals(2, again.code(), "an existing run is not overwritten");
         assertTrue(again.err().contains("--resume"), again.err());
 
-        Run resumed = run("train", "--out", runDir.toString(), "--resume", "--set", "training.iterations=3");
+        Cli.Run resumed = Cli.run("train", "--out", runDir.toString(), "--resume", "--set", "training.iterations=3");
         assertEquals(0, resumed.code(), resumed.err());
         assertTrue(Files.exists(runDir.resolve("checkpoints/ckpt-000000003.b4j")));
 
-        Run nothing = run("train", "--out", dir.resolve("empty").toString(), "--resume");
+        Cli.Run nothing = Cli.run("train", "--out", dir.resolve("empty").toString(), "--resume");
         assertEquals(2, nothing.code());
         assertTrue(nothing.err().contains("Nothing to resume"), nothing.err());
 
-        Run unknown = run("train", "--preset", "stylegan", "--out", dir.resolve("x").toString());
+        Cli.Run unknown = Cli.run("train", "--preset", "stylegan", "--out", dir.resolve("x").toString());
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().contains("Unknown preset 'stylegan'"), unknown.err());
     }
