@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 ArchCommand.class,
                 SampleCommand.class,
+                StandingStatsCommand.class,
                 EvalCommand.class,
                 FidCommand.class,
         })

@@ -33,6 +33,22 @@ public abstract class Generator extends org.bytedeco.pytorch.Module {
      */
     public abstract Tensor forward(Tensor z, Tensor classes);
 
+    /**
+     * Forward with soft classes: {@code [B, numClasses()]} mixture weights, for which the class
+     * embedding is the same mixture of class embeddings (one-hot rows reproduce {@link #forward};
+     * weights {@code (1 - t, t)} interpolate between two classes, BigGAN figure 8). Only
+     * generators with a shared class embedding support it: see {@link #acceptsSoftClasses()}.
+     */
+    public Tensor forwardSoft(Tensor z, Tensor classWeights) {
+        throw new IllegalArgumentException("This generator has no shared class embedding, so classes cannot be "
+                + "mixed or interpolated; use a BigGAN with model.shared_embedding_dim > 0.");
+    }
+
+    /** Whether {@link #forwardSoft} works. */
+    public boolean acceptsSoftClasses() {
+        return false;
+    }
+
     /** Dimension of z. */
     public abstract int latentDim();
 

@@ -105,6 +105,11 @@ public sealed interface LatentDistribution {
         return new TruncatedNormal(threshold);
     }
 
+    /** What the command line's truncation means: N(0, I) for 0 (none), else the truncated normal. */
+    static LatentDistribution forTruncation(double threshold) {
+        return threshold > 0 ? new TruncatedNormal(threshold) : NORMAL;
+    }
+
     /** The family, for exhaustive switches (Java 17 has no pattern matching in switch). */
     enum Kind { NORMAL, TRUNCATED_NORMAL, UNIFORM, BERNOULLI, CENSORED_NORMAL }
 

@@ -6,6 +6,7 @@ import org.biggan4j.nn.BatchNorm2d;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Seeds;
+import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -51,20 +52,86 @@ public final class StandingStatistics {
             work.run();
             return;
         }
-        NativeMemory.scoped(() -> {
-            // The live buffers and a copy of each, to put back afterwards.
-            Map<String, Tensor> live = new LinkedHashMap<>();
-            Map<String, Tensor> stored = new LinkedHashMap<>();
-            StateDict.of(generator).forEach((name, t) -> {
-                if (name.endsWith("running_mean") || name.endsWith("running_var") || name.endsWith("num_batches")) {
-                    live.put(name, t);
-                    stored.put(name, t.detach().clone());
+        swapped(generator, pass(generator, noise, batches, batchSize, seed, device, b -> { }), work);
+    }
+
+    /**
+     * Runs {@code work} in eval mode with {@code statistics} (from {@link #compute}, for example
+     * stored in a checkpoint) in place of G's BatchNorm statistics, then puts the stored ones back.
+     */
+    public static void during(Generator generator, Map<String, Tensor> statistics, Runnable work) {
+        swapped(generator, () -> {
+            install(generator, statistics, "standing statistics");
+            generator.eval();
+        }, work);
+    }
+
+    /**
+     * Standing statistics over {@code batches} noise batches from {@code noise}, as CPU copies of
+     * the BatchNorm buffers by state-dict name (running means, variances and counters), for
+     * storing in a checkpoint. G's own buffers and mode are left as they were.
+     */
+    public static Map<String, Tensor> compute(Generator generator, LatentDistribution noise, int batches,
+                                              int batchSize, long seed, ComputeDevice device,
+                                              java.util.function.IntConsumer done) {
+        if (batches < 1) {
+            throw new IllegalArgumentException("Standing statistics need >= 1 batch, got " + batches + ".");
+        }
+        Map<String, Tensor> result = new LinkedHashMap<>();
+        swapped(generator, pass(generator, noise, batches, batchSize, seed, device, done), () -> statisticsBuffers(generator).forEach((name, t) -> result.put(name,
+                NativeMemory.keep(t.detach().to(ComputeDevice.CPU.torchDevice(), t.scalar_type()).clone()))));
+        return result;
+    }
+
+    /** Copies {@code statistics} into G's BatchNorm buffers; names and shapes must match exactly. */
+    public static void install(Generator generator, Map<String, Tensor> statistics, String what) {
+        Map<String, Tensor> live = statisticsBuffers(generator);
+        if (!live.keySet().equals(statistics.keySet())) {
+            throw new IllegalArgumentException(what + " do not fit this generator: it has BatchNorm buffers "
+                    + live.keySet() + ", they hold " + statistics.keySet() + ".");
+        }
+        try (NoGradGuard g = new NoGradGuard()) {
+            live.forEach((name, t) -> {
+                Tensor s = statistics.get(name);
+                if (!java.util.Arrays.equals(Tensors.shape(t), Tensors.shape(s))) {
+                    throw new IllegalArgumentException(what + ": " + name + " has the wrong shape.");
                 }
+                t.copy_(s);
             });
-            boolean wasTraining = generator.is_training();
+        }
+    }
+
+    /** A standing-statistics pass with its own latent sampler. */
+    private static Runnable pass(Generator generator, LatentDistribution noise, int batches, int batchSize, long seed,
+                                 ComputeDevice device, java.util.function.IntConsumer done) {
+        return () -> {
             try (LatentSampler latents = new LatentSampler(noise, generator.latentDim(),
                     Seeds.derive(seed, "standing-noise"), device)) {
-                accumulate(generator, latents, batches, batchSize, seed);
+                accumulate(generator, latents, batches, batchSize, seed, done);
+            }
+        };
+    }
+
+    /** G's BatchNorm statistics buffers (live references) by state-dict name. */
+    private static Map<String, Tensor> statisticsBuffers(Generator generator) {
+        Map<String, Tensor> live = new LinkedHashMap<>();
+        StateDict.of(generator).forEach((name, t) -> {
+            if (name.endsWith("running_mean") || name.endsWith("running_var") || name.endsWith("num_batches")) {
+                live.put(name, t);
+            }
+        });
+        return live;
+    }
+
+    /** Runs {@code replace} then {@code work}, and restores G's BatchNorm buffers and mode afterwards. */
+    private static void swapped(Generator generator, Runnable replace, Runnable work) {
+        NativeMemory.scoped(() -> {
+            Map<String, Tensor> live = statisticsBuffers(generator);
+            Map<String, Tensor> stored = new LinkedHashMap<>();
+            live.forEach((name, t) -> stored.put(name, t.detach().clone()));
+            boolean wasTraining = generator.is_training();
+            try {
+                replace.run();
                 work.run();
             } finally {
                 try (NoGradGuard g = new NoGradGuard()) {
@@ -80,6 +147,12 @@ public final class StandingStatistics {
      * of {@code batchSize} and leaves G in eval mode.
      */
     public static void accumulate(Generator generator, LatentSampler latents, int batches, int batchSize, long seed) {
+        accumulate(generator, latents, batches, batchSize, seed, b -> { });
+    }
+
+    /** {@link #accumulate(Generator, LatentSampler, int, int, long)}, telling {@code done} after each batch. */
+    public static void accumulate(Generator generator, LatentSampler latents, int batches, int batchSize, long seed,
+                                  java.util.function.IntConsumer done) {
         if (batches < 1 || batchSize < 2) {
             throw new IllegalArgumentException("Standing statistics need >= 1 batch of >= 2 samples, got " + batches
                     + " x " + batchSize + ".");
@@ -102,6 +175,7 @@ public final class StandingStatistics {
                         generator.forward(latents.sample(batchSize), classes);
                     }
                 });
+                done.accept(b + 1);
             }
         } finally {
             classRng.releaseReference();

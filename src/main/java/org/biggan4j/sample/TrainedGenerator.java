@@ -12,24 +12,58 @@ import org.biggan4j.model.ModelSpec;
 import org.biggan4j.model.Models;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
+import org.bytedeco.pytorch.Tensor;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A generator rebuilt from a training checkpoint, for sampling and evaluation: the architecture
  * from the stored configuration, the weights of G_ema (what BigGAN samples from) or of G, and
- * the class names of the training data.
+ * the class names of the training data, and the standing statistics stored for those weights.
  *
- * @param ema whether the weights are G_ema's
+ * @param ema      whether the weights are G_ema's
+ * @param standing standing BatchNorm statistics stored in the checkpoint for these weights, by
+ *                 truncation (0 = none); see {@link StoredStandingStatistics}
  */
 public record TrainedGenerator(Generator generator, List<String> classNames, TrainConfig config, long iteration,
-                               boolean ema, Path checkpoint) {
+                               boolean ema, Path checkpoint, Map<Double, Map<String, Tensor>> standing) {
+
+    /** Noise batches of a standing-statistics pass when none is stored and the user named none. */
+    public static final int DEFAULT_STANDING_BATCHES = 16;
 
     public TrainedGenerator {
         classNames = List.copyOf(classNames);
+        standing = Map.copyOf(standing);
+    }
+
+    /** The tensor group of the weights in use. */
+    public String weightsGroup() {
+        return ema ? "generator_ema" : "generator";
+    }
+
+    /**
+     * Runs {@code work} with standing statistics at {@code truncation}: with {@code batches} < 0,
+     * the ones stored in the checkpoint for it when there are any, else a fresh pass over
+     * {@value #DEFAULT_STANDING_BATCHES} batches; with {@code batches} > 0 a fresh pass over that
+     * many; with 0 the statistics G's training left. G's own buffers are restored afterwards.
+     *
+     * @return what was used, for reports ("stored (100 batches)", "16 batches", "training")
+     */
+    public String withStandingStatistics(double truncation, int batches, int batchSize, long seed,
+                                         ComputeDevice device, Runnable work) {
+        Map<String, Tensor> stored = standing.get(truncation);
+        if (batches < 0 && stored != null) {
+            StandingStatistics.during(generator, stored, work);
+            return "stored standing statistics";
+        }
+        int k = batches < 0 ? DEFAULT_STANDING_BATCHES : batches;
+        StandingStatistics.during(generator, LatentDistribution.forTruncation(truncation), k, batchSize, seed, device,
+                work);
+        return k == 0 ? "BatchNorm statistics from training" : "standing statistics over " + k + " batches";
     }
 
     /**
@@ -49,15 +83,17 @@ public record TrainedGenerator(Generator generator, List<String> classNames, Tra
         // Built outside any scope: the module owns its parameters for as long as the caller keeps it.
         Generator g = Models.generator(spec, device);
         boolean[] ema = new boolean[1];
+        List<Map<Double, Map<String, Tensor>>> standing = new ArrayList<>();
         long iteration = NativeMemory.scoped(() -> {
             CheckpointData data = CheckpointFile.read(file, device);
             ema[0] = preferEma && data.tensorGroups().containsKey("generator_ema");
             String group = ema[0] ? "generator_ema" : "generator";
             StateDict.load(g, data.group(group, file.toString()), file + ": " + group);
+            standing.add(StoredStandingStatistics.of(data, group));
             return data.iteration();
         });
         g.eval();
-        return new TrainedGenerator(g, names, config, iteration, ema[0], file);
+        return new TrainedGenerator(g, names, config, iteration, ema[0], file, standing.get(0));
     }
 
     /** The class id of every class, or the name a user may give ("class 3" when the data had none). */

@@ -100,6 +100,12 @@ public final class BigGanGenerator extends Generator {
      * Forward with class mixtures ({@code [B, classes]} weights, e.g. one-hot or 0.5/0.5): the
      * shared embedding of a mixture is the mixture of embeddings. Needs the shared embedding.
      */
+    @Override
+    public boolean acceptsSoftClasses() {
+        return shared != null;
+    }
+
+    @Override
     public Tensor forwardSoft(Tensor z, Tensor classWeights) {
         if (shared == null) {
             throw new IllegalArgumentException("Soft classes need a generator with a shared class embedding.");

@@ -84,6 +84,12 @@ public final class DeepGenerator extends Generator {
     }
 
     /** Soft classes: {@code [B, classes]} mixture weights (one-hot reproduces {@link #forward}). */
+    @Override
+    public boolean acceptsSoftClasses() {
+        return shared != null;
+    }
+
+    @Override
     public Tensor forwardSoft(Tensor z, Tensor classWeights) {
         if (shared == null) {
             throw new IllegalArgumentException("Soft classes need a conditional generator.");
