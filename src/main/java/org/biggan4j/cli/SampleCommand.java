@@ -1,9 +1,6 @@
 package org.biggan4j.cli;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.biggan4j.image.ImageBytes;
 import org.biggan4j.image.ImageSheet;
 import org.biggan4j.image.PngFiles;
@@ -12,7 +9,6 @@ import org.biggan4j.sample.ClassSelection;
 import org.biggan4j.sample.LatentDistribution;
 import org.biggan4j.sample.LatentSampler;
 import org.biggan4j.sample.Sampler;
-import org.biggan4j.sample.StandingStatistics;
 import org.biggan4j.sample.TrainedGenerator;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
@@ -83,10 +79,11 @@ public final class SampleCommand implements Callable<Integer> {
             description = "Truncation threshold: resample every |z_i| > T (BigGAN section 3.1); 0 = none (default).")
     double truncation;
 
-    @Option(names = "--standing-stats", paramLabel = "K", defaultValue = "16",
-            description = "Recompute BatchNorm statistics over K noise batches of --standing-batch at this truncation first "
-                    + "(BigGAN appendix C; the paper uses 100; default ${DEFAULT-VALUE}); 0 = the statistics stored "
-                    + "in the checkpoint, which belong to G's last training batches rather than to G_ema.")
+    @Option(names = "--standing-stats", paramLabel = "K", defaultValue = "-1",
+            description = "BatchNorm statistics to sample with (BigGAN appendix C): -1 (default) = those stored in the "
+                    + "checkpoint for this truncation by 'biggan4j standing-stats', else a pass over "
+                    + TrainedGenerator.DEFAULT_STANDING_BATCHES + " noise batches; K > 0 = a fresh pass over K batches "
+                    + "of --standing-batch; 0 = the running statistics of G's training.")
     int standingBatches;
 
     @Option(names = "--standing-batch", paramLabel = "B", defaultValue = "64",
@@ -105,6 +102,35 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--no-ema", description = "Use G's own weights even when the checkpoint has G_ema.")
     boolean noEma;
 
+    @Option(names = "--interpolate", paramLabel = "z|class",
+            description = "Write an interpolation sheet to --sheet: 'z' = one row per class, --steps images between two "
+                    + "latents; 'class' = one row per consecutive pair of the chosen classes, the class embedding "
+                    + "moving linearly from one to the next with z fixed (BigGAN figure 8; needs a shared embedding).")
+    String interpolate;
+
+    @Option(names = "--steps", paramLabel = "S", defaultValue = "8", description = "Interpolation steps, end points "
+            + "included (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--path", paramLabel = "linear|spherical", defaultValue = "linear",
+            description = "Path of a z interpolation (default: ${DEFAULT-VALUE}); spherical keeps latent norms typical.")
+    String path;
+
+    @Option(names = "--sweep", paramLabel = "T,...", split = ",",
+            description = "Write a truncation-sweep sheet to --sheet: one column per threshold (0 = none), the same "
+                    + "seed in every column, each with its own standing statistics (BigGAN figure 2a).")
+    List<Double> sweep;
+
+    @Option(names = "--neighbours", paramLabel = "K",
+            description = "Write a nearest-neighbour sheet to --sheet: each sample, its K nearest training images in "
+                    + "pixel space, then (for 1-channel 32 px models) its K nearest in the bundled classifier's "
+                    + "feature space (BigGAN appendix D). Dataset indices and distances are printed.")
+    Integer neighbours;
+
+    @Option(names = "--data", paramLabel = "PATH", description = "Images for --neighbours (default: the run's "
+            + "training data).")
+    Path data;
+
     @Override
     public Integer call() throws IOException {
         if (sheet == null && outDir == null && npy == null) {
@@ -113,15 +139,27 @@ public final class SampleCommand implements Callable<Integer> {
         if (!(truncation >= 0) || Double.isInfinite(truncation)) {
             throw new IllegalArgumentException("--truncation must be >= 0 (0 = none), got " + truncation + ".");
         }
-        if (columns < 1 || batch < 1 || standingBatches < 0 || standingBatch < 2 || (count != null && count < 1)) {
-            throw new IllegalArgumentException("--columns, --batch and --n must be >= 1, --standing-stats >= 0 and "
+        if (columns < 1 || batch < 1 || standingBatches < -1 || standingBatch < 2 || (count != null && count < 1)) {
+            throw new IllegalArgumentException("--columns, --batch and --n must be >= 1, --standing-stats >= -1 and "
                     + "--standing-batch >= 2.");
+        }
+        int modes = (interpolate != null ? 1 : 0) + (sweep != null ? 1 : 0) + (neighbours != null ? 1 : 0);
+        if (modes > 1) {
+            throw new IllegalArgumentException("Choose one of --interpolate, --sweep and --neighbours per run.");
+        }
+        if (modes == 1 && (sheet == null || outDir != null || zFile != null)) {
+            throw new IllegalArgumentException("--interpolate, --sweep and --neighbours write a sheet: give --sheet FILE "
+                    + "(and optionally --npy FILE), not --out or --z.");
         }
         ComputeDevice device = runtime.apply();
         TrainedGenerator trained = TrainedGenerator.load(checkpoint, !noEma, device);
         var g = trained.generator();
         int classCount = g.numClasses();
         List<Integer> selected = ClassSelection.parse(classIds, classNames, trained.classNames(), classCount);
+        if (modes == 1) {
+            return new SampleSheetWriter(trained, selected, device, runtime.seed(), spec.commandLine().getOut())
+                    .write(this);
+        }
 
         Tensor z = null;
         int n;
@@ -161,37 +199,38 @@ public final class SampleCommand implements Callable<Integer> {
         LatentDistribution distribution = truncation > 0 ? new LatentDistribution.TruncatedNormal(truncation)
                 : new LatentDistribution.Normal();
         long seed = runtime.seed();
-        if (standingBatches > 0) {
-            try (LatentSampler noise = new LatentSampler(distribution, g.latentDim(), Seeds.derive(seed, "standing"), device)) {
-                StandingStatistics.accumulate(g, noise, standingBatches, standingBatch, seed);
-            }
-        }
         List<ImageBytes> tiles = new ArrayList<>();
         List<Tensor> all = new ArrayList<>();
         int digits = Math.max(5, String.valueOf(n - 1).length());
-        try (LatentSampler sampler = new LatentSampler(distribution, g.latentDim(), Seeds.derive(seed, "sample"), device);
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("sample").setInitialMax(n)
-                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000)
-                     .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUnit(" img", 1).build()) {
-            Sampler.Latents latents = z != null ? Sampler.Latents.of(z, device) : Sampler.Latents.of(sampler);
-            Sampler.run(g, latents, classes, n, batch, device, (start, images) -> {
-                List<ImageBytes> bytes = ImageSheet.fromTensor(images);
-                if (sheet != null) {
-                    tiles.addAll(bytes);
-                }
-                if (outDir != null) {
-                    for (int k = 0; k < bytes.size(); k++) {
-                        int i = start + k;
-                        String label = classes == null ? "" : "-" + fileSafe(trained.className((int) classes[i]));
-                        PngFiles.write(bytes.get(k), outDir.resolve(String.format(Locale.ROOT, "sample-%0" + digits
-                                + "d%s.png", i, label)));
+        int total = n;
+        Tensor exactZ = z;
+        String standing = trained.withStandingStatistics(truncation, standingBatches, standingBatch,
+                Seeds.derive(seed, "standing"), device, () -> {
+            try (LatentSampler sampler = new LatentSampler(distribution, g.latentDim(), Seeds.derive(seed, "sample"),
+                    device);
+                 ProgressBar bar = Progress.bar("sample", total, " img")) {
+                // All latents in one draw: truncated resampling consumes random numbers per draw, so drawing per
+                // batch would make the images depend on --batch.
+                Sampler.Latents latents = Sampler.Latents.of(exactZ != null ? exactZ : sampler.sample(total), device);
+                Sampler.run(g, latents, classes, total, batch, device, (start, images) -> {
+                    List<ImageBytes> bytes = ImageSheet.fromTensor(images);
+                    if (sheet != null) {
+                        tiles.addAll(bytes);
                     }
-                }
-                if (npy != null) {
-                    all.add(NativeMemory.keep(images.clone()));
-                }
-            }, bar::stepTo);
-        }
+                    if (outDir != null) {
+                        for (int k = 0; k < bytes.size(); k++) {
+                            int i = start + k;
+                            String label = classes == null ? "" : "-" + fileSafe(trained.className((int) classes[i]));
+                            PngFiles.write(bytes.get(k), outDir.resolve(String.format(Locale.ROOT, "sample-%0" + digits
+                                    + "d%s.png", i, label)));
+                        }
+                    }
+                    if (npy != null) {
+                        all.add(NativeMemory.keep(images.clone()));
+                    }
+                }, bar::stepTo);
+            }
+        });
         if (sheet != null) {
             List<String> labels = new ArrayList<>();
             rowClasses.forEach(c -> labels.add(trained.className(c)));
@@ -221,7 +260,7 @@ public final class SampleCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         w.printf(Locale.ROOT, "%d samples from %s of %s (iteration %d), %s%s.%n", n, trained.ema() ? "G_ema" : "G",
                 trained.checkpoint(), trained.iteration(), truncation > 0 ? "truncation " + truncation : "no truncation",
-                standingBatches > 0 ? ", standing statistics over " + standingBatches + " batches" : "");
+                ", " + standing);
         for (Path p : new Path[] {sheet, outDir, npy, labelsNpy}) {
             if (p != null) {
                 w.printf("Wrote %s%n", p.toAbsolutePath());
@@ -232,7 +271,7 @@ public final class SampleCommand implements Callable<Integer> {
     }
 
     /** The first ten classes (a sheet of a thousand ImageNet rows helps nobody; pick with --classes). */
-    private static List<Integer> defaultRows(int classCount) {
+    static List<Integer> defaultRows(int classCount) {
         List<Integer> rows = new ArrayList<>();
         for (int c = 0; c < Math.min(classCount, 10); c++) {
             rows.add(c);

@@ -1,9 +1,6 @@
 package org.biggan4j.cli;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.biggan4j.sample.LatentDistribution;
 import org.biggan4j.sample.StandingStatistics;
 import org.biggan4j.sample.StoredStandingStatistics;
@@ -72,10 +69,7 @@ public final class StandingStatsCommand implements Callable<Integer> {
         TrainedGenerator trained = TrainedGenerator.load(checkpoint, !noEma, device);
         long seed = Seeds.derive(runtime.seed(), "standing-stats");
         Map<Double, Map<String, Tensor>> computed = new LinkedHashMap<>();
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("standing stats")
-                .setInitialMax((long) batches * truncations.size()).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(1000).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .setUnit(" batches", 1).build()) {
+        try (ProgressBar bar = Progress.bar("standing stats", (long) batches * truncations.size(), " batches")) {
             for (int i = 0; i < truncations.size(); i++) {
                 long before = (long) i * batches;
                 double t = truncations.get(i);

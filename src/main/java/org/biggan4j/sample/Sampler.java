@@ -41,19 +41,55 @@ public final class Sampler {
     private Sampler() {
     }
 
+    /** The images of inputs {@code start .. start + count - 1} from the generator (no grad, eval mode, in a scope). */
+    @FunctionalInterface
+    public interface Forward {
+        Tensor images(int start, int count);
+    }
+
     /**
      * @param classes the class of each input ({@code n} entries), or null for an unconditional generator
      * @param done    told the number of inputs finished after each batch
      */
     public static void run(Generator generator, Latents latents, long[] classes, int n, int batch,
                            ComputeDevice device, Sink sink, IntConsumer done) {
-        if (n < 1 || batch < 1) {
-            throw new IllegalArgumentException("Need n >= 1 and batch >= 1, got " + n + " and " + batch + ".");
-        }
         if ((classes == null) != (generator.numClasses() == 0)) {
             throw new IllegalArgumentException(generator.numClasses() == 0
                     ? "This generator is unconditional: it takes no classes."
                     : "This generator is conditional: every sample needs a class.");
+        }
+        run(generator, n, batch, (start, count) -> {
+            Tensor y = null;
+            if (classes != null) {
+                long[] ids = new long[count];
+                System.arraycopy(classes, start, ids, 0, count);
+                y = Tensors.fromLongs(ids, device, count);
+            }
+            return generator.forward(latents.get(start, count), y);
+        }, sink, done);
+    }
+
+    /**
+     * Inputs with soft classes: row i of {@code classWeights} ({@code [n, numClasses]}, any device)
+     * is the class mixture of input i (see {@link Generator#forwardSoft}).
+     */
+    public static void runSoft(Generator generator, Latents latents, Tensor classWeights, int n, int batch,
+                               ComputeDevice device, Sink sink, IntConsumer done) {
+        if (!generator.acceptsSoftClasses()) {
+            generator.forwardSoft(null, null); // throws its one-line explanation
+        }
+        if (classWeights.dim() != 2 || classWeights.size(0) != n || classWeights.size(1) != generator.numClasses()) {
+            throw new IllegalArgumentException("Class weights must be [" + n + ", " + generator.numClasses() + "].");
+        }
+        run(generator, n, batch, (start, count) -> generator.forwardSoft(latents.get(start, count),
+                classWeights.narrow(0, start, count).to(device.torchDevice(),
+                        org.bytedeco.pytorch.global.torch.ScalarType.Float)), sink, done);
+    }
+
+    /** Runs {@code forward} over n inputs in batches, in eval mode, without autograd, one scope per batch. */
+    public static void run(Generator generator, int n, int batch, Forward forward, Sink sink, IntConsumer done) {
+        if (n < 1 || batch < 1) {
+            throw new IllegalArgumentException("Need n >= 1 and batch >= 1, got " + n + " and " + batch + ".");
         }
         boolean wasTraining = generator.is_training();
         generator.eval();
@@ -63,13 +99,7 @@ public final class Sampler {
                 int first = start;
                 NativeMemory.scoped(() -> {
                     try (NoGradGuard g = new NoGradGuard()) {
-                        Tensor y = null;
-                        if (classes != null) {
-                            long[] ids = new long[count];
-                            System.arraycopy(classes, first, ids, 0, count);
-                            y = Tensors.fromLongs(ids, device, count);
-                        }
-                        Tensor images = generator.forward(latents.get(first, count), y);
+                        Tensor images = forward.images(first, count);
                         sink.accept(first, images.to(ComputeDevice.CPU.torchDevice(),
                                 org.bytedeco.pytorch.global.torch.ScalarType.Float));
                     }

@@ -81,6 +81,88 @@ class SampleCommandTest {
                         + first.sub(second).abs().max().item_double());
     }
 
+    /** A copy of the run's checkpoint, for tests that rewrite it. */
+    private static Path checkpointCopy(String name) throws Exception {
+        Path latest;
+        try (Stream<Path> files = Files.walk(run)) {
+            latest = files.filter(p -> p.toString().endsWith(".b4j")).sorted().reduce((x, y) -> y).orElseThrow();
+        }
+        return Files.copy(latest, dir.resolve(name));
+    }
+
+    @Test
+    void storedStandingStatisticsAreUsedPerTruncationAndMakeOutputsBatchIndependent() throws Exception {
+        Path ckpt = checkpointCopy("standing.b4j");
+        Cli.Run stats = Cli.run("standing-stats", ckpt.toString(), "--truncations", "0,0.5", "--batches", "3", "--batch",
+                "8");
+        assertEquals(0, stats.code(), stats.err());
+        assertTrue(stats.out().contains("truncations [0.0, 0.5]"), stats.out());
+        var loaded = org.biggan4j.sample.TrainedGenerator.load(ckpt, true, ComputeDevice.CPU);
+        assertEquals(java.util.Set.of(0.0, 0.5), loaded.standing().keySet());
+        // Recomputing one truncation replaces its set and keeps the other.
+        assertEquals(0, Cli.run("standing-stats", ckpt.toString(), "--truncations", "0.5", "--batches", "2").code());
+        var data = org.biggan4j.checkpoint.CheckpointFile.read(ckpt, ComputeDevice.CPU);
+        List<org.biggan4j.sample.StoredStandingStatistics.Entry> entries =
+                org.biggan4j.sample.StoredStandingStatistics.entries(data);
+        assertEquals(2, entries.size());
+        assertEquals(List.of(3, 2), entries.stream().map(org.biggan4j.sample.StoredStandingStatistics.Entry::batches).toList());
+        assertTrue(data.tensorGroups().containsKey("standing_generator_ema_t0.5"), data.tensorGroups().keySet().toString());
+        assertTrue(data.tensorGroups().containsKey("generator"), "the weights are still there");
+
+        Path one = dir.resolve("stored-1.npy");
+        Path many = dir.resolve("stored-6.npy");
+        Cli.Run a = Cli.run("sample", ckpt.toString(), "-n", "6", "--truncation", "0.5", "--batch", "1", "--npy",
+                one.toString());
+        assertEquals(0, a.code(), a.err());
+        assertTrue(a.out().contains("stored standing statistics"), a.out());
+        assertEquals(0, Cli.run("sample", ckpt.toString(), "-n", "6", "--truncation", "0.5", "--batch", "6", "--npy",
+                many.toString()).code());
+        assertTrue(torch.allclose(Npy.read(one, ComputeDevice.CPU), Npy.read(many, ComputeDevice.CPU), 0, 1e-5, false));
+        Cli.Run other = Cli.run("sample", ckpt.toString(), "-n", "2", "--truncation", "0.7", "--npy",
+                dir.resolve("t07.npy").toString());
+        assertTrue(other.out().contains("standing statistics over 16 batches"), "none stored at 0.7: " + other.out());
+    }
+
+    @Test
+    void interpolationSweepAndNeighbourSheets() throws Exception {
+        Path interp = dir.resolve("interp.png");
+        Path interpNpy = dir.resolve("interp.npy");
+        Cli.Run z = Cli.run("sample", run.toString(), "--interpolate", "z", "--classes", "2,5,9", "--steps", "4",
+                "--path", "spherical", "--sheet", interp.toString(), "--npy", interpNpy.toString());
+        assertEquals(0, z.code(), z.err());
+        assertTrue(z.out().contains("A 3 x 4 sheet") && z.out().contains("z interpolation (spherical)"), z.out());
+        assertArrayEquals(new long[] {12, 1, 32, 32}, Tensors.shape(Npy.read(interpNpy, ComputeDevice.CPU)));
+        assertTrue(Files.size(interp) > 0);
+
+        Path sweepNpy = dir.resolve("sweep.npy");
+        Cli.Run sweep = Cli.run("sample", run.toString(), "--sweep", "0,1.0,0.25", "--classes", "0-1", "--sheet",
+                dir.resolve("sweep.png").toString(), "--npy", sweepNpy.toString(), "--standing-stats", "0");
+        assertEquals(0, sweep.code(), sweep.err());
+        assertTrue(sweep.out().contains("column 3: truncation 0.25"), sweep.out());
+        assertArrayEquals(new long[] {6, 1, 32, 32}, Tensors.shape(Npy.read(sweepNpy, ComputeDevice.CPU)));
+
+        Path nnNpy = dir.resolve("nn.npy");
+        Cli.Run nn = Cli.run("sample", run.toString(), "--neighbours", "2", "--classes", "7", "--sheet",
+                dir.resolve("nn.png").toString(), "--npy", nnNpy.toString());
+        assertEquals(0, nn.code(), nn.err());
+        assertTrue(nn.out().contains("row 0 (Sneaker): pixel neighbours #") && nn.out().contains("feature neighbours #"),
+                nn.out());
+        assertArrayEquals(new long[] {5, 1, 32, 32}, Tensors.shape(Npy.read(nnNpy, ComputeDevice.CPU)),
+                "sample, 2 pixel and 2 feature neighbours");
+
+        Cli.Run classInterp = Cli.run("sample", run.toString(), "--interpolate", "class", "--sheet",
+                dir.resolve("c.png").toString());
+        assertEquals(2, classInterp.code());
+        assertTrue(classInterp.err().contains("shared class embedding"), classInterp.err());
+        Cli.Run both = Cli.run("sample", run.toString(), "--interpolate", "z", "--sweep", "0.5", "--sheet",
+                dir.resolve("both.png").toString());
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("Choose one of"), both.err());
+        Cli.Run noSheet = Cli.run("sample", run.toString(), "--sweep", "0.5", "--npy", dir.resolve("s.npy").toString());
+        assertEquals(2, noSheet.code());
+        assertTrue(noSheet.err().contains("give --sheet FILE"), noSheet.err());
+    }
+
     @Test
     void badRequestsFailWithOneLine() {
         Cli.Run noOutput = Cli.run("sample", run.toString());
