@@ -114,6 +114,14 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the results as JSON.")
     boolean json;
 
+    @Option(names = "--held-out", paramLabel = "PATH", description = "Real images the run did not train on: the "
+            + "memorisation test compares D's accuracy on them with its accuracy on training images (BigGAN section 4.2).")
+    Path heldOut;
+
+    @Option(names = "--memorisation-images", paramLabel = "N", defaultValue = "1000",
+            description = "Images from each set for the memorisation test (default: ${DEFAULT-VALUE}).")
+    int memorisationImages;
+
     @Override
     public Integer call() throws Exception {
         if ((checkpoint == null) == (samplesFile == null)) {
@@ -122,9 +130,10 @@ public final class EvalCommand implements Callable<Integer> {
         if (labelsFile != null && samplesFile == null) {
             throw new IllegalArgumentException("--labels goes with --samples.");
         }
-        if (count < 2 || batch < 1 || splits < 1 || standingBatches < 0 || truncations.isEmpty()
+        if (count < 2 || batch < 1 || splits < 1 || standingBatches < 0 || memorisationImages < 2 || truncations.isEmpty()
                 || truncations.stream().anyMatch(t -> !(t >= 0) || t.isInfinite())) {
-            throw new IllegalArgumentException("Need --n >= 2, --batch >= 1, --splits >= 1, --standing-stats >= 0 and "
+            throw new IllegalArgumentException("Need --n >= 2, --batch >= 1, --splits >= 1, --standing-stats >= 0, "
+                    + "--memorisation-images >= 2 and "
                     + "truncations >= 0 (0 = none), got " + truncations + ".");
         }
         ComputeDevice device = runtime.apply();
@@ -186,12 +195,23 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         Map<String, Object> doc = report(rows, realIs, realAccuracy, trained);
+        if (trained != null) {
+            doc.put("memorisation", MemorisationCheck.run(checkpoint, trained, heldOut, memorisationImages, batch,
+                    runtime.seed(), device));
+        } else if (heldOut != null) {
+            throw new IllegalArgumentException("--held-out needs a run (its discriminator), not --samples.");
+        }
         write(outDir, rows, doc, trained != null);
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
             w.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
         } else {
             printTable(w, rows, realIs, realAccuracy, doc);
+            if (doc.get("memorisation") instanceof Map<?, ?> m) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> section = (Map<String, Object>) m;
+                w.println(MemorisationCheck.describe(section));
+            }
             w.printf("Wrote %s%n", outDir.toAbsolutePath());
         }
         w.flush();

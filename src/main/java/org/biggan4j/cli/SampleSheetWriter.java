@@ -2,7 +2,6 @@ package org.biggan4j.cli;
 
 import me.tongfei.progressbar.ProgressBar;
 import org.biggan4j.data.LabelledImages;
-import org.biggan4j.data.DataOptions;
 import org.biggan4j.data.DataSources;
 import org.biggan4j.eval.classifier.ClassifierFeatures;
 import org.biggan4j.eval.classifier.ClassifierFile;
@@ -145,7 +144,7 @@ final class SampleSheetWriter {
                 new org.bytedeco.pytorch.TensorVector(parts.toArray(new Tensor[0])), 0)));
         parts.forEach(Tensor::close);
         LabelledImages images = c.data != null
-                ? DataSources.open(c.data, DataOptions.defaults().withChannels(g.imageChannels()))
+                ? DataSources.openForModel(c.data, g.imageChannels(), g.resolution())
                 : SessionFactory.openData(trained.config());
         // The bundled classifier reads 1-channel 32x32 images; other models are searched in pixel space only.
         boolean classifier = g.imageChannels() == 1 && g.resolution() == 32;

@@ -41,6 +41,19 @@ public final class DataSources {
      * @throws DataFormatException naming the path and the fix when it cannot be used
      */
     public static LabelledImages open(Path path, DataOptions options) {
+        return open(path, options, options.resolution());
+    }
+
+    /**
+     * Opens real images to compare with a model of {@code resolution} (nearest neighbours, the
+     * memorisation test): formats of fixed-size images keep their size, so that the loader fits
+     * them to the model exactly as training did; image files are decoded at {@code resolution}.
+     */
+    public static LabelledImages openForModel(Path path, int channels, int resolution) {
+        return open(path, DataOptions.defaults().withChannels(channels), resolution);
+    }
+
+    private static LabelledImages open(Path path, DataOptions options, int decodeResolution) {
         if (path == null) {
             return openDefault(options);
         }
@@ -56,7 +69,7 @@ public final class DataSources {
             if (CifarFiles.detect(path) != null) {
                 return adapt(CifarFiles.read(path, options.split(), options.classNames()), options);
             }
-            return ImageFiles.folder(path, requireResolution(path, options), imageChannels(options),
+            return ImageFiles.folder(path, requireResolution(path, decodeResolution), imageChannels(options),
                     options.classNames());
         }
         if (PackedImages.isPacked(path)) {
@@ -72,7 +85,7 @@ public final class DataSources {
                     options);
         }
         if (name.endsWith(".tsv") || name.endsWith(".csv") || name.endsWith(".txt")) {
-            return ImageFiles.labelsFile(path, requireResolution(path, options), imageChannels(options),
+            return ImageFiles.labelsFile(path, requireResolution(path, decodeResolution), imageChannels(options),
                     options.classNames());
         }
         if (name.endsWith(".bin") && CifarFiles.detect(path.toAbsolutePath().getParent()) != null) {
@@ -135,12 +148,12 @@ public final class DataSources {
         return ResampledImages.of(source, options.resolution(), options.channels());
     }
 
-    private static int requireResolution(Path path, DataOptions options) {
-        if (options.resolution() == 0) {
+    private static int requireResolution(Path path, int resolution) {
+        if (resolution == 0) {
             throw new DataFormatException("Image data " + path + " needs a resolution to crop and resize to: pass"
                     + " --resolution (for example 128).");
         }
-        return options.resolution();
+        return resolution;
     }
 
     private static int imageChannels(DataOptions options) {

@@ -34,7 +34,16 @@ public record LoaderOptions(int batchSize, long seed, boolean shuffle, boolean f
         /** Centre the image and pad with -1 (black), for example 28 px Fashion-MNIST in 32 px models. */
         PAD,
         /** Area-resample (see {@link org.biggan4j.image.AreaResize}). */
-        RESIZE
+        RESIZE;
+
+        /**
+         * How training fits data to a model: pad images a little smaller than the model (28 px
+         * Fashion-MNIST in a 32 px model; padding keeps strokes sharp), resample everything else.
+         * Evaluation and nearest-neighbour search use the same rule, so they see what D saw.
+         */
+        public static Fit of(int dataResolution, int modelResolution) {
+            return dataResolution < modelResolution && dataResolution * 5 >= modelResolution * 4 ? PAD : RESIZE;
+        }
     }
 
     public LoaderOptions {

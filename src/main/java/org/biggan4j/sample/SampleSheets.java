@@ -206,7 +206,7 @@ public final class SampleSheets {
         int b = Math.min(batch, data.count());
         LabelledImages whole = padded(data, (data.count() + b - 1) / b * b);
         LoaderOptions options = LoaderOptions.of(b, seed).withShuffle(false).withModelResolution(resolution,
-                data.resolution() < resolution ? LoaderOptions.Fit.PAD : LoaderOptions.Fit.RESIZE);
+                LoaderOptions.Fit.of(data.resolution(), resolution));
         Tensor onDevice = NativeMemory.keep(samples.to(device.torchDevice(), torch.ScalarType.Float));
         Tensor queryFeatures = features == null ? null : NativeMemory.scoped(() -> {
             try (NoGradGuard ng = new NoGradGuard()) {

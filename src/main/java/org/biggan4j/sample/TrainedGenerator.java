@@ -7,6 +7,7 @@ import org.biggan4j.checkpoint.CheckpointStore;
 import org.biggan4j.checkpoint.StateDict;
 import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
+import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
 import org.biggan4j.model.Models;
@@ -78,8 +79,7 @@ public record TrainedGenerator(Generator generator, List<String> classNames, Tra
         JsonNode state = manifest.path("state");
         List<String> names = new ArrayList<>();
         state.path("class_names").forEach(n -> names.add(n.asText()));
-        ModelSpec spec = Models.spec(config.model(), false, classes(state, config, names, file),
-                channels(state, config, file));
+        ModelSpec spec = storedSpec(file, false);
         // Built outside any scope: the module owns its parameters for as long as the caller keeps it.
         Generator g = Models.generator(spec, device);
         boolean[] ema = new boolean[1];
@@ -96,12 +96,45 @@ public record TrainedGenerator(Generator generator, List<String> classNames, Tra
         return new TrainedGenerator(g, names, config, iteration, ema[0], file, standing.get(0));
     }
 
+    /**
+     * The discriminator of a checkpoint (for the memorisation test), in eval mode, owned by the
+     * caller.
+     */
+    public static Discriminator loadDiscriminator(Path runOrCheckpoint, ComputeDevice device) {
+        Path file = resolve(runOrCheckpoint);
+        TrainConfig config = ConfigLoader.fromJson(CheckpointFile.manifest(file).path("config").toString());
+        Discriminator d = Models.discriminator(storedSpec(file,
+                config.objective().kind() == TrainConfig.ObjectiveKind.EBGAN), device);
+        NativeMemory.scoped(() -> {
+            CheckpointData data = CheckpointFile.read(file, device);
+            StateDict.load(d, data.group("discriminator", file.toString()), file + ": discriminator");
+        });
+        d.eval();
+        return d;
+    }
+
     /** The class id of every class, or the name a user may give ("class 3" when the data had none). */
     public String className(int id) {
         return id < classNames.size() ? classNames.get(id) : "class " + id;
     }
 
-    private static Path resolve(Path runOrCheckpoint) {
+    /**
+     * The architecture a checkpoint's models were built with: the stored configuration plus the
+     * class count and image channels of the data it was trained on.
+     *
+     * @param autoencoderD whether to describe EBGAN's auto-encoder discriminator (for loading D)
+     */
+    public static ModelSpec storedSpec(Path file, boolean autoencoderD) {
+        JsonNode manifest = CheckpointFile.manifest(file);
+        TrainConfig config = ConfigLoader.fromJson(manifest.path("config").toString());
+        JsonNode state = manifest.path("state");
+        List<String> names = new ArrayList<>();
+        state.path("class_names").forEach(n -> names.add(n.asText()));
+        return Models.spec(config.model(), autoencoderD, classes(state, config, names, file), channels(state, config, file));
+    }
+
+    /** A checkpoint file, or a run folder's newest checkpoint; a one-line error when there is none. */
+    public static Path resolve(Path runOrCheckpoint) {
         if (Files.isDirectory(runOrCheckpoint)) {
             return new CheckpointStore(runOrCheckpoint, 1, "").latest().orElseThrow(() -> new IllegalArgumentException(
                     "No checkpoint in " + runOrCheckpoint + ": give a run folder with checkpoints/ or a .b4j file."));

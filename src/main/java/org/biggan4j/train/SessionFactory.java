@@ -75,8 +75,7 @@ public final class SessionFactory {
                 .withFlip(config.data().flips())
                 .withSampling(config.data().balanced() ? LoaderOptions.Sampling.CLASS_BALANCED
                         : LoaderOptions.Sampling.UNIFORM)
-                .withModelResolution(spec.resolution(), data.resolution() < spec.resolution()
-                        && data.resolution() * 5 >= spec.resolution() * 4 ? LoaderOptions.Fit.PAD : LoaderOptions.Fit.RESIZE);
+                .withModelResolution(spec.resolution(), LoaderOptions.Fit.of(data.resolution(), spec.resolution()));
         LoaderBatchSource source = new LoaderBatchSource(data, loaderOptions, device, spec.conditional(),
                 data.description());
         GanObjective objective = Objectives.create(config.objective());

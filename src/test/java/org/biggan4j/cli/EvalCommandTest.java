@@ -67,8 +67,23 @@ class EvalCommandTest {
         Cli.Run train = Cli.run("train", "--preset", "fmnist-demo", "--out", runDir.toString(), "--set", "model.ch=4", "--set",
                 "training.batch_size=8", "--set", "training.iterations=2", "--set", "output.sample_every=0");
         assertEquals(0, train.code(), train.err());
-        Cli.Run r = Cli.run("eval", runDir.toString(), "--truncations", "0,0.5", "-n", "200", "--standing-stats", "2");
+        // Held-out "real" images for the memorisation test: 10 classes of 3 random 28 px images.
+        Path heldOut = dir.resolve("held-out");
+        java.util.SplittableRandom random = new java.util.SplittableRandom(4);
+        for (int c = 0; c < 10; c++) {
+            for (int i = 0; i < 3; i++) {
+                byte[] pixels = new byte[28 * 28];
+                for (int p = 0; p < pixels.length; p++) {
+                    pixels[p] = (byte) random.nextInt(256);
+                }
+                org.biggan4j.image.PngFiles.write(new org.biggan4j.image.ImageBytes(1, 28, 28, pixels),
+                        heldOut.resolve("class" + c).resolve(i + ".png"));
+            }
+        }
+        Cli.Run r = Cli.run("eval", runDir.toString(), "--truncations", "0,0.5", "-n", "200", "--standing-stats", "2",
+                "--held-out", heldOut.toString(), "--memorisation-images", "20");
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Memorisation (BigGAN section 4.2): D calls"), r.out());
         Path out = runDir.resolve("eval");
         assertEquals(3, Files.readAllLines(out.resolve("metrics.csv")).size(), "header and two truncations");
         assertTrue(Files.size(out.resolve("truncation-curve.png")) > 0);
@@ -77,6 +92,18 @@ class EvalCommandTest {
         assertTrue(doc.path("reporting_points").has("is_closest_to_real"));
         assertEquals(2, doc.path("results").size());
         assertTrue(r.out().contains("truncation 0.5"), r.out());
+        JsonNode memorisation = doc.path("memorisation");
+        assertEquals(20, memorisation.path("images").asInt());
+        for (String key : new String[] {"train_accuracy", "held_out_accuracy", "auc"}) {
+            double v = memorisation.path(key).asDouble(-1);
+            assertTrue(v >= 0 && v <= 1, key + " = " + v);
+        }
+        assertEquals("logit > 0", memorisation.path("rule").asText(), "fmnist-demo trains with the hinge loss");
+
+        Cli.Run without = Cli.run("eval", runDir.toString(), "--truncations", "0", "-n", "20", "--standing-stats", "0",
+                "--out", dir.resolve("eval2").toString());
+        assertEquals(0, without.code(), without.err());
+        assertTrue(without.out().contains("Memorisation test skipped: give --held-out PATH"), without.out());
     }
 
     @Test
