@@ -62,8 +62,8 @@ public final class ImageNetClasses {
     /** Class {@code id} (0 to 999). */
     public static Entry get(int id) {
         if (id < 0 || id >= COUNT) {
-            throw new IllegalArgumentException("ImageNet class id " + id + " is out of range: ImageNet-1k has classes 0 "
-                    + "to " + (COUNT - 1) + ".");
+            throw new IllegalArgumentException("ImageNet class id " + id + " is out of range: ImageNet-1k has "
+                    + "classes 0 to " + (COUNT - 1) + ".");
         }
         return Holder.ENTRIES.get(id);
     }
@@ -90,7 +90,7 @@ public final class ImageNetClasses {
         return -1;
     }
 
-    /** Lazy holder: the resource is read on the first call that needs it, once (class initialisation is thread-safe). */
+    /** Lazy holder: the resource is read once, on first use (class initialisation is thread-safe). */
     private static final class Holder {
         static final List<Entry> ENTRIES = read();
     }
@@ -98,12 +98,13 @@ public final class ImageNetClasses {
     private static List<Entry> read() {
         try (InputStream in = ImageNetClasses.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
-                throw new IllegalStateException("The ImageNet class list " + RESOURCE + " is missing from the classpath: "
-                        + "the build is incomplete; rebuild biggan4j.");
+                throw new IllegalStateException("The ImageNet class list " + RESOURCE + " is missing from the "
+                        + "classpath: the build is incomplete; rebuild biggan4j.");
             }
             return parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines().toList());
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not read the ImageNet class list " + RESOURCE + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("Could not read the ImageNet class list " + RESOURCE + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -134,7 +135,8 @@ public final class ImageNetClasses {
             }
             String wnid = cols[1].trim();
             if (!WNID.matcher(wnid).matches()) {
-                throw new IllegalStateException(where + " has '" + wnid + "' where a WordNet id like n01440764 belongs.");
+                throw new IllegalStateException(where + " has '" + wnid + "' where a WordNet id like n01440764 "
+                        + "belongs.");
             }
             if (!entries.isEmpty() && entries.get(entries.size() - 1).wnid().compareTo(wnid) >= 0) {
                 throw new IllegalStateException(where + ": WordNet id " + wnid + " is not after "
