@@ -71,8 +71,8 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--classes", paramLabel = "IDS", description = "Class ids: 3,5,7 or 0-9. Samples cycle through them.")
     String classIds;
 
-    @Option(names = "--class", paramLabel = "NAME", description = "A class by name (repeatable; case-insensitive, "
-            + "unique part of a name is enough).")
+    @Option(names = "--class", paramLabel = "NAME", description = "A class by name, synonym or WordNet id (repeatable; "
+            + "case-insensitive; a unique part of a name is enough; a name several classes share needs the id).")
     List<String> classNames = new ArrayList<>();
 
     @Option(names = "--truncation", paramLabel = "T", defaultValue = "0",

@@ -20,24 +20,26 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A generator rebuilt from a training checkpoint, for sampling and evaluation: the architecture
  * from the stored configuration, the weights of G_ema (what BigGAN samples from) or of G, and
  * the class names of the training data, and the standing statistics stored for those weights.
  *
+ * @param classNames the training data's class names, or ImageNet's for a 1000-class checkpoint without any
  * @param ema      whether the weights are G_ema's
  * @param standing standing BatchNorm statistics stored in the checkpoint for these weights, by
  *                 truncation (0 = none); see {@link StoredStandingStatistics}
  */
-public record TrainedGenerator(Generator generator, List<String> classNames, TrainConfig config, long iteration,
+public record TrainedGenerator(Generator generator, ClassNames classNames, TrainConfig config, long iteration,
                                boolean ema, Path checkpoint, Map<Double, Map<String, Tensor>> standing) {
 
     /** Noise batches of a standing-statistics pass when none is stored and the user named none. */
     public static final int DEFAULT_STANDING_BATCHES = 16;
 
     public TrainedGenerator {
-        classNames = List.copyOf(classNames);
+        Objects.requireNonNull(classNames, "classNames");
         standing = Map.copyOf(standing);
     }
 
@@ -93,7 +95,8 @@ public record TrainedGenerator(Generator generator, List<String> classNames, Tra
             return data.iteration();
         });
         g.eval();
-        return new TrainedGenerator(g, names, config, iteration, ema[0], file, standing.get(0));
+        return new TrainedGenerator(g, ClassNames.forGenerator(names, g.numClasses()), config, iteration, ema[0], file,
+                standing.get(0));
     }
 
     /**
@@ -113,9 +116,9 @@ public record TrainedGenerator(Generator generator, List<String> classNames, Tra
         return d;
     }
 
-    /** The class id of every class, or the name a user may give ("class 3" when the data had none). */
+    /** The label of class {@code id} for sheets and file names ("class 3" when it has no name). */
     public String className(int id) {
-        return id < classNames.size() ? classNames.get(id) : "class " + id;
+        return classNames.label(id);
     }
 
     /**

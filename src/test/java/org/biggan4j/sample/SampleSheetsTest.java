@@ -39,7 +39,7 @@ class SampleSheetsTest {
                 Init.DEFAULT, 1e-4, 1e-4, false, true, false);
         Generator g = Models.generator(spec, CPU);
         g.eval();
-        return new TrainedGenerator(g, List.of("a", "b", "c", "d"), null, 0, true, Path.of("test.b4j"), Map.of());
+        return new TrainedGenerator(g, ClassNames.forGenerator(List.of("a", "b", "c", "d"), 4), null, 0, true, Path.of("test.b4j"), Map.of());
     }
 
     private static Tensor generate(Generator g, Tensor z, long cls) {
