@@ -21,7 +21,6 @@ import org.biggan4j.io.Npy;
 import org.biggan4j.sample.LatentDistribution;
 import org.biggan4j.sample.LatentSampler;
 import org.biggan4j.sample.Sampler;
-import org.biggan4j.sample.StandingStatistics;
 import org.biggan4j.sample.TrainedGenerator;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
@@ -98,8 +97,10 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", defaultValue = "100", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--standing-stats", paramLabel = "K", defaultValue = "16",
-            description = "Standing BatchNorm statistics over K noise batches at each truncation (default: ${DEFAULT-VALUE}; 0 = stored).")
+    @Option(names = "--standing-stats", paramLabel = "K", defaultValue = "-1",
+            description = "BatchNorm statistics at each truncation: -1 (default) = those stored by 'biggan4j "
+                    + "standing-stats' for it, else a pass over " + TrainedGenerator.DEFAULT_STANDING_BATCHES
+                    + " noise batches; K > 0 = a fresh pass over K batches; 0 = G's training statistics.")
     int standingBatches;
 
     @Option(names = "--splits", paramLabel = "S", defaultValue = "10", description = "Inception Score splits (default: ${DEFAULT-VALUE}).")
@@ -113,6 +114,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the results as JSON.")
     boolean json;
+
+    /** What BatchNorm statistics each truncation was sampled with, for the report. */
+    private final Map<String, String> standingUsed = new LinkedHashMap<>();
 
     @Option(names = "--held-out", paramLabel = "PATH", description = "Real images the run did not train on: the "
             + "memorisation test compares D's accuracy on them with its accuracy on training images (BigGAN section 4.2).")
@@ -130,9 +134,9 @@ public final class EvalCommand implements Callable<Integer> {
         if (labelsFile != null && samplesFile == null) {
             throw new IllegalArgumentException("--labels goes with --samples.");
         }
-        if (count < 2 || batch < 1 || splits < 1 || standingBatches < 0 || memorisationImages < 2 || truncations.isEmpty()
+        if (count < 2 || batch < 1 || splits < 1 || standingBatches < -1 || memorisationImages < 2 || truncations.isEmpty()
                 || truncations.stream().anyMatch(t -> !(t >= 0) || t.isInfinite())) {
-            throw new IllegalArgumentException("Need --n >= 2, --batch >= 1, --splits >= 1, --standing-stats >= 0, "
+            throw new IllegalArgumentException("Need --n >= 2, --batch >= 1, --splits >= 1, --standing-stats >= -1, "
                     + "--memorisation-images >= 2 and "
                     + "truncations >= 0 (0 = none), got " + truncations + ".");
         }
@@ -196,6 +200,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         Map<String, Object> doc = report(rows, realIs, realAccuracy, trained);
         if (trained != null) {
+            doc.put("standing_statistics", standingUsed);
             doc.put("memorisation", MemorisationCheck.run(checkpoint, trained, heldOut, memorisationImages, batch,
                     runtime.seed(), device));
         } else if (heldOut != null) {
@@ -263,12 +268,14 @@ public final class EvalCommand implements Callable<Integer> {
         String label = truncation > 0 ? "truncation " + truncation : "no truncation";
         SampleEvaluator.Scores[] scores = new SampleEvaluator.Scores[1];
         long seed = Seeds.derive(runtime.seed(), "eval:" + truncation);
-        StandingStatistics.during(g, distribution, standingBatches, Math.max(2, batch), seed, device, () -> {
+        String how = trained.withStandingStatistics(truncation, standingBatches, Math.max(2, batch), seed, device, () -> {
             try (LatentSampler latents = new LatentSampler(distribution, g.latentDim(), seed, device);
                  ProgressBar bar = new ProgressBarBuilder().setTaskName(label).setInitialMax(count)
                          .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000)
                          .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUnit(" img", 1).build()) {
-                scores[0] = evaluator.score(label, truncation, fake -> Sampler.run(g, Sampler.Latents.of(latents),
+                // All latents in one draw, so that truncated resampling does not depend on --batch.
+                Sampler.Latents all = Sampler.Latents.of(latents.sample(count), device);
+                scores[0] = evaluator.score(label, truncation, fake -> Sampler.run(g, all,
                         classes, count, batch, device, (start, images) -> {
                             Tensor onDevice = images.to(device.torchDevice(),
                                     org.bytedeco.pytorch.global.torch.ScalarType.Float);
@@ -281,6 +288,7 @@ public final class EvalCommand implements Callable<Integer> {
                         }, bar::stepTo));
             }
         });
+        standingUsed.put(label, how);
         return scores[0];
     }
 

@@ -92,6 +92,7 @@ class EvalCommandTest {
         assertTrue(doc.path("reporting_points").has("is_closest_to_real"));
         assertEquals(2, doc.path("results").size());
         assertTrue(r.out().contains("truncation 0.5"), r.out());
+        assertEquals("standing statistics over 2 batches", doc.path("standing_statistics").path("truncation 0.5").asText());
         JsonNode memorisation = doc.path("memorisation");
         assertEquals(20, memorisation.path("images").asInt());
         for (String key : new String[] {"train_accuracy", "held_out_accuracy", "auc"}) {
