@@ -15,7 +15,7 @@ import java.util.Map;
  * {@code torch::jit::load} reads exactly as it reads a {@code torch.jit.save} export (Inception v3
  * cannot be downloaded in the test environment).
  */
-final class TinyModules {
+public final class TinyModules {
 
     private TinyModules() {
     }
@@ -24,7 +24,7 @@ final class TinyModules {
      * Saves a module whose {@code forward} is {@code source} (TorchScript, the body indented by
      * four spaces) with the given parameters, to {@code dir/name.pt}.
      */
-    static Path save(Path dir, String name, String source, Map<String, Tensor> parameters) {
+    public static Path save(Path dir, String name, String source, Map<String, Tensor> parameters) {
         JitModule m = new JitModule(new QualifiedName(name));
         // Python modules carry 'training'; one built in C++ does not unless registered.
         m.register_attribute("training", new Type.TypePtr(BoolType.get().get()), new IValue(true), false, false);
@@ -37,7 +37,7 @@ final class TinyModules {
     }
 
     /** A module without parameters. */
-    static Path save(Path dir, String name, String source) {
+    public static Path save(Path dir, String name, String source) {
         return save(dir, name, source, Map.of());
     }
 }
