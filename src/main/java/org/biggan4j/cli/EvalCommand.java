@@ -55,7 +55,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code biggan4j eval}: the paper's metrics of a trained generator at a list of truncations,
- * or of any array of images, against real images through the bundled Fashion-MNIST network.
+ * or of any array of images, against real images through the bundled Fashion-MNIST network or a
+ * TorchScript one ({@link FeatureNetworkOptions}).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Score a run's generator (G_ema) at several truncations, or an array of images "
