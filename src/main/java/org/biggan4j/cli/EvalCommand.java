@@ -7,15 +7,15 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import org.biggan4j.data.Batch;
-import org.biggan4j.data.DataLoader;
 import org.biggan4j.data.DataOptions;
 import org.biggan4j.data.DataSources;
 import org.biggan4j.data.LabelledImages;
 import org.biggan4j.data.LoaderOptions;
+import org.biggan4j.eval.FeatureExtractor;
 import org.biggan4j.eval.SampleEvaluator;
-import org.biggan4j.eval.classifier.ClassifierFeatures;
-import org.biggan4j.eval.classifier.ClassifierFile;
+import org.biggan4j.eval.reference.ReferenceCache;
+import org.biggan4j.eval.reference.ReferenceFeatures;
+import org.biggan4j.eval.reference.ReferenceKey;
 import org.biggan4j.io.AtomicFiles;
 import org.biggan4j.io.Npy;
 import org.biggan4j.sample.LatentDistribution;
@@ -54,7 +54,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code biggan4j eval}: the paper's metrics of a trained generator at a list of truncations,
- * or of any array of images, against real images through the bundled Fashion-MNIST network.
+ * or of any array of images, against real images through the bundled Fashion-MNIST network or a
+ * TorchScript one ({@link FeatureNetworkOptions}).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Score a run's generator (G_ema) at several truncations, or an array of images "
@@ -62,7 +63,9 @@ import java.util.concurrent.Callable;
                 + "Score, precision, recall, density, coverage, class accuracy and intra-class FID, with the paper's "
                 + "reporting points (best FID, IS closest to the real data's, maximum IS).",
                 "Writes metrics.csv, metrics.json and truncation-curve.png (IS against FID) to --out.",
-                "Feature network: the bundled Fashion-MNIST classifier (1 channel, 32x32)."})
+                "Feature network: the bundled Fashion-MNIST classifier (1 channel, 32x32), or any TorchScript module "
+                + "with --features FILE.pt (for example Inception v3). Real images' features are cached per dataset, "
+                + "resolution and network."})
 public final class EvalCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = JsonMapper.builder()
@@ -73,6 +76,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Mixin
     RuntimeOptions runtime;
+
+    @Mixin
+    FeatureNetworkOptions featureNetwork;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "RUN", description = "A run folder or .b4j checkpoint.")
     Path checkpoint;
@@ -140,6 +146,7 @@ public final class EvalCommand implements Callable<Integer> {
                     + "--memorisation-images >= 2 and "
                     + "truncations >= 0 (0 = none), got " + truncations + ".");
         }
+        featureNetwork.validate();
         ComputeDevice device = runtime.apply();
         TrainedGenerator trained = checkpoint == null ? null : TrainedGenerator.load(checkpoint, !noEma, device);
         Tensor samples = null;
@@ -149,16 +156,9 @@ public final class EvalCommand implements Callable<Integer> {
             labels = labelsFile == null ? null : NativeMemory.keep(Npy.read(labelsFile, ComputeDevice.CPU));
             checkSamples(samples, labels);
         }
-        ClassifierFile.Loaded network = ClassifierFile.fashionMnist(device);
         int channels = trained != null ? trained.generator().imageChannels() : (int) samples.size(1);
         int resolution = trained != null ? trained.generator().resolution() : (int) samples.size(2);
-        if (channels != 1 || resolution != 32) {
-            throw new IllegalArgumentException("The bundled feature network reads 1-channel 32x32 images (Fashion-MNIST); "
-                    + "these are " + channels + "-channel " + resolution + "x" + resolution + ". Other feature networks "
-                    + "(TorchScript, Inception) are not supported yet.");
-        }
-        int classes = trained != null ? trained.generator().numClasses() : labels == null ? 0 : 10;
-        boolean classAware = classes == 10;
+        featureNetwork.checkImages(channels, resolution);
         Path dataPath = realPath != null ? realPath : trained != null && trained.config().data().path() != null
                 ? Path.of(trained.config().data().path()) : null;
         Path outDir = out != null ? out : checkpoint != null
@@ -168,9 +168,19 @@ public final class EvalCommand implements Callable<Integer> {
         List<SampleEvaluator.Scores> rows = new ArrayList<>();
         double realIs;
         double realAccuracy;
-        try (ClassifierFeatures features = new ClassifierFeatures(network);
-             SampleEvaluator evaluator = new SampleEvaluator(features, device, splits, classAware)) {
-            addReal(evaluator, dataPath, device);
+        // Image folders are decoded at the samples' resolution; fixed-size formats keep theirs and are fitted as in training.
+        LabelledImages real = DataSources.openForModel(dataPath, DataOptions.defaults().withChannels(channels)
+                .withSplit(DataOptions.Split.TEST), resolution);
+        FeatureExtractor features = featureNetwork.open(device);
+        String featureDescription = features.describe();
+        // Class-dependent scores need the network's classes to be the samples' (as the bundled
+        // classifier's are Fashion-MNIST's); an ImageNet network's 1,000 are not CIFAR-10's 10.
+        int classes = trained != null ? trained.generator().numClasses() : labels == null ? 0 : real.classCount();
+        boolean classAware = classes > 0 && classes == features.numClasses();
+        try (features;
+             SampleEvaluator evaluator = new SampleEvaluator(features, device, splits, classAware);
+             ReferenceFeatures reference = referenceFeatures(features, real, dataPath, channels, resolution, device)) {
+            reference.forEachSlice(Math.max(batch, 1000), evaluator::addRealFeatures);
             realIs = evaluator.realInceptionScore().mean();
             realAccuracy = evaluator.realAccuracy();
             if (trained != null) {
@@ -198,7 +208,7 @@ public final class EvalCommand implements Callable<Integer> {
                 }));
             }
         }
-        Map<String, Object> doc = report(rows, realIs, realAccuracy, trained);
+        Map<String, Object> doc = report(rows, realIs, realAccuracy, trained, featureDescription);
         if (trained != null) {
             doc.put("standing_statistics", standingUsed);
             doc.put("memorisation", MemorisationCheck.run(checkpoint, trained, heldOut, memorisationImages, batch,
@@ -211,6 +221,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (json) {
             w.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
         } else {
+            w.printf("Feature network: %s%n", featureDescription);
             printTable(w, rows, realIs, realAccuracy, doc);
             if (doc.get("memorisation") instanceof Map<?, ?> m) {
                 @SuppressWarnings("unchecked")
@@ -240,20 +251,24 @@ public final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    private void addReal(SampleEvaluator evaluator, Path dataPath, ComputeDevice device) {
-        LabelledImages real = DataSources.open(dataPath, DataOptions.defaults().withChannels(1)
-                .withSplit(DataOptions.Split.TEST));
+    /**
+     * The real images' features, from the reference cache when it has them (keyed by the data's
+     * fingerprint, how it is read and the network), else computed and cached.
+     */
+    private ReferenceFeatures referenceFeatures(FeatureExtractor features, LabelledImages real, Path dataPath,
+                                                int channels, int resolution, ComputeDevice device) {
         int b = Math.min(batch, real.count());
-        LoaderOptions options = LoaderOptions.of(b, runtime.seed()).withShuffle(false)
-                .withModelResolution(32, real.resolution() < 32 ? LoaderOptions.Fit.PAD : LoaderOptions.Fit.RESIZE);
-        try (DataLoader loader = new DataLoader(real, options, device)) {
-            for (int i = 0; i < real.count() / b; i++) {
-                NativeMemory.scoped(() -> {
-                    Batch batchOf = loader.next();
-                    evaluator.addReal(batchOf.images(), batchOf.labels());
-                });
-            }
+        LoaderOptions.Fit fit = real.resolution() < resolution ? LoaderOptions.Fit.PAD : LoaderOptions.Fit.RESIZE;
+        LoaderOptions options = LoaderOptions.of(b, runtime.seed()).withShuffle(false).withModelResolution(resolution, fit);
+        ReferenceCache cache = featureNetwork.cache();
+        if (cache == null) {
+            return ReferenceFeatures.compute(features, real, options, device);
         }
+        ReferenceKey key = new ReferenceKey(FeatureNetworkOptions.datasetFingerprint(dataPath),
+                ReferenceKey.readOptions("test", resolution, channels, fit.name().toLowerCase(Locale.ROOT),
+                        real.count() / b * b),
+                FeatureNetworkOptions.identity(features));
+        return cache.getOrCompute(key, device, () -> ReferenceFeatures.compute(features, real, options, device));
     }
 
     private SampleEvaluator.Scores scoreGenerator(SampleEvaluator evaluator, TrainedGenerator trained, double truncation,
@@ -279,7 +294,7 @@ public final class EvalCommand implements Callable<Integer> {
                         classes, count, batch, device, (start, images) -> {
                             Tensor onDevice = images.to(device.torchDevice(),
                                     org.bytedeco.pytorch.global.torch.ScalarType.Float);
-                            if (classes != null && g.numClasses() == 10) {
+                            if (classes != null && evaluator.classAware()) {
                                 long[] ids = java.util.Arrays.copyOfRange(classes, start, start + (int) images.size(0));
                                 fake.accept(onDevice, Tensors.fromLongs(ids, device, ids.length));
                             } else {
@@ -293,14 +308,14 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private static Map<String, Object> report(List<SampleEvaluator.Scores> rows, double realIs, double realAccuracy,
-                                              TrainedGenerator trained) {
+                                              TrainedGenerator trained, String featureNetwork) {
         Map<String, Object> doc = new LinkedHashMap<>();
         if (trained != null) {
             doc.put("checkpoint", trained.checkpoint().toString());
             doc.put("iteration", trained.iteration());
             doc.put("weights", trained.ema() ? "G_ema" : "G");
         }
-        doc.put("feature_network", "bundled Fashion-MNIST classifier");
+        doc.put("feature_network", featureNetwork);
         doc.put("real_inception_score", realIs);
         doc.put("real_class_accuracy", realAccuracy);
         doc.put("results", rows);

@@ -50,7 +50,12 @@ public final class DataSources {
      * them to the model exactly as training did; image files are decoded at {@code resolution}.
      */
     public static LabelledImages openForModel(Path path, int channels, int resolution) {
-        return open(path, DataOptions.defaults().withChannels(channels), resolution);
+        return openForModel(path, DataOptions.defaults().withChannels(channels), resolution);
+    }
+
+    /** {@link #openForModel(Path, int, int)} with further options (a split, class names). */
+    public static LabelledImages openForModel(Path path, DataOptions options, int resolution) {
+        return open(path, options, resolution);
     }
 
     private static LabelledImages open(Path path, DataOptions options, int decodeResolution) {

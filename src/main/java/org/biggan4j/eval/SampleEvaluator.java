@@ -34,15 +34,24 @@ public final class SampleEvaluator implements AutoCloseable {
     private final boolean classAware;
 
     /**
-     * @param classAware whether samples' labels are the network's classes (accuracy, intra-class FID)
+     * @param classAware whether samples' labels are the network's classes (accuracy, intra-class FID);
+     *                   needs a network with logits. Without logits the Inception Score is NaN
      */
     public SampleEvaluator(FeatureExtractor network, ComputeDevice device, int splits, boolean classAware) {
+        if (classAware && network.numClasses() == 0) {
+            throw new IllegalArgumentException("Class-aware scores (accuracy, intra-class FID) need a network with "
+                    + "logits; " + network.describe() + " has none.");
+        }
         this.network = network;
         this.device = device;
         this.splits = splits;
         this.classAware = classAware;
-        this.real = new FeatureStream(network, device, classAware ? FeatureStream.Options.ALL
-                : new FeatureStream.Options(true, true, false));
+        this.real = new FeatureStream(network, device, streamOptions());
+    }
+
+    /** Features always; probabilities when the network has logits; per-class statistics when class-aware. */
+    private FeatureStream.Options streamOptions() {
+        return new FeatureStream.Options(true, network.numClasses() > 0, classAware);
     }
 
     /** Adds a batch of real images {@code [B, C, H, W]} in [-1, 1] with their labels (or null). */
@@ -54,14 +63,31 @@ public final class SampleEvaluator implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds precomputed real features [B, D] with their logits [B, K] (null when the network has
+     * none) and labels [B] (or null), as {@link #addReal} would have computed them: for reference
+     * features read from a cache.
+     */
+    public void addRealFeatures(Tensor features, Tensor logits, Tensor labels) {
+        real.acceptFeatures(features, logits, classAware ? labels : null);
+    }
+
+    /** Whether samples' labels are the network's classes (accuracy and intra-class FID are computed). */
+    public boolean classAware() {
+        return classAware;
+    }
+
     /** Real images seen so far. */
     public long realCount() {
         return real.count();
     }
 
-    /** The Inception Score of the real images (the paper's "IS of validation data" reporting point). */
+    /**
+     * The Inception Score of the real images (the paper's "IS of validation data" reporting point);
+     * NaN when the network has no logits.
+     */
     public InceptionScore realInceptionScore() {
-        return real.inceptionScore(splits);
+        return network.numClasses() > 0 ? real.inceptionScore(splits) : new InceptionScore(Double.NaN, Double.NaN, splits);
     }
 
     /** Classifier accuracy on the real images (how far the network's labels can be trusted). */
@@ -76,14 +102,14 @@ public final class SampleEvaluator implements AutoCloseable {
         if (real.count() < 2) {
             throw new IllegalStateException("Add real images before scoring samples.");
         }
-        try (FeatureStream fake = new FeatureStream(network, device, classAware ? FeatureStream.Options.ALL
-                : new FeatureStream.Options(true, true, false))) {
+        try (FeatureStream fake = new FeatureStream(network, device, streamOptions())) {
             fill.accept(fake);
             if (fake.count() < 2) {
                 throw new IllegalArgumentException("Scoring needs at least 2 samples, got " + fake.count() + ".");
             }
             double fid = Fid.distance(real.statistics(), fake.statistics(), device);
-            InceptionScore is = fake.inceptionScore(splits);
+            InceptionScore is = network.numClasses() > 0 ? fake.inceptionScore(splits)
+                    : new InceptionScore(Double.NaN, Double.NaN, splits);
             PrecisionRecall pr = PrecisionRecall.compute(real.features(), fake.features());
             DensityCoverage dc = DensityCoverage.compute(real.features(), fake.features());
             double accuracy = classAware ? fake.accuracy().accuracy() : Double.NaN;
