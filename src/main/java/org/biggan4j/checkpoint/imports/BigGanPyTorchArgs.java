@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * <p>Read from a {@code generator_args.json} ({@link #read}), where a missing key takes the
  * constructor's default, as {@code Generator(**config)} does; or, without one, inferred from the
  * state dict's shapes ({@link #infer}), with the epsilons of the project's ImageNet launch
- * scripts (BN 1e-5, SN 1e-6), which the shapes cannot tell.
+ * scripts (BN 1e-5, SN 1e-6) and spectral norm on, which the shapes cannot tell.
  *
  * @param resolution  output side (32, 64, 128, 256 or 512)
  * @param ch          {@code G_ch}, the channel multiplier
@@ -192,8 +192,10 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
             dimZ = (int) linear[1];
         }
         List<Integer> attention = attentionBlocks.stream().map(b -> 8 << b).toList();
+        // Spectral norm on, whether or not the file kept its u0 buffers: every launch script trains
+        // with G_param SN, and a G_param none generator cannot be told apart by its shapes.
         return new BigGanPyTorchArgs(resolution, (int) gain[0], dimZ, sharedDim, hier, classes, attention,
-                shapes.containsKey("linear.u0"), LAUNCH_BN_EPS, LAUNCH_SN_EPS);
+                true, LAUNCH_BN_EPS, LAUNCH_SN_EPS);
     }
 
     /**

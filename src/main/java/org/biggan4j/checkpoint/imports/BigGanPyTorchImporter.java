@@ -46,7 +46,10 @@ import java.util.Map;
  * resulting u and v makes the two formulas the same number, so the imported model needs no
  * BigGAN-PyTorch mode. (Training from the imported weights continues with our usual power
  * iteration from those vectors, which is theirs with the same eps.) Their {@code sv0} is a log
- * of sigma and is dropped.
+ * of sigma and is dropped. A file without any {@code u0} (parameters only) is taken as
+ * spectrally normalised all the same, as every BigGAN-PyTorch launch script trains, with sigma
+ * the exact spectral norm (see {@link #singularPair}); their eval output then cannot be matched
+ * exactly, since it depends on the missing u0.
  *
  * <p><b>BatchNorm statistics.</b> Their {@code stored_mean}/{@code stored_var} become our running
  * statistics, and are also stored as the checkpoint's standing statistics for truncation 0, so
@@ -136,8 +139,10 @@ public final class BigGanPyTorchImporter {
                 switch (key.substring(dot + 1)) {
                     case "weight_u", "weight_v", "weight_sigma" -> {
                         String weight = module + ".weight";
+                        Tensor u0 = u0ByWeight.get(weight);
                         Tensor[] uvs = out.containsKey(module + ".weight_u") ? null
-                                : powerStep(byOurKey.get(weight), u0ByWeight.get(weight), args.snEps());
+                                : u0 != null ? powerStep(byOurKey.get(weight), u0, args.snEps())
+                                : singularPair(byOurKey.get(weight));
                         if (uvs != null) {
                             out.put(module + ".weight_u", uvs[0]);
                             out.put(module + ".weight_v", uvs[1]);
@@ -170,6 +175,23 @@ public final class BigGanPyTorchImporter {
         Tensor wv = w.mv(v);
         Tensor u = normalise(wv, eps);
         Tensor sigma = u.mul(wv).sum().reshape(1);
+        return new Tensor[] {u.to(torch.ScalarType.Float), v.to(torch.ScalarType.Float),
+                sigma.to(torch.ScalarType.Float)};
+    }
+
+    /**
+     * For a file without u0 buffers: the leading singular pair of W, so that our eval sigma
+     * u . (W v) is the exact spectral norm, the value BigGAN-PyTorch's power iteration converges
+     * to during training (its eval output would need the missing u0).
+     *
+     * @return {u [out], v [in], sigma [1]}
+     */
+    static Tensor[] singularPair(Tensor weight) {
+        Tensor w = weight.reshape(weight.size(0), -1).to(torch.ScalarType.Double);
+        var svd = torch.linalg_svd(w, false, new org.bytedeco.pytorch.StringViewOptional());
+        Tensor u = svd.get0().select(1, 0);
+        Tensor v = svd.get2().select(0, 0);
+        Tensor sigma = u.mul(w.mv(v)).sum().reshape(1);
         return new Tensor[] {u.to(torch.ScalarType.Float), v.to(torch.ScalarType.Float),
                 sigma.to(torch.ScalarType.Float)};
     }

@@ -27,9 +27,9 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * Spectral norm: their {@code u0} [1, out] becomes our {@code weight_u}, {@code weight_v} and
- * {@code weight_sigma} by one power step at import (see {@link BigGanPyTorchImporter}); their
- * {@code sv0} [1] only logs sigma during training, is optional (converted TF Hub files lack it)
- * and is dropped. Our {@code num_batches} counters have no counterpart.
+ * {@code weight_sigma} by one power step at import (see {@link BigGanPyTorchImporter}); a file
+ * may lack every u0 (parameters only), but not some of them. Their {@code sv0} [1] only logs
+ * sigma during training, is optional (converted TF Hub files lack it) and is dropped. Our {@code num_batches} counters have no counterpart.
  */
 public final class BigGanPyTorchLayout {
 
@@ -48,7 +48,7 @@ public final class BigGanPyTorchLayout {
      *
      * @param shape    its shape in their file
      * @param ourKey   the biggan4j tensor it fills (for SN_U / SN_SV: the layer's {@code weight})
-     * @param required whether a file without it is an error
+     * @param required whether a file without it is an error (for u0: when the file has any u0)
      */
     public record Expected(long[] shape, String ourKey, Kind kind, boolean required) {
     }
@@ -134,8 +134,8 @@ public final class BigGanPyTorchLayout {
                         ? " It looks like a generator trained with --mybn, whose statistics layout is not supported."
                         : key.matches(".*\\.(u|sv)[1-9]\\d*") ? " It looks like num_G_SVs > 1, which is not supported."
                         : " Check that the file is a generator and that the arguments fit it.";
-                throw new CheckpointException(source + ": key '" + key + "' " + Arrays.toString(e.getValue())
-                        + " is not part of the " + generator + " (no tensor of that name, expected shape none)." + hint);
+                throw new CheckpointException(source + ": unexpected key '" + key + "' " + Arrays.toString(e.getValue())
+                        + ": the " + generator + " has no tensor of that name (expected shape: none)." + hint);
             }
             if (!Arrays.equals(want.shape(), e.getValue())) {
                 throw new CheckpointException(source + ": key '" + key + "' has shape " + Arrays.toString(e.getValue())
@@ -143,8 +143,11 @@ public final class BigGanPyTorchLayout {
                         + ": the file and the arguments describe different generators.");
             }
         }
+        // The u0 buffers are all there or all absent (a file of parameters only); a few missing is damage.
+        boolean snBuffers = theirShapes.keySet().stream().anyMatch(k -> k.endsWith(".u0"));
         for (Map.Entry<String, Expected> e : expected.entrySet()) {
-            if (e.getValue().required() && !theirShapes.containsKey(e.getKey())) {
+            boolean required = e.getValue().required() && (snBuffers || e.getValue().kind() != Kind.SN_U);
+            if (required && !theirShapes.containsKey(e.getKey())) {
                 throw new CheckpointException(source + " lacks key '" + e.getKey() + "' (found shape none, expected "
                         + Arrays.toString(e.getValue().shape()) + ") that the " + generator
                         + " needs: the file is incomplete or for another architecture.");

@@ -189,6 +189,53 @@ class BigGanPyTorchImporterTest {
     }
 
     @Test
+    void aMissingWeightIsNamedWithItsExpectedShape() throws Exception {
+        String message = errorFor(t -> t.remove("blocks.2.0.conv1.weight"));
+        assertTrue(message.contains("'blocks.2.0.conv1.weight'") && message.contains("[24, 48, 3, 3]"), message);
+    }
+
+    /** Their generator forward on the fixture, with some entries of the file removed. */
+    private static double outputErrorWithout(String suffix) throws Exception {
+        try (var scope = new org.bytedeco.javacpp.PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            LinkedHashMap<String, Tensor> theirs = TorchStateDictReader.read(fixture("G.pth"), ComputeDevice.CPU);
+            theirs.keySet().removeIf(k -> k.endsWith(suffix));
+            BigGanPyTorchArgs args = BigGanPyTorchArgs.infer(shapes(theirs), "G.pth");
+            LinkedHashMap<String, Tensor> ours = BigGanPyTorchImporter.convert(theirs, args, "G.pth", "generator");
+            BigGanGenerator generator = (BigGanGenerator) Models.generator(BigGanPyTorchImporter.spec(args.config()),
+                    ComputeDevice.CPU);
+            StateDict.load(generator, ours, "G.pth");
+            generator.eval();
+            if (suffix.equals(".u0")) {
+                // No u0: sigma is the exact spectral norm of every layer.
+                for (String k : ours.keySet()) {
+                    if (k.endsWith(".weight_sigma")) {
+                        Tensor w = ours.get(k.replace("weight_sigma", "weight"));
+                        double exact = torch.linalg_svdvals(w.reshape(w.size(0), -1)).max().item_double();
+                        assertEquals(exact, ours.get(k).item_double(), 1e-5 * exact, k);
+                    }
+                }
+            }
+            return maxAbsDiff(generator.forward(Npy.read(fixture("z.npy"), ComputeDevice.CPU),
+                    Npy.read(fixture("y.npy"), ComputeDevice.CPU)), Npy.read(fixture("out.npy"), ComputeDevice.CPU));
+        }
+    }
+
+    private static LinkedHashMap<String, long[]> shapes(Map<String, Tensor> tensors) {
+        LinkedHashMap<String, long[]> out = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> out.put(k, Tensors.shape(v)));
+        return out;
+    }
+
+    @Test
+    void filesWithoutSv0OrWithoutAnySpectralNormBuffersImport() throws Exception {
+        // sv0 is never read in eval mode (TF Hub conversions lack it): same outputs.
+        assertTrue(outputErrorWithout(".sv0") <= TOLERANCE);
+        // Without u0 their eval output is undefined; ours uses the exact spectral norm, which differs (README: 1.44).
+        double withoutU = outputErrorWithout(".u0");
+        assertTrue(withoutU > 0.1 && withoutU < 2.0, "exact-sigma output differs from the u0 one by " + withoutU);
+    }
+
+    @Test
     void anUnknownKeyIsNamedWithItsShape() throws Exception {
         String message = errorFor(t -> t.put("blocks.1.0.bn1.bn.stored_mean", torch.zeros(96)));
         assertTrue(message.contains("'blocks.1.0.bn1.bn.stored_mean' [96]") && message.contains("--mybn"), message);
