@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
                 StandingStatsCommand.class,
                 EvalCommand.class,
                 FidCommand.class,
+                ImportCommand.class,
         })
 public final class Biggan4j implements Runnable {
 

@@ -14,11 +14,15 @@ import org.bytedeco.pytorch.global.torch;
  * returns a wrong input gradient whenever the number of output channels is not a multiple of 16
  * (1, 3, 8, 12, 24, 40 all fail, 16, 32, 48, 64, 128 pass; relative error 0.2 to 1.0, different
  * from run to run with 2 threads, sometimes NaN), while the forward pass and the weight gradient
- * are right. {@code conv_transpose2d} is worse: wrong forwards when the input has 3 channels, and
- * wrong input gradients when the output channel count is not a multiple of 16, through both the
+ * are right (for the input-channel counts tried then; see below). {@code conv_transpose2d} is
+ * worse: wrong forwards when the input has 3 channels, and wrong input gradients when the output channel count is not a multiple of 16, through both the
  * oneDNN and the "slow" kernels. The adjoint identity {@code <conv(d), g> = <d, dx>} exposes it
  * without any reference implementation. Every RGB or grayscale GAN has such a layer (G's last
  * convolution), so without this class G trains on garbage gradients.
+ *
+ * <p>The forward pass is wrong too, in another case: kernels larger than 1x1 with more than 16
+ * input channels that are not a multiple of 16 (see {@link #inputNeedsWorkaround}); such inputs
+ * and weights are padded with zero channels to the next multiple of 16 first.
  *
  * <p>Workaround, on CPU only: when autograd will need the input gradient of a convolution whose
  * output channels are not a multiple of 16, its weight is padded with zero filters up to the
@@ -55,8 +59,28 @@ final class CpuConvolutions {
         return x.device().is_cpu() && (inChannels % BLOCK != 0 || outChannels % BLOCK != 0);
     }
 
+    /**
+     * Whether a CPU convolution must have its input channels padded: oneDNN's forward (and so
+     * everything after it) is wrong for kernels larger than 1x1 whose input channels exceed one
+     * block without being a multiple of it (17 to 31, 33 to 47, ...; relative error 0.1 to 0.6 at
+     * every spatial size, batch and thread count tried), while up to 16 input channels and 1x1
+     * kernels are right. BigGAN at ch 96 is aligned everywhere; narrow test models (ch 6: 24 and
+     * 12 channels at 32 and 64 px) are not.
+     */
+    static boolean inputNeedsWorkaround(Tensor x, Tensor weight) {
+        long in = weight.size(1);
+        return x.device().is_cpu() && in > BLOCK && in % BLOCK != 0 && (weight.size(2) > 1 || weight.size(3) > 1);
+    }
+
     /** {@code conv2d} with dilation 1 and one group. */
     static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding) {
+        if (inputNeedsWorkaround(x, weight)) {
+            // Zero input channels (and zero filter taps for them) change no output value.
+            long in = weight.size(1);
+            long padded = (in + BLOCK - 1) / BLOCK * BLOCK;
+            x = torch.constant_pad_nd(x, new long[] {0, 0, 0, 0, 0, padded - in}, new Scalar(0.0));
+            weight = torch.constant_pad_nd(weight, new long[] {0, 0, 0, 0, 0, padded - in}, new Scalar(0.0));
+        }
         TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
         long out = weight.size(0);
         if (convNeedsWorkaround(x, out)) {

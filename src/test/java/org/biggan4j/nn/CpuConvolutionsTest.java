@@ -53,7 +53,8 @@ class CpuConvolutionsTest {
 
     @ParameterizedTest(name = "conv {0} -> {1}, k {2}, stride {3}")
     @CsvSource({"64, 3, 3, 1", "64, 1, 3, 1", "3, 24, 3, 1", "128, 40, 3, 1", "64, 3, 4, 2", "48, 6, 1, 1",
-            "3, 64, 3, 1", "64, 64, 3, 1", "32, 16, 3, 1"})
+            "3, 64, 3, 1", "64, 64, 3, 1", "32, 16, 3, 1", "24, 24, 3, 1", "24, 12, 3, 1", "40, 16, 3, 1",
+            "100, 64, 3, 1", "17, 3, 3, 1", "24, 12, 1, 1"})
     void convolutionMatchesFloat64(int in, int out, int kernel, int stride) {
         Seeds.seedTorch(in * 1000L + out);
         Conv2d conv = PLAIN.conv(in, out, kernel, stride, kernel == 4 ? 1 : kernel / 2, true);

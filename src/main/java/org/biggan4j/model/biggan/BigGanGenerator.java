@@ -113,9 +113,19 @@ public final class BigGanGenerator extends Generator {
         return forwardEmbedded(z, shared.mix(classWeights), null);
     }
 
+    /**
+     * The input of the first block, {@code [B, 16 ch, 4, 4]}: the linear layer applied to z (its
+     * first chunk with hierarchical z), read as NCHW. Exposed to localise differences against
+     * reference implementations.
+     */
+    public Tensor initialFeatures(Tensor z) {
+        return linear.forward(spec.hierarchicalZ() ? z.split(chunk, 1).get(0) : z)
+                .reshape(z.size(0), bottomChannels, 4, 4);
+    }
+
     private Tensor forwardEmbedded(Tensor z, Tensor embedded, Tensor classes) {
         TensorVector chunks = spec.hierarchicalZ() ? z.split(chunk, 1) : null;
-        Tensor h = linear.forward(chunks != null ? chunks.get(0) : z).reshape(z.size(0), bottomChannels, 4, 4);
+        Tensor h = initialFeatures(z);
         for (int i = 0; i < blocks.size(); i++) {
             Tensor condition = switch (norms) {
                 case EMBEDDING -> classes;
