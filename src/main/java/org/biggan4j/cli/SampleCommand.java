@@ -5,6 +5,7 @@ import org.biggan4j.image.ImageBytes;
 import org.biggan4j.image.ImageSheet;
 import org.biggan4j.image.PngFiles;
 import org.biggan4j.io.Npy;
+import org.biggan4j.sample.ClassMixture;
 import org.biggan4j.sample.ClassSelection;
 import org.biggan4j.sample.LatentDistribution;
 import org.biggan4j.sample.LatentSampler;
@@ -29,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -68,7 +70,8 @@ public final class SampleCommand implements Callable<Integer> {
             + "has rows x columns).")
     Integer count;
 
-    @Option(names = "--classes", paramLabel = "IDS", description = "Class ids: 3,5,7 or 0-9. Samples cycle through them.")
+    @Option(names = "--classes", paramLabel = "IDS", description = "Class ids: 3,5,7 or 0-9 (samples cycle through them), or one class "
+            + "mixture id:weight,... such as 207:0.5,409:0.5 for every sample (needs a shared class embedding).")
     String classIds;
 
     @Option(names = "--class", paramLabel = "NAME", description = "A class by name, synonym or WordNet id (repeatable; "
@@ -155,7 +158,13 @@ public final class SampleCommand implements Callable<Integer> {
         TrainedGenerator trained = TrainedGenerator.load(checkpoint, !noEma, device);
         var g = trained.generator();
         int classCount = g.numClasses();
-        List<Integer> selected = ClassSelection.parse(classIds, classNames, trained.classNames(), classCount);
+        Optional<ClassMixture> mixture = ClassMixture.parse(classIds, classCount);
+        if (mixture.isPresent() && (modes == 1 || !classNames.isEmpty() || labelsNpy != null)) {
+            throw new IllegalArgumentException("A class mixture (--classes id:weight,...) goes with plain sampling: "
+                    + "leave out --class, --labels-npy, --interpolate, --sweep and --neighbours.");
+        }
+        List<Integer> selected = ClassSelection.parse(mixture.isPresent() ? null : classIds, classNames,
+                trained.classNames(), classCount);
         if (modes == 1) {
             return new SampleSheetWriter(trained, selected, device, runtime.seed(), spec.commandLine().getOut())
                     .write(this);
@@ -176,7 +185,7 @@ public final class SampleCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--n " + count + " disagrees with the " + n + " rows of " + zFile + ".");
             }
         } else if (sheet != null && count == null) {
-            if (classCount > 0) {
+            if (classCount > 0 && mixture.isEmpty()) {
                 rowClasses.addAll(selected.isEmpty() ? defaultRows(classCount) : selected);
                 n = rowClasses.size() * columns;
             } else {
@@ -212,7 +221,7 @@ public final class SampleCommand implements Callable<Integer> {
                 // All latents in one draw: truncated resampling consumes random numbers per draw, so drawing per
                 // batch would make the images depend on --batch.
                 Sampler.Latents latents = Sampler.Latents.of(exactZ != null ? exactZ : sampler.sample(total), device);
-                Sampler.run(g, latents, classes, total, batch, device, (start, images) -> {
+                Sampler.Sink sink = (start, images) -> {
                     List<ImageBytes> bytes = ImageSheet.fromTensor(images);
                     if (sheet != null) {
                         tiles.addAll(bytes);
@@ -220,7 +229,8 @@ public final class SampleCommand implements Callable<Integer> {
                     if (outDir != null) {
                         for (int k = 0; k < bytes.size(); k++) {
                             int i = start + k;
-                            String label = classes == null ? "" : "-" + fileSafe(trained.className((int) classes[i]));
+                            String label = mixture.isPresent() ? "-mixture" : classes == null ? ""
+                                    : "-" + fileSafe(trained.className((int) classes[i]));
                             PngFiles.write(bytes.get(k), outDir.resolve(String.format(Locale.ROOT, "sample-%0" + digits
                                     + "d%s.png", i, label)));
                         }
@@ -228,7 +238,13 @@ public final class SampleCommand implements Callable<Integer> {
                     if (npy != null) {
                         all.add(NativeMemory.keep(images.clone()));
                     }
-                }, bar::stepTo);
+                };
+                if (mixture.isPresent()) {
+                    Sampler.runSoft(g, latents, mixture.get().rows(total, device), total, batch, device, sink,
+                            bar::stepTo);
+                } else {
+                    Sampler.run(g, latents, classes, total, batch, device, sink, bar::stepTo);
+                }
             }
         });
         if (sheet != null) {
@@ -260,7 +276,7 @@ public final class SampleCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         w.printf(Locale.ROOT, "%d samples from %s of %s (iteration %d), %s%s.%n", n, trained.ema() ? "G_ema" : "G",
                 trained.checkpoint(), trained.iteration(), truncation > 0 ? "truncation " + truncation : "no truncation",
-                ", " + standing);
+                ", " + standing + mixture.map(m -> ", classes mixed as " + m.describe(trained.classNames())).orElse(""));
         for (Path p : new Path[] {sheet, outDir, npy, labelsNpy}) {
             if (p != null) {
                 w.printf("Wrote %s%n", p.toAbsolutePath());

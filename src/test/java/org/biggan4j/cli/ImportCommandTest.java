@@ -67,6 +67,39 @@ class ImportCommandTest {
     }
 
     @Test
+    void classMixturesInterpolateTheEmbeddingAndAOneHotMixtureIsTheClass() throws Exception {
+        Path ckpt = dir.resolve("mix.b4j");
+        assertEquals(0, Cli.run("import", "--format", "biggan-pytorch", "--in", fixture("G.pth").toString(),
+                "--out", ckpt.toString()).code());
+        Path z = fixture("z.npy");
+        Path hard = dir.resolve("hard.npy");
+        Path oneHot = dir.resolve("one-hot.npy");
+        Path half = dir.resolve("half.npy");
+        assertEquals(0, Cli.run("sample", ckpt.toString(), "--z", z.toString(), "--classes", "207", "--npy",
+                hard.toString()).code());
+        Cli.Run r = Cli.run("sample", ckpt.toString(), "--z", z.toString(), "--classes", "207:1", "--npy",
+                oneHot.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("classes mixed as golden retriever 1"), r.out());
+        assertEquals(0, Cli.run("sample", ckpt.toString(), "--z", z.toString(), "--classes", "207:0.5,409:0.5",
+                "--npy", half.toString()).code());
+        Tensor a = Npy.read(hard, ComputeDevice.CPU);
+        assertTrue(a.sub(Npy.read(oneHot, ComputeDevice.CPU)).abs().max().item_double() < 1e-5,
+                "a one-hot mixture is the class itself");
+        assertTrue(a.sub(Npy.read(half, ComputeDevice.CPU)).abs().max().item_double() > 1e-2, "a mixture differs");
+
+        Cli.Run bad = Cli.run("sample", ckpt.toString(), "--classes", "207:0.5,409", "--npy", dir.resolve("x.npy")
+                .toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("'409' is not id:weight"), bad.err());
+        Cli.Run negative = Cli.run("sample", ckpt.toString(), "--classes", "207:-1", "--npy", dir.resolve("x.npy")
+                .toString());
+        assertEquals(2, negative.code());
+        assertTrue(negative.err().contains("finite number >= 0"), negative.err());
+        assertFalse(Files.exists(dir.resolve("x.npy")));
+    }
+
+    @Test
     void aFileThatDoesNotFitTheArgumentsIsOneLineAndWritesNothing() throws Exception {
         Path args = dir.resolve("generator_args.json");
         Files.writeString(args, Files.readString(fixture("generator_args.json")).replace("\"G_attn\": \"64\"",
