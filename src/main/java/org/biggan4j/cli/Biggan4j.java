@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 FidCommand.class,
                 ImportCommand.class,
+                ExportCommand.class,
         })
 public final class Biggan4j implements Runnable {
 

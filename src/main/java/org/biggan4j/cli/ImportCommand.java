@@ -1,6 +1,6 @@
 package org.biggan4j.cli;
 
-import org.biggan4j.checkpoint.imports.BigGanPyTorchArgs;
+import org.biggan4j.checkpoint.SafeTensorsExport;
 import org.biggan4j.checkpoint.imports.BigGanPyTorchImporter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,14 +23,15 @@ import java.util.concurrent.Callable;
                 + "tensors only (nothing in it is executed); an unknown, missing or mis-shaped key stops the import "
                 + "with one line naming the key and the shapes.",
                 "Formats: biggan-pytorch (G.pth / G_ema.pth of ajbrock/BigGAN-PyTorch, with or without its "
-                        + "spectral-norm u0/sv0 buffers).",
+                        + "spectral-norm u0/sv0 buffers); safetensors (a file written by biggan4j export).",
                 "Example: biggan4j import --format biggan-pytorch --in G_ema.pth --config generator_args.json "
                         + "--out biggan128.b4j"})
 public final class ImportCommand implements Callable<Integer> {
 
     /** The weight layouts this command reads. */
     enum Format {
-        BIGGAN_PYTORCH
+        BIGGAN_PYTORCH,
+        SAFETENSORS
     }
 
     @Spec
@@ -40,7 +41,7 @@ public final class ImportCommand implements Callable<Integer> {
     RuntimeOptions runtime;
 
     @Option(names = "--format", required = true, paramLabel = "FORMAT",
-            description = "Layout of the weights: biggan-pytorch.")
+            description = "Layout of the weights: biggan-pytorch, or safetensors (a biggan4j export).")
     String format;
 
     @Option(names = "--in", required = true, paramLabel = "FILE", description = "The weight file (a torch.save state dict).")
@@ -65,11 +66,15 @@ public final class ImportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("Configuration " + config + " does not exist.");
         }
         runtime.apply();
-        BigGanPyTorchArgs args = switch (f) {
-            case BIGGAN_PYTORCH -> BigGanPyTorchImporter.importTo(in, config, out);
+        String what = switch (f) {
+            case BIGGAN_PYTORCH -> BigGanPyTorchImporter.importTo(in, config, out).toString();
+            case SAFETENSORS -> {
+                SafeTensorsExport.importTo(in, out);
+                yield "biggan4j export";
+            }
         };
         PrintWriter w = spec.commandLine().getOut();
-        w.printf(Locale.ROOT, "Imported %s (%s) into %s%n", in, args, out.toAbsolutePath());
+        w.printf(Locale.ROOT, "Imported %s (%s) into %s%n", in, what, out.toAbsolutePath());
         w.flush();
         return 0;
     }
@@ -78,7 +83,7 @@ public final class ImportCommand implements Callable<Integer> {
         try {
             return Format.valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Unknown --format '" + name + "': use biggan-pytorch.", e);
+            throw new IllegalArgumentException("Unknown --format '" + name + "': use biggan-pytorch or safetensors.", e);
         }
     }
 }
