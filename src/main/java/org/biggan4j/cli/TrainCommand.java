@@ -2,6 +2,8 @@ package org.biggan4j.cli;
 
 import org.biggan4j.checkpoint.CheckpointFile;
 import org.biggan4j.config.ConfigLoader;
+import org.biggan4j.sample.TrainedGenerator;
+import org.biggan4j.train.InitialWeights;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.health.SpectraTracker;
 import org.biggan4j.train.SessionFactory;
@@ -53,6 +55,12 @@ public final class TrainCommand implements Callable<Integer> {
             + "changes settings from there on (learning rates, D steps, ...).")
     boolean resume;
 
+    @Option(names = "--init", paramLabel = "CKPT",
+            description = "Fine-tune: start a new run from the generator (and D, when it has one) of this checkpoint or "
+                    + "run folder, e.g. an imported BigGAN; its model section replaces the preset's (--set still "
+                    + "applies). Class-dependent tensors start fresh when the data have another number of classes.")
+    Path init;
+
     @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, cuda or cuda:N (sets device).")
     String device;
 
@@ -90,7 +98,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (seed != null) {
             all.add("seed=" + seed);
         }
-        TrainingOutcome outcome = run(preset, out, all, resume, spectraEvery);
+        if (init != null && resume) {
+            throw new IllegalArgumentException("--init starts a new run and --resume continues one: give only one.");
+        }
+        TrainingOutcome outcome = run(preset, out, all, resume, spectraEvery, init);
         PrintWriter w = spec.commandLine().getOut();
         w.printf("%s at iteration %d. Run folder: %s%n", outcome.interrupted() ? "Stopped" : "Finished",
                 outcome.iteration(), out.toAbsolutePath());
@@ -111,6 +122,12 @@ public final class TrainCommand implements Callable<Integer> {
      */
     static TrainingOutcome runKeepingSession(String preset, Path runDir, List<String> overrides, boolean resume,
                                              int spectraEvery) throws Exception {
+        return runKeepingSession(preset, runDir, overrides, resume, spectraEvery, null);
+    }
+
+    /** As above; {@code init}, when given, is a checkpoint whose weights a new run starts from. */
+    static TrainingOutcome runKeepingSession(String preset, Path runDir, List<String> overrides, boolean resume,
+                                             int spectraEvery, Path init) throws Exception {
         TrainConfig config;
         Path checkpoint = null;
         Path checkpointsDir = runDir.resolve("checkpoints");
@@ -132,7 +149,7 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--preset is required (one of " + String.join(", ",
                         ConfigLoader.PRESETS) + ", or a YAML file) unless --resume is given.");
             }
-            config = ConfigLoader.load(preset, overrides);
+            config = init == null ? ConfigLoader.load(preset, overrides) : initConfig(preset, overrides, init);
         }
         Files.createDirectories(runDir);
         org.biggan4j.io.AtomicFiles.writeBytes(runDir.resolve("config.yaml"),
@@ -141,6 +158,10 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             if (checkpoint != null) {
                 session.restore(checkpoint);
+            }
+            if (init != null) {
+                org.slf4j.LoggerFactory.getLogger(TrainCommand.class).info(InitialWeights.describe(
+                        InitialWeights.apply(session, TrainedGenerator.resolve(init)), init));
             }
             SampleSheetListener sheets = new SampleSheetListener();
             List<TrainingListener> listeners = new ArrayList<>(List.of(new MetricsLogger(), new ProgressListener(),
@@ -157,9 +178,21 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    static TrainingOutcome run(String preset, Path runDir, List<String> overrides, boolean resume, int spectraEvery)
-            throws Exception {
-        TrainingOutcome outcome = runKeepingSession(preset, runDir, overrides, resume, spectraEvery);
+    /**
+     * The preset's configuration with the model section of {@code init}'s checkpoint (the
+     * weights fix the architecture), then the user's overrides.
+     */
+    private static TrainConfig initConfig(String preset, List<String> overrides, Path init) throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(
+                ConfigLoader.toJson(ConfigLoader.load(preset, List.of())));
+        json.set("model", CheckpointFile.manifest(TrainedGenerator.resolve(init)).path("config").path("model"));
+        return ConfigLoader.withOverrides(ConfigLoader.fromJson(mapper.writeValueAsString(json)), overrides);
+    }
+
+    static TrainingOutcome run(String preset, Path runDir, List<String> overrides, boolean resume, int spectraEvery,
+                               Path init) throws Exception {
+        TrainingOutcome outcome = runKeepingSession(preset, runDir, overrides, resume, spectraEvery, init);
         outcome.session().close();
         return outcome;
     }
