@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 BenchDataCommand.class,
                 BenchPeakCommand.class,
                 BenchModelCommand.class,
+                BenchSampleCommand.class,
                 BenchTrainCommand.class,
         })
 public final class BenchCommand implements Runnable {
