@@ -110,6 +110,12 @@ class ImportCommandTest {
             double error = ours.sub(theirs).abs().max().item_double();
             assertTrue(error <= 1e-4, "max abs difference to out_" + tag + ".npy " + error);
         }
+        // Drawn latents: z = T * truncnorm(-2, 2); no truncation is their truncation 1.
+        Path drawn = dir.resolve("drawn.npy");
+        Cli.Run d = Cli.run("sample", ckpt.toString(), "--class", "tench", "-n", "2", "--npy", drawn.toString());
+        assertEquals(0, d.code(), d.err());
+        assertTrue(d.out().contains("tabulated for truncation 1.0"), d.out());
+        assertArrayEquals(new long[] {2, 3, 128, 128}, Tensors.shape(Npy.read(drawn, ComputeDevice.CPU)));
         // Truncation outside the tabulated (0, 1]: one line, exit 2 (a user error).
         Cli.Run wide = Cli.run("sample", ckpt.toString(), "--z", deepFixture("z_t1.000.npy").toString(),
                 "--classes", "0", "--truncation", "1.5", "--npy", dir.resolve("x.npy").toString());
