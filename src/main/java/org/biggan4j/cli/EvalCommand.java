@@ -274,8 +274,7 @@ public final class EvalCommand implements Callable<Integer> {
     private SampleEvaluator.Scores scoreGenerator(SampleEvaluator evaluator, TrainedGenerator trained, double truncation,
                                                   ComputeDevice device) {
         var g = trained.generator();
-        LatentDistribution distribution = truncation > 0 ? new LatentDistribution.TruncatedNormal(truncation)
-                : new LatentDistribution.Normal();
+        LatentDistribution distribution = LatentDistribution.forTruncation(truncation, g);
         long[] classes = g.numClasses() == 0 ? null : new long[count];
         for (int i = 0; classes != null && i < count; i++) {
             classes[i] = i % g.numClasses();

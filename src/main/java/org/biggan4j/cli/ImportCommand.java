@@ -2,6 +2,7 @@ package org.biggan4j.cli;
 
 import org.biggan4j.checkpoint.SafeTensorsExport;
 import org.biggan4j.checkpoint.imports.BigGanPyTorchImporter;
+import org.biggan4j.checkpoint.imports.HfBigGanDeepImporter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,14 +24,19 @@ import java.util.concurrent.Callable;
                 + "tensors only (nothing in it is executed); an unknown, missing or mis-shaped key stops the import "
                 + "with one line naming the key and the shapes.",
                 "Formats: biggan-pytorch (G.pth / G_ema.pth of ajbrock/BigGAN-PyTorch, with or without its "
-                        + "spectral-norm u0/sv0 buffers); safetensors (a file written by biggan4j export).",
+                        + "spectral-norm u0/sv0 buffers); hf-biggan-deep (a huggingface pytorch-pretrained-BigGAN "
+                        + "folder with pytorch_model.bin and config.json: BigGAN-deep 128/256/512; sample it with "
+                        + "--truncation T in (0, 1], which also chooses its BatchNorm statistics); safetensors (a file "
+                        + "written by biggan4j export).",
                 "Example: biggan4j import --format biggan-pytorch --in G_ema.pth --config generator_args.json "
-                        + "--out biggan128.b4j"})
+                        + "--out biggan128.b4j",
+                "         biggan4j import --format hf-biggan-deep --in biggan-deep-256/ --out deep256.b4j"})
 public final class ImportCommand implements Callable<Integer> {
 
     /** The weight layouts this command reads. */
     enum Format {
         BIGGAN_PYTORCH,
+        HF_BIGGAN_DEEP,
         SAFETENSORS
     }
 
@@ -41,10 +47,12 @@ public final class ImportCommand implements Callable<Integer> {
     RuntimeOptions runtime;
 
     @Option(names = "--format", required = true, paramLabel = "FORMAT",
-            description = "Layout of the weights: biggan-pytorch, or safetensors (a biggan4j export).")
+            description = "Layout of the weights: biggan-pytorch, hf-biggan-deep, or safetensors (a biggan4j "
+                    + "export).")
     String format;
 
-    @Option(names = "--in", required = true, paramLabel = "FILE", description = "The weight file (a torch.save state dict).")
+    @Option(names = "--in", required = true, paramLabel = "FILE|DIR", description = "The weight file (a torch.save "
+            + "state dict); for hf-biggan-deep the model folder (pytorch_model.bin and config.json).")
     Path in;
 
     @Option(names = "--config", paramLabel = "JSON",
@@ -59,22 +67,28 @@ public final class ImportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Format f = parse(format);
-        if (!Files.isRegularFile(in)) {
-            throw new IllegalArgumentException("Weight file " + in + " does not exist.");
+        if (f == Format.HF_BIGGAN_DEEP ? !Files.exists(in) : !Files.isRegularFile(in)) {
+            throw new IllegalArgumentException((f == Format.HF_BIGGAN_DEEP ? "Model folder " : "Weight file ") + in
+                    + " does not exist.");
+        }
+        if (config != null && f == Format.HF_BIGGAN_DEEP) {
+            throw new IllegalArgumentException("--config does not apply to hf-biggan-deep: its config.json is read from "
+                    + "the model folder given with --in.");
         }
         if (config != null && !Files.isRegularFile(config)) {
             throw new IllegalArgumentException("Configuration " + config + " does not exist.");
         }
         runtime.apply();
-        String what = switch (f) {
-            case BIGGAN_PYTORCH -> BigGanPyTorchImporter.importTo(in, config, out).toString();
+        Object description = switch (f) {
+            case BIGGAN_PYTORCH -> BigGanPyTorchImporter.importTo(in, config, out);
+            case HF_BIGGAN_DEEP -> HfBigGanDeepImporter.importTo(in, out);
             case SAFETENSORS -> {
                 SafeTensorsExport.importTo(in, out);
                 yield "biggan4j export";
             }
         };
         PrintWriter w = spec.commandLine().getOut();
-        w.printf(Locale.ROOT, "Imported %s (%s) into %s%n", in, what, out.toAbsolutePath());
+        w.printf(Locale.ROOT, "Imported %s (%s) into %s%n", in, description, out.toAbsolutePath());
         w.flush();
         return 0;
     }
@@ -83,7 +97,8 @@ public final class ImportCommand implements Callable<Integer> {
         try {
             return Format.valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Unknown --format '" + name + "': use biggan-pytorch or safetensors.", e);
+            throw new IllegalArgumentException("Unknown --format '" + name + "': use biggan-pytorch, "
+                    + "hf-biggan-deep or safetensors.", e);
         }
     }
 }

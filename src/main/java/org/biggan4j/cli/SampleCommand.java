@@ -205,8 +205,8 @@ public final class SampleCommand implements Callable<Integer> {
             }
         }
 
-        LatentDistribution distribution = truncation > 0 ? new LatentDistribution.TruncatedNormal(truncation)
-                : new LatentDistribution.Normal();
+        // Published BigGAN-deep models: z = T * truncnorm(-2, 2), as their statistics tables expect.
+        LatentDistribution distribution = LatentDistribution.forTruncation(truncation, g);
         long seed = runtime.seed();
         List<ImageBytes> tiles = new ArrayList<>();
         List<Tensor> all = new ArrayList<>();

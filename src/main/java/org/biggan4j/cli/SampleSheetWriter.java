@@ -63,7 +63,7 @@ final class SampleSheetWriter {
             }
             String kind = c.interpolate.strip().toLowerCase(Locale.ROOT);
             Interpolation path = Interpolation.parse(c.path);
-            LatentDistribution latent = LatentDistribution.forTruncation(c.truncation);
+            LatentDistribution latent = LatentDistribution.forTruncation(c.truncation, trained.generator());
             String[] standing = new String[1];
             SampleSheets.Grid[] made = new SampleSheets.Grid[1];
             try (LatentSampler latents = new LatentSampler(latent, g.latentDim(), Seeds.derive(seed, "sample"), device)) {
@@ -134,7 +134,7 @@ final class SampleSheetWriter {
         List<Tensor> parts = new ArrayList<>();
         trained.withStandingStatistics(c.truncation, c.standingBatches, c.standingBatch, Seeds.derive(seed, "standing"),
                 device, () -> {
-                    try (LatentSampler latents = new LatentSampler(LatentDistribution.forTruncation(c.truncation),
+                    try (LatentSampler latents = new LatentSampler(LatentDistribution.forTruncation(c.truncation, g),
                             g.latentDim(), Seeds.derive(seed, "sample"), device)) {
                         Sampler.run(g, Sampler.Latents.of(latents), classes, q, c.batch, device,
                                 (start, images) -> parts.add(NativeMemory.keep(images.clone())), n -> { });

@@ -67,6 +67,11 @@ public final class StandingStatsCommand implements Callable<Integer> {
         }
         ComputeDevice device = runtime.apply();
         TrainedGenerator trained = TrainedGenerator.load(checkpoint, !noEma, device);
+        if (trained.generator().truncationIndexedStatistics()) {
+            throw new IllegalArgumentException(trained.checkpoint() + " holds BatchNorm statistics tabulated by "
+                    + "truncation (an imported BigGAN-deep model): sample and eval choose them from --truncation, and "
+                    + "standing statistics do not apply.");
+        }
         long seed = Seeds.derive(runtime.seed(), "standing-stats");
         Map<Double, Map<String, Tensor>> computed = new LinkedHashMap<>();
         try (ProgressBar bar = Progress.bar("standing stats", (long) batches * truncations.size(), " batches")) {

@@ -74,7 +74,12 @@ public final class ConfigLoader {
     /** Binds a resolved tree (for example from a checkpoint) without defaults or overrides. */
     public static TrainConfig fromJson(String json) {
         try {
-            return bind((ObjectNode) JSON.readTree(json), "the checkpoint's stored configuration");
+            ObjectNode tree = (ObjectNode) JSON.readTree(json);
+            // Keys added after a checkpoint was written take their documented defaults.
+            if (tree.path("model") instanceof ObjectNode model && !model.has("truncation_bn_rows")) {
+                model.put("truncation_bn_rows", 0);
+            }
+            return bind(tree, "the checkpoint's stored configuration");
         } catch (IOException e) {
             throw new IllegalArgumentException("The stored configuration is not valid JSON: " + e.getMessage(), e);
         }

@@ -42,6 +42,10 @@ public final class ConfigValidator {
                         + m.resolution() + " px model: use powers of two between 8 and " + m.resolution());
             }
         }
+        if (m.truncationBnRows() > 0 && m.architecture() != Architecture.BIGGAN_DEEP) {
+            fail("model.truncation_bn_rows is the statistics layout of the published BigGAN-deep models: set "
+                    + "model.architecture=biggan_deep or model.truncation_bn_rows=0");
+        }
         if (m.hierarchicalZ() && m.architecture() == Architecture.BIGGAN_DEEP) {
             fail("model.hierarchical_z is not part of BigGAN-deep, which feeds the whole z to every block: "
                     + "set model.hierarchical_z=false");

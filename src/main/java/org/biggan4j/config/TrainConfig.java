@@ -34,13 +34,18 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      * @param hierarchicalZ      split z into chunks, one per block (skip-z)
      * @param attention          resolutions with a self-attention block (empty = none)
      * @param imageChannels      1 or 3; 0 = from the data
+     * @param truncationBnRows   BigGAN-deep only: 0 = ordinary BatchNorm statistics; n &gt; 1 = fixed
+     *                           statistics tables of n rows chosen by the sampling truncation (the
+     *                           published TF Hub models: 51; set by {@code biggan4j import})
      */
     public record ModelConfig(Architecture architecture, int resolution, int ch, int classes, int latentDim,
                               int sharedEmbeddingDim, boolean hierarchicalZ, List<Integer> attention,
                               int imageChannels, boolean spectralNormG, boolean spectralNormD, org.biggan4j.nn.Init init,
                               double bnEps, double snEps, boolean dcganNoBias, boolean dcganCriticBatchNorm,
-                              boolean conditional) {
+                              boolean conditional, int truncationBnRows) {
         public ModelConfig {
+            require(truncationBnRows == 0 || truncationBnRows >= 2,
+                    "model.truncation_bn_rows must be 0 (off) or at least 2, got " + truncationBnRows);
             require(architecture != null, "model.architecture is missing");
             require(resolution >= 8 && resolution <= 1024, "model.resolution must be in [8, 1024], got " + resolution);
             require(ch > 0, "model.ch must be > 0, got " + ch);

@@ -49,6 +49,23 @@ public abstract class Generator extends org.bytedeco.pytorch.Module {
         return false;
     }
 
+    /**
+     * Whether this generator's BatchNorm statistics are fixed tables chosen by the sampling
+     * truncation (published BigGAN-deep models, {@code model.truncation_bn_rows} &gt; 0): such a
+     * generator needs {@link #selectTruncation} before sampling, and no standing statistics.
+     */
+    public boolean truncationIndexedStatistics() {
+        return false;
+    }
+
+    /**
+     * Chooses the BatchNorm statistics for {@code truncation} in (0, 1] (1 = none) for every
+     * later forward; only for generators with {@link #truncationIndexedStatistics()}.
+     */
+    public void selectTruncation(double truncation) {
+        throw new IllegalStateException("This generator's BatchNorm statistics do not depend on the truncation.");
+    }
+
     /** Dimension of z. */
     public abstract int latentDim();
 

@@ -21,7 +21,8 @@ public final class Models {
         int channels = m.imageChannels() > 0 ? m.imageChannels() : dataChannels;
         return new ModelSpec(m.architecture(), m.resolution(), m.ch(), classes, m.latentDim(), m.sharedEmbeddingDim(),
                 m.hierarchicalZ(), new HashSet<>(m.attention()), channels, m.spectralNormG(), m.spectralNormD(),
-                m.init(), m.bnEps(), m.snEps(), m.dcganNoBias(), m.dcganCriticBatchNorm(), autoencoderD);
+                m.init(), m.bnEps(), m.snEps(), m.dcganNoBias(), m.dcganCriticBatchNorm(), autoencoderD,
+                m.truncationBnRows());
     }
 
     /** A generator on {@code device} (CPU weights moved there), or shape-only on the meta device. */

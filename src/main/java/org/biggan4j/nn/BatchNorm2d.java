@@ -18,12 +18,23 @@ import org.bytedeco.pytorch.global.torch;
  * </ul>
  * eps is configurable (BigGAN: 1e-4); momentum 0.1. Buffers: {@code running_mean},
  * {@code running_var}, {@code num_batches}.
+ *
+ * <p><b>Truncation-indexed statistics</b> (the published BigGAN-deep models converted from TF
+ * Hub, {@code statisticsRows} &gt; 0): the layer holds fixed tables {@code running_means},
+ * {@code running_vars} of shape {@code [rows, C]} instead of the three buffers above, and
+ * normalises with rows chosen from the sampling truncation ({@link #selectTruncation}); batch
+ * statistics are never used, in either mode, and standing-statistics passes are refused.
  */
 public class BatchNorm2d extends org.bytedeco.pytorch.Module {
 
     private final Tensor runningMean;
     private final Tensor runningVar;
     private final Tensor numBatches;
+    /** Truncation-indexed tables {@code [rows, C]}, or null for ordinary running statistics. */
+    private final Tensor runningMeans;
+    private final Tensor runningVars;
+    /** The truncation whose table rows are used; NaN until {@link #selectTruncation} is called. */
+    private double truncation = Double.NaN;
     private final double eps;
     private final double momentum;
     private final Tensor gain;
@@ -94,11 +105,36 @@ public class BatchNorm2d extends org.bytedeco.pytorch.Module {
      * @param affine whether this layer owns gain and bias parameters (plain BN); conditional BN passes false
      */
     public BatchNorm2d(long channels, double eps, boolean affine, LayerFactory factory) {
+        this(channels, eps, affine, 0, factory);
+    }
+
+    /**
+     * @param affine         whether this layer owns gain and bias parameters (plain BN); conditional BN passes false
+     * @param statisticsRows 0 = ordinary running statistics; n &gt; 1 = fixed {@code [n, C]} tables indexed by
+     *                       truncation (published BigGAN-deep: 51)
+     */
+    public BatchNorm2d(long channels, double eps, boolean affine, int statisticsRows, LayerFactory factory) {
+        if (statisticsRows < 0 || statisticsRows == 1) {
+            throw new IllegalArgumentException("A truncation-indexed statistics table needs at least 2 rows (0 = off), got "
+                    + statisticsRows + ".");
+        }
         this.eps = eps;
         this.momentum = 0.1;
-        runningMean = Registration.buffer(this, "running_mean", torch.zeros(new long[] {channels}, factory.options()));
-        runningVar = Registration.buffer(this, "running_var", torch.ones(new long[] {channels}, factory.options()));
-        numBatches = Registration.buffer(this, "num_batches", torch.zeros(new long[] {1}, factory.options()));
+        if (statisticsRows == 0) {
+            runningMean = Registration.buffer(this, "running_mean", torch.zeros(new long[] {channels}, factory.options()));
+            runningVar = Registration.buffer(this, "running_var", torch.ones(new long[] {channels}, factory.options()));
+            numBatches = Registration.buffer(this, "num_batches", torch.zeros(new long[] {1}, factory.options()));
+            runningMeans = null;
+            runningVars = null;
+        } else {
+            runningMeans = Registration.buffer(this, "running_means",
+                    torch.zeros(new long[] {statisticsRows, channels}, factory.options()));
+            runningVars = Registration.buffer(this, "running_vars",
+                    torch.ones(new long[] {statisticsRows, channels}, factory.options()));
+            runningMean = null;
+            runningVar = null;
+            numBatches = null;
+        }
         if (affine) {
             gain = Registration.parameter(this, "gain", torch.ones(new long[] {channels}, factory.options()));
             shift = Registration.parameter(this, "bias", torch.zeros(new long[] {channels}, factory.options()));
@@ -125,6 +161,15 @@ public class BatchNorm2d extends org.bytedeco.pytorch.Module {
      */
     public Tensor normalise(Tensor x, Tensor gain, Tensor bias) {
         StandingPass pass = OPEN_PASS.get();
+        if (runningMeans != null) {
+            if (pass != null) {
+                throw new IllegalStateException("This generator's BatchNorm statistics are fixed tables indexed by "
+                        + "truncation (a published BigGAN-deep model): standing statistics do not apply to it.");
+            }
+            Tensor[] moments = tableStatistics();
+            return torch.batch_norm(x, new TensorOptional(), new TensorOptional(), new TensorOptional(moments[0]),
+                    new TensorOptional(moments[1]), false, 0.0, eps, false).mul(gain).add(bias);
+        }
         if (pass != null && standingPass != pass) {
             resetStatistics();
             standingPass = pass;
@@ -164,6 +209,68 @@ public class BatchNorm2d extends org.bytedeco.pytorch.Module {
                 .div(var.add(new Scalar(eps)).sqrt().reshape(1, -1, 1, 1));
     }
 
+    /** Whether this layer uses truncation-indexed statistics tables. */
+    public boolean truncationIndexed() {
+        return runningMeans != null;
+    }
+
+    /**
+     * Chooses the table rows for {@code truncation} (in (0, 1]); every later forward uses them.
+     * Only for layers with truncation-indexed statistics.
+     */
+    public void selectTruncation(double truncation) {
+        if (runningMeans == null) {
+            throw new IllegalStateException("This BatchNorm has running statistics, not tables indexed by truncation.");
+        }
+        statisticsRows(truncation, runningMeans.size(0)); // validates
+        this.truncation = truncation;
+    }
+
+    /**
+     * The rows and weights pytorch-pretrained-BigGAN's {@code BigGANBatchNorm} uses for a
+     * truncation: with step = 1 / (rows - 1) and q = truncation / step in double precision
+     * (so 0.4 and 1.0 give exactly 20 and 50), i = integer part, f = fractional part (C modf);
+     * f = 0 selects row i, otherwise the statistics are row i * f + row i+1 * (1 - f). The
+     * weights are the reverse of linear interpolation, as in the original (and the converted
+     * TF Hub weights were tabulated for it).
+     *
+     * @return {i, f}
+     */
+    public static double[] statisticsRows(double truncation, long rows) {
+        if (!(truncation > 0 && truncation <= 1)) {
+            throw new IllegalArgumentException("Truncation " + truncation + " is outside (0, 1]: the BatchNorm "
+                    + "statistics of published BigGAN-deep models are tabulated for truncations in (0, 1] (1 = none).");
+        }
+        double step = 1.0 / (rows - 1);
+        double q = truncation / step;
+        double i = Math.floor(q);
+        double f = q - i;
+        if (i >= rows - 1) {
+            // q rounding just above the last row: the last row (f is then at most a rounding error).
+            return new double[] {rows - 1, 0.0};
+        }
+        return new double[] {i, f};
+    }
+
+    /** The mean and variance {@code [C]} of the selected truncation's rows. */
+    private Tensor[] tableStatistics() {
+        if (Double.isNaN(truncation)) {
+            throw new IllegalStateException("This generator's BatchNorm statistics are indexed by truncation: choose "
+                    + "one with Generator.selectTruncation before a forward (biggan4j sample --truncation T).");
+        }
+        double[] rf = statisticsRows(truncation, runningMeans.size(0));
+        long i = (long) rf[0];
+        double f = rf[1];
+        if (f == 0.0) {
+            return new Tensor[] {runningMeans.select(0, i), runningVars.select(0, i)};
+        }
+        return new Tensor[] {mix(runningMeans, i, f), mix(runningVars, i, f)};
+    }
+
+    private static Tensor mix(Tensor table, long i, double f) {
+        return table.select(0, i).mul(new Scalar(f)).add(table.select(0, i + 1).mul(new Scalar(1.0 - f)));
+    }
+
     /** Resets the running statistics and switches to cumulative accumulation (standing statistics). */
     public void startStandingStatistics() {
         resetStatistics();
@@ -171,6 +278,10 @@ public class BatchNorm2d extends org.bytedeco.pytorch.Module {
     }
 
     private void resetStatistics() {
+        if (runningMeans != null) {
+            throw new IllegalStateException("Truncation-indexed BatchNorm statistics are fixed tables: they cannot be "
+                    + "reset or re-estimated.");
+        }
         try (NoGradGuard g = new NoGradGuard()) {
             runningMean.zero_();
             runningVar.fill_(new Scalar(1.0));

@@ -22,8 +22,9 @@ public final class ConditionalBatchNorm2d extends org.bytedeco.pytorch.Module {
     private final Embedding gainEmbedding;
     private final Embedding biasEmbedding;
 
-    private ConditionalBatchNorm2d(long channels, double eps, LayerFactory factory, long conditionDim, long classes) {
-        bn = register_module("bn", new BatchNorm2d(channels, eps, false, factory));
+    private ConditionalBatchNorm2d(long channels, double eps, LayerFactory factory, long conditionDim, long classes,
+                                   int statisticsRows) {
+        bn = register_module("bn", new BatchNorm2d(channels, eps, false, statisticsRows, factory));
         if (conditionDim > 0) {
             gainLinear = register_module("gain", factory.linear(conditionDim, channels, false));
             biasLinear = register_module("bias", factory.linear(conditionDim, channels, false));
@@ -39,12 +40,21 @@ public final class ConditionalBatchNorm2d extends org.bytedeco.pytorch.Module {
 
     /** Gain and bias as bias-free linear maps of a {@code conditionDim} vector. */
     public static ConditionalBatchNorm2d linear(long channels, double eps, long conditionDim, LayerFactory factory) {
-        return new ConditionalBatchNorm2d(channels, eps, factory, conditionDim, 0);
+        return new ConditionalBatchNorm2d(channels, eps, factory, conditionDim, 0, 0);
+    }
+
+    /**
+     * Linear gain and bias, with statistics tables indexed by truncation ({@code statisticsRows}
+     * &gt; 0, see {@link BatchNorm2d}) or ordinary running statistics (0).
+     */
+    public static ConditionalBatchNorm2d linear(long channels, double eps, long conditionDim, int statisticsRows,
+                                                LayerFactory factory) {
+        return new ConditionalBatchNorm2d(channels, eps, factory, conditionDim, 0, statisticsRows);
     }
 
     /** Gain and bias looked up per class id. */
     public static ConditionalBatchNorm2d embedding(long channels, double eps, long classes, LayerFactory factory) {
-        return new ConditionalBatchNorm2d(channels, eps, factory, 0, classes);
+        return new ConditionalBatchNorm2d(channels, eps, factory, 0, classes, 0);
     }
 
     /**

@@ -7,7 +7,7 @@ import java.util.Locale;
  * BigGAN paper section 3.1 and appendix E, which compares these latents).
  *
  * <p>Textual forms, used by configs and the command line: {@code normal},
- * {@code truncated:THRESHOLD} (for example {@code truncated:0.5}), {@code uniform},
+ * {@code truncated:THRESHOLD} (for example {@code truncated:0.5}), {@code scaled-truncated:T}, {@code uniform},
  * {@code bernoulli}, {@code censored}.
  */
 public sealed interface LatentDistribution {
@@ -53,6 +53,35 @@ public sealed interface LatentDistribution {
         @Override
         public String describe() {
             return "truncated:" + threshold;
+        }
+    }
+
+    /**
+     * TF Hub's and pytorch-pretrained-BigGAN's truncation for BigGAN-deep
+     * ({@code truncated_noise_sample}): {@code truncation * truncnorm(-2, 2)}, a normal restricted to
+     * [-2, 2] and then scaled. The published BigGAN-deep models were tabulated for it (their
+     * BatchNorm statistics are chosen by the same truncation).
+     *
+     * @param truncation the scale, in (0, 1]
+     */
+    record ScaledTruncatedNormal(double truncation) implements LatentDistribution {
+        /** The bound of the unscaled normal. */
+        public static final double BOUND = 2.0;
+
+        public ScaledTruncatedNormal {
+            if (!(truncation > 0 && truncation <= 1)) {
+                throw new IllegalArgumentException("The TF Hub truncation must be in (0, 1], got " + truncation + ".");
+            }
+        }
+
+        @Override
+        public Kind kind() {
+            return Kind.SCALED_TRUNCATED_NORMAL;
+        }
+
+        @Override
+        public String describe() {
+            return "scaled-truncated:" + truncation;
         }
     }
 
@@ -110,8 +139,20 @@ public sealed interface LatentDistribution {
         return threshold > 0 ? new TruncatedNormal(threshold) : NORMAL;
     }
 
+    /**
+     * What the command line's truncation means for {@code generator}: for one whose BatchNorm
+     * statistics are indexed by truncation (an imported published BigGAN-deep), the TF Hub
+     * convention {@link ScaledTruncatedNormal} (0 = none = 1); otherwise {@link #forTruncation}.
+     */
+    static LatentDistribution forTruncation(double threshold, org.biggan4j.model.Generator generator) {
+        if (generator.truncationIndexedStatistics()) {
+            return new ScaledTruncatedNormal(threshold == 0 ? 1.0 : threshold);
+        }
+        return forTruncation(threshold);
+    }
+
     /** The family, for exhaustive switches (Java 17 has no pattern matching in switch). */
-    enum Kind { NORMAL, TRUNCATED_NORMAL, UNIFORM, BERNOULLI, CENSORED_NORMAL }
+    enum Kind { NORMAL, TRUNCATED_NORMAL, SCALED_TRUNCATED_NORMAL, UNIFORM, BERNOULLI, CENSORED_NORMAL }
 
     /** The family of this distribution. */
     Kind kind();
@@ -127,6 +168,14 @@ public sealed interface LatentDistribution {
      */
     static LatentDistribution parse(String text) {
         String t = text.strip().toLowerCase(Locale.ROOT);
+        if (t.startsWith("scaled-truncated:")) {
+            try {
+                return new ScaledTruncatedNormal(Double.parseDouble(t.substring("scaled-truncated:".length())));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("The truncation in '" + text
+                        + "' is not a number; write for example scaled-truncated:0.4.");
+            }
+        }
         if (t.startsWith("truncated:")) {
             String value = t.substring("truncated:".length());
             try {

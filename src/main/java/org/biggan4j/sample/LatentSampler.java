@@ -95,6 +95,8 @@ public final class LatentSampler implements AutoCloseable {
         return switch (distribution.kind()) {
             case NORMAL -> toDevice(normal(shape));
             case TRUNCATED_NORMAL -> truncated(shape, ((LatentDistribution.TruncatedNormal) distribution).threshold());
+            case SCALED_TRUNCATED_NORMAL -> truncated(shape, LatentDistribution.ScaledTruncatedNormal.BOUND)
+                    .mul(new Scalar(((LatentDistribution.ScaledTruncatedNormal) distribution).truncation()));
             case UNIFORM -> toDevice(uniform(shape).mul(new Scalar(2.0)).sub(new Scalar(1.0)));
             case BERNOULLI -> toDevice(uniform(shape).lt(new Scalar(0.5)).to(ScalarType.Float));
             case CENSORED_NORMAL -> toDevice(normal(shape).clamp_min(new Scalar(0.0)));

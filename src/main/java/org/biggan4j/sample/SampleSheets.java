@@ -155,7 +155,7 @@ public final class SampleSheets {
                 String how = trained.withStandingStatistics(t, standingBatches, standingBatch,
                         Seeds.derive(seed, "standing"), device, () -> {
                             // All of a column's latents in one draw: truncated resampling then does not depend on --batch.
-                            try (LatentSampler latents = new LatentSampler(LatentDistribution.forTruncation(t),
+                            try (LatentSampler latents = new LatentSampler(LatentDistribution.forTruncation(t, g),
                                     g.latentDim(), Seeds.derive(seed, "sample"), device)) {
                                 Tensor z = NativeMemory.keep(latents.sample(r));
                                 try {

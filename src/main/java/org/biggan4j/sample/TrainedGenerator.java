@@ -54,10 +54,23 @@ public record TrainedGenerator(Generator generator, ClassNames classNames, Train
      * {@value #DEFAULT_STANDING_BATCHES} batches; with {@code batches} > 0 a fresh pass over that
      * many; with 0 the statistics G's training left. G's own buffers are restored afterwards.
      *
+     * <p>A generator with {@link Generator#truncationIndexedStatistics()} (an imported published
+     * BigGAN-deep) instead selects its statistics tables' rows for {@code truncation} (0 = none =
+     * its truncation 1) and runs {@code work}; {@code batches} does not apply.
+     *
      * @return what was used, for reports ("stored (100 batches)", "16 batches", "training")
      */
     public String withStandingStatistics(double truncation, int batches, int batchSize, long seed,
                                          ComputeDevice device, Runnable work) {
+        if (generator.truncationIndexedStatistics()) {
+            // A published BigGAN-deep model: its statistics are tables chosen by the truncation
+            // itself, with no standing-statistics pass; 0 (no truncation) is its truncation 1.
+            double t = truncation == 0 ? 1.0 : truncation;
+            generator.selectTruncation(t);
+            work.run();
+            return "BatchNorm statistics tabulated for truncation " + t
+                    + (batches > 0 ? " (standing statistics do not apply to this model)" : "");
+        }
         Map<String, Tensor> stored = standing.get(truncation);
         if (batches < 0 && stored != null) {
             StandingStatistics.during(generator, stored, work);

@@ -16,8 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code biggan4j import --format biggan-pytorch} on the reference fixture, then {@code sample}
- * from the written checkpoint: the images must be the reference outputs.
+ * {@code biggan4j import --format biggan-pytorch} and {@code --format hf-biggan-deep} on the
+ * reference fixtures, then {@code sample} from the written checkpoint: the images must be the
+ * reference outputs.
  */
 class ImportCommandTest {
 
@@ -116,5 +117,55 @@ class ImportCommandTest {
                 "--out", ckpt.toString());
         assertEquals(2, format.code());
         assertTrue(format.err().contains("biggan-pytorch"), format.err());
+    }
+
+    static Path deepFixture(String name) throws Exception {
+        return Path.of(ImportCommandTest.class.getResource("/fixtures/pretrained-biggan-deep/" + name).toURI());
+    }
+
+    @Test
+    void anImportedBigGanDeepSamplesTheReferenceImagesWithTheTruncationChoosingItsStatistics() throws Exception {
+        Path ckpt = dir.resolve("deep.b4j");
+        Cli.Run r = Cli.run("import", "--format", "hf-biggan-deep", "--in", deepFixture("").toString(),
+                "--out", ckpt.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("channel_width 6"), r.out());
+        for (String t : new String[] {"0.4", "0.425"}) {
+            String tag = String.format(java.util.Locale.ROOT, "t%.3f", Double.parseDouble(t));
+            Path npy = dir.resolve("deep-" + tag + ".npy");
+            Cli.Run s = Cli.run("sample", ckpt.toString(), "--z", deepFixture("z_" + tag + ".npy").toString(),
+                    "--classes", "0,207,409,999", "--truncation", t, "--npy", npy.toString(), "--threads", "2");
+            assertEquals(0, s.code(), s.err());
+            assertTrue(s.out().contains("tabulated for truncation " + t), s.out());
+            Tensor ours = Npy.read(npy, ComputeDevice.CPU);
+            Tensor theirs = Npy.read(deepFixture("out_" + tag + ".npy"), ComputeDevice.CPU);
+            assertArrayEquals(Tensors.shape(theirs), Tensors.shape(ours));
+            double error = ours.sub(theirs).abs().max().item_double();
+            assertTrue(error <= 1e-4, "max abs difference to out_" + tag + ".npy " + error);
+        }
+        // Drawn latents: z = T * truncnorm(-2, 2); no truncation is their truncation 1.
+        Path drawn = dir.resolve("drawn.npy");
+        Cli.Run d = Cli.run("sample", ckpt.toString(), "--class", "tench", "-n", "2", "--npy", drawn.toString());
+        assertEquals(0, d.code(), d.err());
+        assertTrue(d.out().contains("tabulated for truncation 1.0"), d.out());
+        assertArrayEquals(new long[] {2, 3, 128, 128}, Tensors.shape(Npy.read(drawn, ComputeDevice.CPU)));
+        // Truncation outside the tabulated (0, 1]: one line, exit 2 (a user error).
+        Cli.Run wide = Cli.run("sample", ckpt.toString(), "--z", deepFixture("z_t1.000.npy").toString(),
+                "--classes", "0", "--truncation", "1.5", "--npy", dir.resolve("x.npy").toString());
+        assertEquals(2, wide.code(), wide.err());
+        assertTrue(wide.err().contains("(0, 1]"), wide.err());
+        assertEquals(1, wide.err().strip().lines().count(), wide.err());
+    }
+
+    @Test
+    void aBigGanDeepFolderWithoutConfigJsonIsOneLineAndWritesNothing() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("model"));
+        Files.copy(deepFixture("pytorch_model.bin"), folder.resolve("pytorch_model.bin"));
+        Path ckpt = dir.resolve("deep.b4j");
+        Cli.Run r = Cli.run("import", "--format", "hf-biggan-deep", "--in", folder.toString(), "--out", ckpt.toString());
+        assertEquals(1, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("config.json"), r.err());
+        assertFalse(Files.exists(ckpt));
     }
 }

@@ -142,4 +142,23 @@ class LatentSamplerTest {
         assertThrows(IllegalArgumentException.class, () -> LatentDistribution.parse("truncated:x"));
         assertThrows(IllegalArgumentException.class, () -> new LatentSampler(LatentDistribution.NORMAL, 0, 1, CPU));
     }
+
+    @Test
+    void tfHubTruncationScalesANormalTruncatedAtTwo() {
+        // pytorch-pretrained-BigGAN's truncated_noise_sample: truncation * truncnorm(-2, 2).
+        double t = 0.4;
+        double[] z = draw(new LatentDistribution.ScaledTruncatedNormal(t), 5, 1000, 128);
+        double max = 0;
+        double sumSq = 0;
+        for (double v : z) {
+            max = Math.max(max, Math.abs(v));
+            sumSq += v * v;
+        }
+        assertTrue(max <= 2 * t + 1e-6, "all within 2T: " + max);
+        assertTrue(max > 1.9 * t, "and the bound is reached: " + max);
+        double variance = sumSq / z.length;
+        assertEquals(t * t * truncatedVariance(2.0), variance, 0.01 * t * t);
+        assertEquals(new LatentDistribution.ScaledTruncatedNormal(0.4), LatentDistribution.parse("scaled-truncated:0.4"));
+        assertThrows(IllegalArgumentException.class, () -> new LatentDistribution.ScaledTruncatedNormal(1.5));
+    }
 }

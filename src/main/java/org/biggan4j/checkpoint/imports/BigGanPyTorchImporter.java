@@ -247,7 +247,7 @@ public final class BigGanPyTorchImporter {
         });
     }
 
-    private static String sha256(Path file) throws IOException {
+    static String sha256(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[1 << 16];
@@ -259,6 +259,8 @@ public final class BigGanPyTorchImporter {
             throw new IllegalStateException(e);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new org.biggan4j.checkpoint.CheckpointException("Weight file " + file + " does not exist.", e);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Could not read " + file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -24,17 +24,21 @@ final class DeepGBlock extends org.bytedeco.pytorch.Module {
     private final boolean upsample;
     private final long out;
 
-    DeepGBlock(long in, long out, boolean upsample, long conditionSize, double bnEps, LayerFactory layers) {
+    /**
+     * @param statisticsRows 0 = ordinary BatchNorm statistics; n &gt; 1 = tables indexed by truncation
+     */
+    DeepGBlock(long in, long out, boolean upsample, long conditionSize, double bnEps, int statisticsRows,
+               LayerFactory layers) {
         this.upsample = upsample;
         this.out = out;
         long hidden = in / 4;
-        bn0 = register_module("bn_0", ConditionalBatchNorm2d.linear(in, bnEps, conditionSize, layers));
+        bn0 = register_module("bn_0", ConditionalBatchNorm2d.linear(in, bnEps, conditionSize, statisticsRows, layers));
         conv0 = register_module("conv_0", layers.conv(in, hidden, 1, true));
-        bn1 = register_module("bn_1", ConditionalBatchNorm2d.linear(hidden, bnEps, conditionSize, layers));
+        bn1 = register_module("bn_1", ConditionalBatchNorm2d.linear(hidden, bnEps, conditionSize, statisticsRows, layers));
         conv1 = register_module("conv_1", layers.conv(hidden, hidden, 3, true));
-        bn2 = register_module("bn_2", ConditionalBatchNorm2d.linear(hidden, bnEps, conditionSize, layers));
+        bn2 = register_module("bn_2", ConditionalBatchNorm2d.linear(hidden, bnEps, conditionSize, statisticsRows, layers));
         conv2 = register_module("conv_2", layers.conv(hidden, hidden, 3, true));
-        bn3 = register_module("bn_3", ConditionalBatchNorm2d.linear(hidden, bnEps, conditionSize, layers));
+        bn3 = register_module("bn_3", ConditionalBatchNorm2d.linear(hidden, bnEps, conditionSize, statisticsRows, layers));
         conv3 = register_module("conv_3", layers.conv(hidden, out, 1, true));
     }
 
@@ -50,6 +54,13 @@ final class DeepGBlock extends org.bytedeco.pytorch.Module {
         h = conv2.forward(torch.relu(bn2.forward(h, condition)));
         h = conv3.forward(torch.relu(bn3.forward(h, condition)));
         return h.add(skip);
+    }
+
+    /** Chooses every BatchNorm's statistics rows for {@code truncation} (tables indexed by truncation only). */
+    void selectTruncation(double truncation) {
+        for (ConditionalBatchNorm2d bn : new ConditionalBatchNorm2d[] {bn0, bn1, bn2, bn3}) {
+            bn.batchNorm().selectTruncation(truncation);
+        }
     }
 
     static Tensor up(Tensor x) {

@@ -27,7 +27,9 @@ import java.util.List;
  *   <li>the output conv maps ch to ch channels, of which the first {@code imageChannels} are
  *       kept before tanh.</li>
  * </ul>
- * Unconditional models condition on z alone.
+ * Unconditional models condition on z alone. With {@code truncationBnRows} &gt; 0 (imported
+ * published models) every BatchNorm holds fixed statistics tables indexed by the sampling
+ * truncation, chosen with {@link #selectTruncation} (see {@link BatchNorm2d}).
  */
 public final class DeepGenerator extends Generator {
 
@@ -65,7 +67,7 @@ public final class DeepGenerator extends Generator {
                 attentionIndex = i;
             }
             blocks.add(container.add(i, new DeepGBlock((long) b[1] * spec.ch(), (long) b[2] * spec.ch(), b[0] == 1,
-                    condition, spec.bnEps(), layers)));
+                    condition, spec.bnEps(), spec.truncationBnRows(), layers)));
             if (b[0] == 1) {
                 resolution *= 2;
             }
@@ -74,8 +76,40 @@ public final class DeepGenerator extends Generator {
         attention = attentionIndex >= 0 ? register_module("attention",
                 new SelfAttention((long) table.blocks()[attentionIndex][1] * spec.ch(), layers)) : null;
         long last = (long) table.blocks()[table.blocks().length - 1][2] * spec.ch();
-        outputBn = register_module("output_bn", new BatchNorm2d(last, spec.bnEps(), true, layers));
+        outputBn = register_module("output_bn", new BatchNorm2d(last, spec.bnEps(), true, spec.truncationBnRows(), layers));
         toRgb = register_module("conv_to_rgb", layers.conv(last, last, 3, true));
+    }
+
+    /**
+     * The block table {upsample (1/0), in multiplier, out multiplier} of a resolution, as the
+     * published models' configs list it ({@code layers}); a copy.
+     */
+    public static int[][] blockTable(int resolution) {
+        int[][] t = DeepTables.lookup(DeepTables.GENERATOR, resolution).blocks();
+        int[][] copy = new int[t.length][];
+        for (int i = 0; i < t.length; i++) {
+            copy[i] = t[i].clone();
+        }
+        return copy;
+    }
+
+    /** The index of the block the attention layer runs before, or -1 without attention. */
+    public int attentionBefore() {
+        return attentionBefore;
+    }
+
+    @Override
+    public boolean truncationIndexedStatistics() {
+        return spec.truncationBnRows() > 0;
+    }
+
+    @Override
+    public void selectTruncation(double truncation) {
+        if (!truncationIndexedStatistics()) {
+            super.selectTruncation(truncation);
+        }
+        blocks.forEach(b -> b.selectTruncation(truncation));
+        outputBn.selectTruncation(truncation);
     }
 
     @Override
@@ -102,10 +136,23 @@ public final class DeepGenerator extends Generator {
         return embedded == null ? z : torch.cat(new TensorVector(z, embedded), 1);
     }
 
+    /** The conditioning vector {@code [z, classWeights . E]} of soft classes {@code [B, classes]}. */
+    public Tensor conditionSoft(Tensor z, Tensor classWeights) {
+        return condition(z, shared == null ? null : shared.mix(classWeights));
+    }
+
+    /**
+     * The first block's input {@code [B, 16ch, 4, 4]}: the input layer's output read channels
+     * last {@code [B, 4, 4, 16ch]} (the TF layout of the published weights) and transposed.
+     */
+    public Tensor initialFeatures(Tensor condition) {
+        return genZ.forward(condition).reshape(condition.size(0), 4, 4, bottomChannels).permute(0, 3, 1, 2)
+                .contiguous();
+    }
+
     private Tensor forwardEmbedded(Tensor z, Tensor embedded) {
         Tensor c = condition(z, embedded);
-        long b = z.size(0);
-        Tensor h = genZ.forward(c).reshape(b, 4, 4, bottomChannels).permute(0, 3, 1, 2).contiguous();
+        Tensor h = initialFeatures(c);
         for (int i = 0; i < blocks.size(); i++) {
             if (i == attentionBefore) {
                 h = attention.forward(h);
