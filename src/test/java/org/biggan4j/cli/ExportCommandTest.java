@@ -73,6 +73,27 @@ class ExportCommandTest {
     }
 
     @Test
+    void anImportedBigGanDeepSurvivesExportAndReimport() throws Exception {
+        Path folder = Path.of(ExportCommandTest.class.getResource("/fixtures/pretrained-biggan-deep/config.json").toURI())
+                .getParent();
+        Path ckpt = dir.resolve("deep.b4j");
+        assertEquals(0, Cli.run("import", "--format", "hf-biggan-deep", "--in", folder.toString(), "--out",
+                ckpt.toString()).code());
+        Path file = dir.resolve("deep.safetensors");
+        assertEquals(0, Cli.run("export", ckpt.toString(), "--out", file.toString()).code());
+        Path back = dir.resolve("deep-back.b4j");
+        assertEquals(0, Cli.run("import", "--format", "safetensors", "--in", file.toString(), "--out", back.toString())
+                .code());
+        Path samples = dir.resolve("deep.npy");
+        Cli.Run r = Cli.run("sample", back.toString(), "--z", folder.resolve("z_t0.400.npy").toString(), "--classes",
+                "0,207,409,999", "--truncation", "0.4", "--npy", samples.toString());
+        assertEquals(0, r.code(), r.err());
+        double error = Npy.read(samples, ComputeDevice.CPU).sub(Npy.read(folder.resolve("out_t0.400.npy"),
+                ComputeDevice.CPU)).abs().max().item_double();
+        assertTrue(error <= 1e-4, "max abs difference to out_t0.400.npy " + error);
+    }
+
+    @Test
     void aTrainedRunExportsItsModelsWithTheArchitectureAndWithoutTrainingState() throws Exception {
         Path run = dir.resolve("run");
         assertEquals(0, Cli.run("train", "--preset", "fmnist-demo", "--out", run.toString(), "--set", "model.ch=4",
