@@ -89,8 +89,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--labels", paramLabel = "FILE", description = "Classes of --samples: .npy integers [N].")
     Path labelsFile;
 
-    @Option(names = "--truncations", paramLabel = "T,...", split = ",", defaultValue = "0,2.0,1.0,0.75,0.5,0.25",
-            description = "Truncation thresholds (0 = none; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--truncations", paramLabel = "T,...", split = ",",
+            description = "Truncation thresholds (0 = none; default: 0,2.0,1.0,0.75,0.5,0.25, and for imported "
+                    + "BigGAN-deep models, whose truncation lies in (0, 1], 1.0,0.8,0.6,0.4,0.2).")
     List<Double> truncations;
 
     @Option(names = {"-n", "--n"}, paramLabel = "N", defaultValue = "5000", description = "Samples per truncation (default: ${DEFAULT-VALUE}).")
@@ -140,8 +141,9 @@ public final class EvalCommand implements Callable<Integer> {
         if (labelsFile != null && samplesFile == null) {
             throw new IllegalArgumentException("--labels goes with --samples.");
         }
-        if (count < 2 || batch < 1 || splits < 1 || standingBatches < -1 || memorisationImages < 2 || truncations.isEmpty()
-                || truncations.stream().anyMatch(t -> !(t >= 0) || t.isInfinite())) {
+        if (count < 2 || batch < 1 || splits < 1 || standingBatches < -1 || memorisationImages < 2
+                || (truncations != null && (truncations.isEmpty()
+                || truncations.stream().anyMatch(t -> !(t >= 0) || t.isInfinite())))) {
             throw new IllegalArgumentException("Need --n >= 2, --batch >= 1, --splits >= 1, --standing-stats >= -1, "
                     + "--memorisation-images >= 2 and "
                     + "truncations >= 0 (0 = none), got " + truncations + ".");
@@ -149,6 +151,10 @@ public final class EvalCommand implements Callable<Integer> {
         featureNetwork.validate();
         ComputeDevice device = runtime.apply();
         TrainedGenerator trained = checkpoint == null ? null : TrainedGenerator.load(checkpoint, !noEma, device);
+        if (truncations == null) {
+            truncations = trained != null && trained.generator().truncationIndexedStatistics()
+                    ? List.of(1.0, 0.8, 0.6, 0.4, 0.2) : List.of(0.0, 2.0, 1.0, 0.75, 0.5, 0.25);
+        }
         Tensor samples = null;
         Tensor labels = null;
         if (samplesFile != null) {

@@ -160,4 +160,22 @@ class EvalTorchScriptTest {
         assertTrue(both.err().contains("contradict"), both.err());
         assertFalse(Files.exists(dir.resolve("eval")), "nothing was written");
     }
+
+    @Test
+    void anImportedBigGanDeepIsScoredAtItsOwnTruncationsWithATorchScriptNetwork(@TempDir Path dir) throws Exception {
+        Path folder = Path.of(EvalTorchScriptTest.class.getResource("/fixtures/pretrained-biggan-deep/config.json")
+                .toURI()).getParent();
+        Path ckpt = dir.resolve("deep.b4j");
+        assertEquals(0, Cli.run("import", "--format", "hf-biggan-deep", "--in", folder.toString(), "--out",
+                ckpt.toString()).code());
+        Cli.Run r = Cli.run("eval", ckpt.toString(), "-n", "8", "--batch", "4", "--json", "--real",
+                realIdx(dir, 60).toString(), "--features", network(dir).toString(), "--feature-input-size", "16",
+                "--feature-channels", "3", "--feature-output", "0", "--logits-output", "-1", "--no-cache",
+                "--out", dir.resolve("out").toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode results = new ObjectMapper().readTree(r.out()).path("results");
+        List<Double> truncations = new java.util.ArrayList<>();
+        results.forEach(row -> truncations.add(row.path("truncation").asDouble()));
+        assertEquals(List.of(1.0, 0.8, 0.6, 0.4, 0.2), truncations, "(0, 1], not the default list with 0 and 2");
+    }
 }
