@@ -79,7 +79,9 @@ public final class SampleCommand implements Callable<Integer> {
     List<String> classNames = new ArrayList<>();
 
     @Option(names = "--truncation", paramLabel = "T", defaultValue = "0",
-            description = "Truncation threshold: resample every |z_i| > T (BigGAN section 3.1); 0 = none (default).")
+            description = "Truncation threshold: resample every |z_i| > T (BigGAN section 3.1); 0 = none (default). For "
+                    + "imported BigGAN-deep models T is in (0, 1] and follows their convention: z = T * truncnorm(-2, 2), "
+                    + "and T chooses their BatchNorm statistics.")
     double truncation;
 
     @Option(names = "--standing-stats", paramLabel = "K", defaultValue = "-1",
