@@ -29,10 +29,16 @@ public final class TrainBenchmark {
      * @param imagesPerIteration  real images one iteration consumes (batch x accumulation x D steps)
      * @param flopsPerIteration   counted FLOPs of one iteration (forward and backward of every D and G step)
      * @param peakResidentBytes   the process's peak resident memory (VmHWM) at the end
+     * @param javaShare           share of the training thread's wall time in Java code during the
+     *                            timed iterations (the JVM overhead), from stack samples
+     * @param libtorchShare       share inside libtorch calls
+     * @param waitingShare        share in other native frames (waiting for the data loader, I/O)
+     * @param samples             stack samples behind the three shares
      */
     public record Result(String device, int threads, int warmup, double secondsPerIteration,
                          double[] iterationSeconds, int imagesPerIteration, long flopsPerIteration,
-                         long peakResidentBytes) {
+                         long peakResidentBytes, double javaShare, double libtorchShare, double waitingShare,
+                         long samples) {
 
         public double iterationsPerSecond() {
             return 1.0 / secondsPerIteration;
@@ -46,6 +52,9 @@ public final class TrainBenchmark {
             return flopsPerIteration / secondsPerIteration / 1e9;
         }
     }
+
+    /** Stack-sampling interval of the JVM-overhead measurement. */
+    static final double SAMPLE_MILLIS = 2;
 
     private TrainBenchmark() {
     }
@@ -75,17 +84,24 @@ public final class TrainBenchmark {
                 long flops = FlopCounter.stop();
                 progress.accept(done);
                 double[] seconds = new double[runs];
-                for (int i = 0; i < runs; i++) {
-                    long start = System.nanoTime();
-                    iterate(session, ++done);
-                    if (device.isCuda()) {
-                        torch.cuda_synchronize(device.index());
+                ThreadSampler.Shares shares;
+                try (ThreadSampler sampler = new ThreadSampler(Thread.currentThread(), SAMPLE_MILLIS)) {
+                    for (int i = 0; i < runs; i++) {
+                        long start = System.nanoTime();
+                        sampler.resume();
+                        iterate(session, ++done);
+                        if (device.isCuda()) {
+                            torch.cuda_synchronize(device.index());
+                        }
+                        sampler.pause();
+                        seconds[i] = (System.nanoTime() - start) / 1e9;
+                        progress.accept(done);
                     }
-                    seconds[i] = (System.nanoTime() - start) / 1e9;
-                    progress.accept(done);
+                    shares = sampler.shares();
                 }
                 return new Result(device.toString(), Engine.threads(), warmup, median(seconds), seconds,
-                        session.imagesPerIteration(), flops, NativeMemory.peakResidentBytes());
+                        session.imagesPerIteration(), flops, NativeMemory.peakResidentBytes(), shares.javaShare(),
+                        shares.libtorchShare(), shares.waitingShare(), shares.total());
             }
         }
     }

@@ -138,6 +138,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
         doc.put("peak_measured_now", peak != null);
         doc.put("model_flops_utilisation", r.achievedGflops() / peakConv);
         doc.put("peak_resident_mib", r.peakResidentBytes() / (1024.0 * 1024.0));
+        doc.put("jvm_overhead_share", r.javaShare());
+        doc.put("libtorch_share", r.libtorchShare());
+        doc.put("waiting_share", r.waitingShare());
+        doc.put("thread_samples", r.samples());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
@@ -152,6 +156,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
                             + "convolution peak%n", r.flopsPerIteration() / 1e9, r.achievedGflops(),
                     100 * r.achievedGflops() / peakConv, peakConv);
             out.printf(Locale.ROOT, "  peak resident memory %.0f MiB%n", r.peakResidentBytes() / (1024.0 * 1024.0));
+            out.printf(Locale.ROOT, "  training thread: %.1f%% in libtorch, %.1f%% in Java (JVM overhead), %.1f%% waiting "
+                    + "(%d stack samples)%n", 100 * r.libtorchShare(), 100 * r.javaShare(), 100 * r.waitingShare(),
+                    r.samples());
         }
         out.flush();
         return 0;

@@ -56,6 +56,8 @@ class TrainBenchmarkTest {
         assertEquals(8, r.imagesPerIteration());            // batch 8 x 1 D step x accumulation 1
         assertTrue(r.secondsPerIteration() > 0);
         assertEquals(r.imagesPerIteration() / r.secondsPerIteration(), r.imagesPerSecond(), 1e-9);
+        assertTrue(r.samples() > 0, "the training thread was sampled");
+        assertEquals(1.0, r.javaShare() + r.libtorchShare() + r.waitingShare(), 1e-9);
 
         long[] f = forwardFlops(config, dir.resolve("count"));
         long fg = f[0];
