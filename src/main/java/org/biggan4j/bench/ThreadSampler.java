@@ -1,5 +1,7 @@
 package org.biggan4j.bench;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -15,8 +17,15 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class ThreadSampler implements AutoCloseable {
 
-    /** Sample counts. */
-    public record Shares(long libtorch, long waiting, long java) {
+    /**
+     * Sample counts; {@code sites} counts the libtorch samples by the innermost biggan4j method
+     * on the stack (which layer's forward, or which step's backward, the time was spent under).
+     */
+    public record Shares(long libtorch, long waiting, long java, Map<String, Long> sites) {
+        public Shares {
+            sites = Map.copyOf(sites);
+        }
+
         public long total() {
             return libtorch + waiting + java;
         }
@@ -42,6 +51,7 @@ public final class ThreadSampler implements AutoCloseable {
     private long libtorch;
     private long waiting;
     private long java;
+    private final Map<String, Long> sites = new HashMap<>();
 
     /** Starts sampling {@code target} every {@code intervalMillis} (counting only between {@link #resume} and {@link #pause}). */
     public ThreadSampler(Thread target, double intervalMillis) {
@@ -69,6 +79,14 @@ public final class ThreadSampler implements AutoCloseable {
         if (top.isNativeMethod()) {
             if (top.getClassName().startsWith("org.bytedeco.")) {
                 libtorch++;
+                for (StackTraceElement frame : stack) {
+                    String cls = frame.getClassName();
+                    if (cls.startsWith("org.biggan4j.") && !cls.startsWith("org.biggan4j.tensor.")) {
+                        sites.merge(cls.substring(cls.lastIndexOf('.') + 1) + "." + frame.getMethodName(), 1L,
+                                Long::sum);
+                        break;
+                    }
+                }
             } else {
                 waiting++;
             }
@@ -89,7 +107,7 @@ public final class ThreadSampler implements AutoCloseable {
 
     /** The counts so far. */
     public synchronized Shares shares() {
-        return new Shares(libtorch, waiting, java);
+        return new Shares(libtorch, waiting, java, sites);
     }
 
     @Override

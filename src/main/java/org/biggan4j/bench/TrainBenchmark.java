@@ -34,11 +34,13 @@ public final class TrainBenchmark {
      * @param libtorchShare       share inside libtorch calls
      * @param waitingShare        share in other native frames (waiting for the data loader, I/O)
      * @param samples             stack samples behind the three shares
+     * @param libtorchSites       libtorch samples by the innermost biggan4j method (layer forward
+     *                            or step backward) they were taken under, largest first
      */
     public record Result(String device, int threads, int warmup, double secondsPerIteration,
                          double[] iterationSeconds, int imagesPerIteration, long flopsPerIteration,
                          long peakResidentBytes, double javaShare, double libtorchShare, double waitingShare,
-                         long samples) {
+                         long samples, java.util.LinkedHashMap<String, Long> libtorchSites) {
 
         public double iterationsPerSecond() {
             return 1.0 / secondsPerIteration;
@@ -101,13 +103,20 @@ public final class TrainBenchmark {
                 }
                 return new Result(device.toString(), Engine.threads(), warmup, median(seconds), seconds,
                         session.imagesPerIteration(), flops, NativeMemory.peakResidentBytes(), shares.javaShare(),
-                        shares.libtorchShare(), shares.waitingShare(), shares.total());
+                        shares.libtorchShare(), shares.waitingShare(), shares.total(), largestFirst(shares.sites()));
             }
         }
     }
 
     private static void iterate(TrainingSession session, long iteration) {
         NativeMemory.scoped(() -> session.step().run(iteration));
+    }
+
+    private static java.util.LinkedHashMap<String, Long> largestFirst(java.util.Map<String, Long> counts) {
+        java.util.LinkedHashMap<String, Long> out = new java.util.LinkedHashMap<>();
+        counts.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()
+                .thenComparing(java.util.Map.Entry.comparingByKey())).forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
     }
 
     static double median(double[] values) {

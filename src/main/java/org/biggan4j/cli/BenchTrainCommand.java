@@ -142,6 +142,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
         doc.put("libtorch_share", r.libtorchShare());
         doc.put("waiting_share", r.waitingShare());
         doc.put("thread_samples", r.samples());
+        doc.put("libtorch_samples_by_caller", r.libtorchSites());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
@@ -159,6 +160,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  training thread: %.1f%% in libtorch, %.1f%% in Java (JVM overhead), %.1f%% waiting "
                     + "(%d stack samples)%n", 100 * r.libtorchShare(), 100 * r.javaShare(), 100 * r.waitingShare(),
                     r.samples());
+            long total = r.libtorchSites().values().stream().mapToLong(Long::longValue).sum();
+            r.libtorchSites().entrySet().stream().limit(8).forEach(e -> out.printf(Locale.ROOT,
+                    "    %5.1f%% of libtorch time under %s%n", 100.0 * e.getValue() / total, e.getKey()));
         }
         out.flush();
         return 0;

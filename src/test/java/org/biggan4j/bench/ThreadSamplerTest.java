@@ -42,6 +42,9 @@ class ThreadSamplerTest {
             }
         }));
         assertTrue(lib.libtorchShare() > 0.8, "matrix products are libtorch: " + lib);
+        assertEquals(lib.libtorch(), lib.sites().values().stream().mapToLong(Long::longValue).sum(),
+                "every libtorch sample is attributed to its caller: " + lib.sites());
+        assertTrue(lib.sites().keySet().stream().allMatch(k -> k.startsWith("ThreadSamplerTest.")), lib.sites().toString());
 
         ThreadSampler.Shares parked = sample(300, () -> LockSupport.parkNanos(5_000_000));
         assertTrue(parked.waitingShare() > 0.8, "parking is waiting: " + parked);

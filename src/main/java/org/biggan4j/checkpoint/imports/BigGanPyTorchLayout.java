@@ -134,13 +134,10 @@ public final class BigGanPyTorchLayout {
                         ? " It looks like a generator trained with --mybn, whose statistics layout is not supported."
                         : key.matches(".*\\.(u|sv)[1-9]\\d*") ? " It looks like num_G_SVs > 1, which is not supported."
                         : " Check that the file is a generator and that the arguments fit it.";
-                throw new CheckpointException(source + ": unexpected key '" + key + "' " + Arrays.toString(e.getValue())
-                        + ": the " + generator + " has no tensor of that name (expected shape: none)." + hint);
+                throw LayoutErrors.unexpected(source, key, e.getValue(), generator, hint);
             }
             if (!Arrays.equals(want.shape(), e.getValue())) {
-                throw new CheckpointException(source + ": key '" + key + "' has shape " + Arrays.toString(e.getValue())
-                        + " but the " + generator + " expects " + Arrays.toString(want.shape())
-                        + ": the file and the arguments describe different generators.");
+                throw LayoutErrors.wrongShape(source, key, e.getValue(), want.shape(), generator, "the arguments");
             }
         }
         // The u0 buffers are all there or all absent (a file of parameters only); a few missing is damage.

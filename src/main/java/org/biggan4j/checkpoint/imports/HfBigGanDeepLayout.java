@@ -139,13 +139,10 @@ public final class HfBigGanDeepLayout {
                         + "saved without spectral norm, which this importer does not read."
                         : " Check that the folder holds a pytorch-pretrained-BigGAN BigGAN-deep model and that "
                         + "config.json belongs to it.";
-                throw new CheckpointException(source + ": unexpected key '" + key + "' " + Arrays.toString(e.getValue())
-                        + ": the " + generator + " has no tensor of that name (expected shape: none)." + hint);
+                throw LayoutErrors.unexpected(source, key, e.getValue(), generator, hint);
             }
             if (!Arrays.equals(want.shape(), e.getValue())) {
-                throw new CheckpointException(source + ": key '" + key + "' has shape " + Arrays.toString(e.getValue())
-                        + " but the " + generator + " expects " + Arrays.toString(want.shape())
-                        + ": the file and config.json describe different generators.");
+                throw LayoutErrors.wrongShape(source, key, e.getValue(), want.shape(), generator, "config.json");
             }
         }
         for (Map.Entry<String, Expected> e : expected.entrySet()) {

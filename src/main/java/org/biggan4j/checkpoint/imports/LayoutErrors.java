@@ -1,0 +1,26 @@
+package org.biggan4j.checkpoint.imports;
+
+import org.biggan4j.checkpoint.CheckpointException;
+
+import java.util.Arrays;
+
+/** The one-line errors both importers give for a key that does not fit the target generator. */
+final class LayoutErrors {
+
+    private LayoutErrors() {
+    }
+
+    /** A key the generator has no tensor for; {@code hint} says what the file probably is. */
+    static CheckpointException unexpected(String source, String key, long[] shape, String generator, String hint) {
+        return new CheckpointException(source + ": unexpected key '" + key + "' " + Arrays.toString(shape)
+                + ": the " + generator + " has no tensor of that name (expected shape: none)." + hint);
+    }
+
+    /** A key whose shape differs from the generator's; {@code described} names what described the generator. */
+    static CheckpointException wrongShape(String source, String key, long[] have, long[] want, String generator,
+                                          String described) {
+        return new CheckpointException(source + ": key '" + key + "' has shape " + Arrays.toString(have)
+                + " but the " + generator + " expects " + Arrays.toString(want)
+                + ": the file and " + described + " describe different generators.");
+    }
+}
