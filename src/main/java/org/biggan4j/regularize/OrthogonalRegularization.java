@@ -52,6 +52,25 @@ public final class OrthogonalRegularization implements Regularizer {
         return betaDiscriminator == 0 ? Map.of() : Map.of(name(), penalty(c.discriminator(), betaDiscriminator));
     }
 
+    /**
+     * ||W W^T ⊙ (1 - I)||_F^2 of a matrix W [out, in]. With more rows than columns (BigGAN's
+     * first linear layer: 16 ch 4 4 outputs from a 20-value z chunk) W W^T is a large [out, out]
+     * matrix of rank <= in; since ||W W^T||_F^2 = ||W^T W||_F^2 (both are the sum of sigma^4), the
+     * term is ||W^T W||_F^2 - sum_i ||w_i||^4 from the small [in, in] Gram matrix, with the same
+     * value and gradient (4 ((W W^T) ⊙ (1 - I)) W) up to float rounding.
+     */
+    static Tensor offDiagonalSquaredNorm(Tensor flat) {
+        if (flat.size(0) > flat.size(1)) {
+            Tensor rowNormsSquared = flat.mul(flat).sum(new long[] {1}, false, null);      // diag(W W^T)
+            Tensor small = flat.t().mm(flat);                                                // [in, in]
+            return small.mul(small).sum().sub(rowNormsSquared.mul(rowNormsSquared).sum());
+        }
+        // Otherwise the masked product itself, which has no cancellation for near-orthogonal rows.
+        Tensor gram = flat.mm(flat.t());                                                     // [out, out]
+        Tensor offDiagonal = gram.mul(torch.ones_like(gram).sub(torch.eye(gram.size(0), gram.options())));
+        return offDiagonal.mul(offDiagonal).sum();
+    }
+
     /** beta * sum over weights of ||W W^T ⊙ (1 - I)||_F^2. */
     public Tensor penalty(org.bytedeco.pytorch.Module module, double beta) {
         StringTensorDict params = module.named_parameters(true);
@@ -62,10 +81,7 @@ public final class OrthogonalRegularization implements Regularizer {
             if (w.dim() < 2 || !w.requires_grad() || exclusions.stream().anyMatch(name::contains)) {
                 continue;
             }
-            Tensor flat = w.reshape(w.size(0), -1);
-            Tensor gram = flat.mm(flat.t());
-            Tensor offDiagonal = gram.mul(torch.ones_like(gram).sub(torch.eye(gram.size(0), gram.options())));
-            Tensor term = offDiagonal.mul(offDiagonal).sum();
+            Tensor term = offDiagonalSquaredNorm(w.reshape(w.size(0), -1));
             total = total == null ? term : total.add(term);
         }
         if (total == null) {

@@ -157,37 +157,53 @@ class RegularizersTest {
 
     @Test
     void orthogonalPenaltyValueAndGradientMatchTheFormula() {
+        checkOrthogonalPenalty(5, 3);   // wide: the masked [out, out] product
+        checkOrthogonalPenalty(3, 7);   // tall: through the small [in, in] Gram matrix
+    }
+
+    @Test
+    void tallWeightsGiveTheMaskedProductsValueInFloat32() {
+        Seeds.seedTorch(9);
+        Tensor w = torch.randn(new long[] {2048, 20});
+        Tensor gram = w.mm(w.t());
+        Tensor masked = gram.mul(torch.ones_like(gram).sub(torch.eye(2048, gram.options())));
+        double naive = masked.mul(masked).sum().item_double();
+        double fast = OrthogonalRegularization.offDiagonalSquaredNorm(w).item_double();
+        assertEquals(naive, fast, 1e-5 * naive);
+    }
+
+    private static void checkOrthogonalPenalty(int in, int out) {
         Seeds.seedTorch(8);
-        LinearImpl layer = new LinearImpl(5, 3);
+        LinearImpl layer = new LinearImpl(in, out);
         layer.to(torch.ScalarType.Double, false);
         OrthogonalRegularization ortho = new OrthogonalRegularization(1e-2, 0, List.of());
         Tensor penalty = ortho.penalty(layer, 1e-2);
         penalty.backward();
-        double[] w = Tensors.toDoubles(layer.weight()); // [3, 5]
-        double[][] gram = new double[3][3];
-        for (int i = 0; i < 3; i++) {
-            for (int j = 0; j < 3; j++) {
-                for (int k = 0; k < 5; k++) {
-                    gram[i][j] += w[i * 5 + k] * w[j * 5 + k];
+        double[] w = Tensors.toDoubles(layer.weight()); // [out, in]
+        double[][] gram = new double[out][out];
+        for (int i = 0; i < out; i++) {
+            for (int j = 0; j < out; j++) {
+                for (int k = 0; k < in; k++) {
+                    gram[i][j] += w[i * in + k] * w[j * in + k];
                 }
             }
         }
         double value = 0;
-        for (int i = 0; i < 3; i++) {
-            for (int j = 0; j < 3; j++) {
+        for (int i = 0; i < out; i++) {
+            for (int j = 0; j < out; j++) {
                 value += i == j ? 0 : gram[i][j] * gram[i][j];
             }
         }
         assertEquals(1e-2 * value, penalty.item_double(), 1e-12);
         // d/dW = 4 beta ((W W^T) ⊙ (1 - I)) W
         double[] grad = Tensors.toDoubles(layer.weight().grad());
-        for (int i = 0; i < 3; i++) {
-            for (int k = 0; k < 5; k++) {
+        for (int i = 0; i < out; i++) {
+            for (int k = 0; k < in; k++) {
                 double g = 0;
-                for (int j = 0; j < 3; j++) {
-                    g += (i == j ? 0 : gram[i][j]) * w[j * 5 + k];
+                for (int j = 0; j < out; j++) {
+                    g += (i == j ? 0 : gram[i][j]) * w[j * in + k];
                 }
-                assertEquals(4 * 1e-2 * g, grad[i * 5 + k], 1e-12);
+                assertEquals(4 * 1e-2 * g, grad[i * in + k], 1e-12);
             }
         }
         assertTrue(!layer.bias().grad().defined(), "biases are not regularised");
