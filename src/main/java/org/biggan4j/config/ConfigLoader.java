@@ -71,14 +71,15 @@ public final class ConfigLoader {
         return config;
     }
 
-    /** Binds a resolved tree (for example from a checkpoint) without defaults or overrides. */
+    /**
+     * Binds a resolved tree (for example a checkpoint's) without overrides. It is laid over
+     * {@code defaults.yaml}, so keys added after the checkpoint was written take their defaults,
+     * which keep the behaviour of the version that wrote it.
+     */
     public static TrainConfig fromJson(String json) {
         try {
-            ObjectNode tree = (ObjectNode) JSON.readTree(json);
-            // Keys added after a checkpoint was written take their documented defaults.
-            if (tree.path("model") instanceof ObjectNode model && !model.has("truncation_bn_rows")) {
-                model.put("truncation_bn_rows", 0);
-            }
+            ObjectNode tree = defaults();
+            merge(tree, JSON.readTree(json), "");
             return bind(tree, "the checkpoint's stored configuration");
         } catch (IOException e) {
             throw new IllegalArgumentException("The stored configuration is not valid JSON: " + e.getMessage(), e);

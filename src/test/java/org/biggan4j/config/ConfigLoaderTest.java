@@ -102,6 +102,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void everyPresetRoundTripsAndOldCheckpointsWithoutNewerKeysTakeTheDefaults() throws Exception {
+        for (String preset : ConfigLoader.PRESETS) {
+            TrainConfig c = ConfigLoader.load(preset, List.of());
+            assertEquals(c, ConfigLoader.fromJson(ConfigLoader.toJson(c)), preset);
+        }
+        // A configuration written before model.truncation_bn_rows and training.ema_decay existed.
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(ConfigLoader.toJson(
+                ConfigLoader.load("fmnist-demo", List.of("model.ch=8"))));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("model")).remove("truncation_bn_rows");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("training")).remove("ema_decay");
+        TrainConfig old = ConfigLoader.fromJson(mapper.writeValueAsString(tree));
+        assertEquals(0, old.model().truncationBnRows());
+        assertEquals(0.9999, old.training().emaDecay(), "a missing key takes defaults.yaml's value (the preset's is 0.99)");
+        assertEquals(8, old.model().ch(), "stored keys are kept");
+        tree.put("no_such_key", 1);
+        assertThrows(IllegalArgumentException.class, () -> ConfigLoader.fromJson(mapper.writeValueAsString(tree)));
+    }
+
+    @Test
     void resolvedConfigRoundTripsThroughJson() {
         TrainConfig c = ConfigLoader.load("wgan-gp", List.of("seed=3"));
         assertEquals(c, ConfigLoader.fromJson(ConfigLoader.toJson(c)));
