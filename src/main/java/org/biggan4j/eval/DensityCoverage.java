@@ -32,7 +32,14 @@ public record DensityCoverage(double density, double coverage, int k) {
     public static DensityCoverage compute(Tensor real, Tensor fake, int k, long chunkElements) {
         Neighbourhoods.check(real, fake, k);
         try (PointerScope scope = new PointerScope()) {
-            Tensor realRadii = Neighbourhoods.radii(real, k, chunkElements);                                     // [N]
+            return compute(real, Neighbourhoods.radii(real, k, chunkElements), fake, k, chunkElements);
+        }
+    }
+
+    /** As {@link #compute(Tensor, Tensor, int)} with the real set's k-NN radii given. */
+    static DensityCoverage compute(Tensor real, Tensor realRadii, Tensor fake, int k, long chunkElements) {
+        Neighbourhoods.check(real, fake, k);
+        try (PointerScope scope = new PointerScope()) {
             long inside = Neighbourhoods.ballsContaining(fake, real, realRadii, chunkElements).sum().item_long();
             double density = (double) inside / ((double) k * fake.size(0));
             Tensor nearest = Neighbourhoods.nearestDistance(real, fake, chunkElements);                          // [N]

@@ -32,7 +32,17 @@ public record PrecisionRecall(double precision, double recall, int k) {
     public static PrecisionRecall compute(Tensor real, Tensor fake, int k, long chunkElements) {
         Neighbourhoods.check(real, fake, k);
         try (PointerScope scope = new PointerScope()) {
-            Tensor realRadii = Neighbourhoods.radii(real, k, chunkElements);                                    // [N]
+            return compute(real, Neighbourhoods.radii(real, k, chunkElements), fake, k, chunkElements);
+        }
+    }
+
+    /**
+     * As {@link #compute(Tensor, Tensor, int)} with the real set's k-NN radii given (from
+     * {@link Neighbourhoods#radii}), for callers that score several sample sets against one real set.
+     */
+    static PrecisionRecall compute(Tensor real, Tensor realRadii, Tensor fake, int k, long chunkElements) {
+        Neighbourhoods.check(real, fake, k);
+        try (PointerScope scope = new PointerScope()) {
             Tensor fakeRadii = Neighbourhoods.radii(fake, k, chunkElements);                                    // [M]
             Scalar zero = new Scalar(0L);
             double precision = Neighbourhoods.fraction(Neighbourhoods.ballsContaining(fake, real, realRadii, chunkElements).gt(zero));

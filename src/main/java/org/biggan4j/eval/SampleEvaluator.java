@@ -15,6 +15,10 @@ import java.util.function.Consumer;
  */
 public final class SampleEvaluator implements AutoCloseable {
 
+    /** The real set's k-NN radii by k, for {@link #realRadii}. */
+    private final java.util.Map<Integer, Tensor> radii = new java.util.HashMap<>();
+    private long radiiCount = -1;
+
     /**
      * Scores of one sample set. Class-dependent figures are NaN when the samples carry no labels
      * or the network's classes are not the generator's.
@@ -110,8 +114,10 @@ public final class SampleEvaluator implements AutoCloseable {
             double fid = Fid.distance(real.statistics(), fake.statistics(), device);
             InceptionScore is = network.numClasses() > 0 ? fake.inceptionScore(splits)
                     : new InceptionScore(Double.NaN, Double.NaN, splits);
-            PrecisionRecall pr = PrecisionRecall.compute(real.features(), fake.features());
-            DensityCoverage dc = DensityCoverage.compute(real.features(), fake.features());
+            PrecisionRecall pr = PrecisionRecall.compute(real.features(), realRadii(PrecisionRecall.DEFAULT_K),
+                    fake.features(), PrecisionRecall.DEFAULT_K, Neighbourhoods.CHUNK_ELEMENTS);
+            DensityCoverage dc = DensityCoverage.compute(real.features(), realRadii(DensityCoverage.DEFAULT_K),
+                    fake.features(), DensityCoverage.DEFAULT_K, Neighbourhoods.CHUNK_ELEMENTS);
             double accuracy = classAware ? fake.accuracy().accuracy() : Double.NaN;
             double intra = classAware ? IntraClassFid.of(real.classStatistics(), fake.classStatistics(), device).mean()
                     : Double.NaN;
@@ -120,8 +126,25 @@ public final class SampleEvaluator implements AutoCloseable {
         }
     }
 
+    /**
+     * The real set's k-NN radii, computed once per k and real-set size: every sample set (every
+     * truncation) is compared with the same real set, and the radii are the costly part
+     * (all N^2 real distances).
+     */
+    private Tensor realRadii(int k) {
+        if (radiiCount != real.count()) {
+            radii.values().forEach(Tensor::close);
+            radii.clear();
+            radiiCount = real.count();
+        }
+        return radii.computeIfAbsent(k, key -> org.biggan4j.tensor.NativeMemory.scoped(() ->
+                org.biggan4j.tensor.NativeMemory.keep(Neighbourhoods.radii(real.features(), key,
+                        Neighbourhoods.CHUNK_ELEMENTS))));
+    }
+
     @Override
     public void close() {
+        radii.values().forEach(Tensor::close);
         real.close();
     }
 }

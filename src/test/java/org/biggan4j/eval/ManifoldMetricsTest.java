@@ -48,6 +48,13 @@ class ManifoldMetricsTest {
                 DensityCoverage dc = NativeMemory.scoped(() -> DensityCoverage.compute(matrix(real), matrix(fake), k, chunk));
                 assertEquals(Brute.density(real, fake, k), dc.density(), 1e-12, "density, k = " + k);
                 assertEquals(Brute.coverage(real, fake, k), dc.coverage(), 1e-12, "coverage, k = " + k);
+
+                // With the real radii computed once beforehand (what SampleEvaluator does across truncations).
+                NativeMemory.scoped(() -> {
+                    Tensor radii = Neighbourhoods.radii(matrix(real), k, chunk);
+                    assertEquals(pr, PrecisionRecall.compute(matrix(real), radii, matrix(fake), k, chunk));
+                    assertEquals(dc, DensityCoverage.compute(matrix(real), radii, matrix(fake), k, chunk));
+                });
             }
         }
     }
