@@ -3,10 +3,7 @@ package org.biggan4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.biggan4j.data.DataOptions;
 import org.biggan4j.data.DataSources;
 import org.biggan4j.data.LabelledImages;
@@ -290,11 +287,8 @@ public final class EvalCommand implements Callable<Integer> {
         long seed = Seeds.derive(runtime.seed(), "eval:" + truncation);
         String how = trained.withStandingStatistics(truncation, standingBatches, Math.max(2, batch), seed, device, () -> {
             try (LatentSampler latents = new LatentSampler(distribution, g.latentDim(), seed, device);
-                 ProgressBar bar = new ProgressBarBuilder().setTaskName(label).setInitialMax(count)
-                         .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000)
-                         .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUnit(" img", 1).build()) {
-                // All latents in one draw, so that truncated resampling does not depend on --batch.
-                Sampler.Latents all = Sampler.Latents.of(latents.sample(count), device);
+                 ProgressBar bar = Progress.bar(label, count, " img")) {
+                Sampler.Latents all = Sampler.Latents.drawn(latents, count, device);
                 scores[0] = evaluator.score(label, truncation, fake -> Sampler.run(g, all,
                         classes, count, batch, device, (start, images) -> {
                             Tensor onDevice = images.to(device.torchDevice(),

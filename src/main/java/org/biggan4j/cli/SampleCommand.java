@@ -220,9 +220,8 @@ public final class SampleCommand implements Callable<Integer> {
             try (LatentSampler sampler = new LatentSampler(distribution, g.latentDim(), Seeds.derive(seed, "sample"),
                     device);
                  ProgressBar bar = Progress.bar("sample", total, " img")) {
-                // All latents in one draw: truncated resampling consumes random numbers per draw, so drawing per
-                // batch would make the images depend on --batch.
-                Sampler.Latents latents = Sampler.Latents.of(exactZ != null ? exactZ : sampler.sample(total), device);
+                Sampler.Latents latents = exactZ != null ? Sampler.Latents.of(exactZ, device)
+                        : Sampler.Latents.drawn(sampler, total, device);
                 Sampler.Sink sink = (start, images) -> {
                     List<ImageBytes> bytes = ImageSheet.fromTensor(images);
                     if (sheet != null) {

@@ -136,7 +136,7 @@ final class SampleSheetWriter {
                 device, () -> {
                     try (LatentSampler latents = new LatentSampler(LatentDistribution.forTruncation(c.truncation, g),
                             g.latentDim(), Seeds.derive(seed, "sample"), device)) {
-                        Sampler.run(g, Sampler.Latents.of(latents), classes, q, c.batch, device,
+                        Sampler.run(g, Sampler.Latents.drawn(latents, q, device), classes, q, c.batch, device,
                                 (start, images) -> parts.add(NativeMemory.keep(images.clone())), n -> { });
                     }
                 });

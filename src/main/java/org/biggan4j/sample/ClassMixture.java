@@ -71,13 +71,13 @@ public record ClassMixture(double[] weights) {
         return Optional.of(new ClassMixture(w));
     }
 
-    /** {@code [n, classes]} float32 rows of these weights on {@code device}, in the caller's scope. */
+    /**
+     * {@code [n, classes]} float32 rows of these weights on {@code device}, in the caller's scope:
+     * one row broadcast n times (no copy), so 50,000 samples of a 1000-class mixture cost one row.
+     */
     public Tensor rows(int n, ComputeDevice device) {
-        double[] all = new double[n * weights.length];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(weights, 0, all, i * weights.length, weights.length);
-        }
-        return Tensors.fromDoubles(all, device, n, weights.length).to(org.bytedeco.pytorch.global.torch.ScalarType.Float);
+        return Tensors.fromDoubles(weights, device, 1, weights.length)
+                .to(org.bytedeco.pytorch.global.torch.ScalarType.Float).expand(n, weights.length);
     }
 
     /** For reports and labels: {@code 207:0.5+409:0.5}, using the class names when given. */

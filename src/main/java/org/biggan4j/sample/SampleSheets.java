@@ -154,16 +154,11 @@ public final class SampleSheets {
             for (double t : truncations) {
                 String how = trained.withStandingStatistics(t, standingBatches, standingBatch,
                         Seeds.derive(seed, "standing"), device, () -> {
-                            // All of a column's latents in one draw: truncated resampling then does not depend on --batch.
+                            // withStandingStatistics scopes this work, so the drawn latents are freed after it.
                             try (LatentSampler latents = new LatentSampler(LatentDistribution.forTruncation(t, g),
                                     g.latentDim(), Seeds.derive(seed, "sample"), device)) {
-                                Tensor z = NativeMemory.keep(latents.sample(r));
-                                try {
-                                    columns.add(collect(r, sink -> Sampler.run(g, Sampler.Latents.of(z, device), classes,
-                                            r, batch, device, sink, n -> { })));
-                                } finally {
-                                    z.close();
-                                }
+                                columns.add(collect(r, sink -> Sampler.run(g, Sampler.Latents.drawn(latents, r, device),
+                                        classes, r, batch, device, sink, n -> { })));
                             }
                         });
                 details.add("column " + columns.size() + ": " + (t > 0 ? "truncation " + t : "no truncation") + ", " + how);

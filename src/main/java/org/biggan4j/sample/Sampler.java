@@ -20,9 +20,13 @@ public final class Sampler {
     public interface Latents {
         Tensor get(int start, int count);
 
-        /** Consecutive batches of a sampler (the call order is the input order). */
-        static Latents of(LatentSampler sampler) {
-            return (start, count) -> sampler.sample(count);
+        /**
+         * The next {@code n} latents of a sampler, drawn in one go on the caller's scope. Drawing
+         * per batch instead would make truncated latents depend on the batch size: resampling
+         * the components above the threshold consumes random numbers per draw.
+         */
+        static Latents drawn(LatentSampler sampler, int n, ComputeDevice device) {
+            return of(sampler.sample(n), device);
         }
 
         /** Rows of a fixed matrix {@code [N, dim]} (for example read from a .npy file). */

@@ -76,7 +76,7 @@ public final class InitialWeights {
             if (theirs != null && !Arrays.equals(Tensors.shape(theirs), Tensors.shape(own))
                     && classDependent(Tensors.shape(theirs), Tensors.shape(own), oldClasses, newClasses)) {
                 fresh.add(name);
-                merged.put(name, own.clone());
+                merged.put(name, own); // keeps its fresh values (copy_ onto itself)
             } else if (theirs != null) {
                 merged.put(name, theirs);
             }
