@@ -30,6 +30,7 @@ public final class CheckpointStore {
     private final String bestMetric;
     private final boolean lowerIsBetter;
     private double bestValue = Double.NaN;
+    private long pinned = -1;
 
     /**
      * @param bestMetric metric name ("" for none); metrics named like fid/loss/distance are
@@ -111,6 +112,41 @@ public final class CheckpointStore {
         return Optional.empty();
     }
 
+    /**
+     * Keeps the checkpoint of {@code iteration} whatever {@code keepLast} says (-1 = none): the
+     * collapse detector pins the last checkpoint it judged healthy, the one a roll-back needs.
+     * Moving the pin releases the previous one to the usual pruning.
+     */
+    public void pin(long iteration) {
+        this.pinned = iteration;
+    }
+
+    /** The pinned iteration, or -1. */
+    public long pinned() {
+        return pinned;
+    }
+
+    /** The newest checkpoint at or before {@code iteration}. */
+    public Optional<Path> latestAtOrBefore(long iteration) {
+        return list().stream().filter(p -> iterationOf(p) <= iteration).reduce((a, b) -> b);
+    }
+
+    /** Deletes every checkpoint after {@code iteration} (the abandoned branch of a roll-back); returns them. */
+    public List<Path> deleteAfter(long iteration) {
+        List<Path> deleted = new ArrayList<>();
+        for (Path p : list()) {
+            if (iterationOf(p) > iteration) {
+                try {
+                    Files.deleteIfExists(p);
+                    deleted.add(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("Could not delete " + p + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return deleted;
+    }
+
     /** The newest checkpoint strictly before {@code iteration}, for roll-backs. */
     public Optional<Path> latestBefore(long iteration) {
         return list().stream().filter(p -> iterationOf(p) < iteration).reduce((a, b) -> b);
@@ -119,6 +155,9 @@ public final class CheckpointStore {
     private void prune() throws IOException {
         List<Path> all = list();
         for (int i = 0; i < all.size() - keepLast; i++) {
+            if (iterationOf(all.get(i)) == pinned) {
+                continue;
+            }
             Files.deleteIfExists(all.get(i));
         }
     }

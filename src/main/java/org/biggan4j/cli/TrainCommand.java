@@ -167,7 +167,7 @@ public final class TrainCommand implements Callable<Integer> {
             List<TrainingListener> listeners = new ArrayList<>(List.of(new MetricsLogger(), new ProgressListener(),
                     sheets, new CheckpointListener(), new LossPlotListener()));
             if (spectraEvery > 0) {
-                listeners.add(new SpectraTracker(spectraEvery, 2));
+                listeners.add(new SpectraTracker(spectraEvery));
             }
             StopSignal stop = new StopSignal().installShutdownHook(120);
             long last = new TrainingLoop(session, listeners, stop).run();

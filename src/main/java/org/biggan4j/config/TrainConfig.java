@@ -10,7 +10,7 @@ import java.util.List;
  */
 public record TrainConfig(ModelConfig model, ObjectiveConfig objective, RegularizerConfig regularizers,
                           OptimizerPair optimizer, TrainingConfig training, DataConfig data,
-                          OutputConfig output, long seed, String device, int threads) {
+                          OutputConfig output, HealthConfig health, long seed, String device, int threads) {
 
     public TrainConfig {
         require(model != null, "model section is missing");
@@ -20,6 +20,7 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
         require(training != null, "training section is missing");
         require(data != null, "data section is missing");
         require(output != null, "output section is missing");
+        require(health != null, "health section is missing");
         require(device != null && !device.isBlank(), "device must be cpu, cuda or cuda:N");
         require(threads >= 0, "threads must be >= 0 (0 = one per core), got " + threads);
     }
@@ -188,6 +189,51 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
             bestMetric = bestMetric == null ? "" : bestMetric;
             require(sampleRows >= 0 && sampleColumns > 0, "output.sample_rows >= 0 and sample_columns > 0 are required");
             require(standingStats >= 0, "output.standing_stats must be >= 0 (0 = stored statistics)");
+        }
+    }
+
+    /** What the collapse detector does when it decides that training has collapsed. */
+    public enum OnCollapse { OFF, WARN, STOP, ROLLBACK }
+
+    /**
+     * Training health (BigGAN section 4): singular-value spectra and the collapse detector.
+     *
+     * @param spectraEvery      iterations between spectra records (sigma_0..2 and Frobenius norm of every
+     *                          weight, {@code spectra.jsonl}); 0 = off
+     * @param onCollapse        off, warn (log it), stop (end cleanly), rollback (to the last healthy checkpoint
+     *                          with a changed setting)
+     * @param window            spectra records in the running baseline of each sigma_0 (its median)
+     * @param sigmaRatio        G's first-layer sigma_0 over its running median that counts as an explosion
+     * @param sigmaRatioAny     the same ratio for any other G weight (a weaker signal)
+     * @param dLossLow          D's (smoothed) loss at or below this counts as "near zero"
+     * @param dLossJump         a rise of the smoothed D loss by this much above its recent low counts as a jump
+     * @param lossWindow        iterations over which the recent low of D's loss is taken
+     * @param qualityDrop       relative drop of a sample-quality proxy from its best (class accuracy; or rise
+     *                          of FID) that counts as a sharp drop
+     * @param warmup            iterations before the detector judges (weights move fast from their initialisation)
+     * @param rollbackGLrFactor factor applied to G's learning rate at each roll-back
+     * @param rollbackDStepsAdd D steps added at each roll-back
+     * @param maxRollbacks      roll-backs allowed in one run; the next collapse stops it
+     */
+    public record HealthConfig(int spectraEvery, OnCollapse onCollapse, int window, double sigmaRatio,
+                               double sigmaRatioAny, double dLossLow, double dLossJump, int lossWindow,
+                               double qualityDrop, long warmup, double rollbackGLrFactor, int rollbackDStepsAdd,
+                               int maxRollbacks) {
+        public HealthConfig {
+            require(spectraEvery >= 0, "health.spectra_every must be >= 0 (0 = off), got " + spectraEvery);
+            onCollapse = onCollapse == null ? OnCollapse.WARN : onCollapse;
+            require(window >= 3, "health.window must be >= 3 spectra records, got " + window);
+            require(sigmaRatio > 1, "health.sigma_ratio must be > 1, got " + sigmaRatio);
+            require(sigmaRatioAny > 1, "health.sigma_ratio_any must be > 1, got " + sigmaRatioAny);
+            require(dLossLow >= 0, "health.d_loss_low must be >= 0, got " + dLossLow);
+            require(dLossJump > 0, "health.d_loss_jump must be > 0, got " + dLossJump);
+            require(lossWindow >= 10, "health.loss_window must be >= 10 iterations, got " + lossWindow);
+            require(qualityDrop > 0 && qualityDrop < 1, "health.quality_drop must be in (0, 1), got " + qualityDrop);
+            require(warmup >= 0, "health.warmup must be >= 0, got " + warmup);
+            require(rollbackGLrFactor > 0 && rollbackGLrFactor <= 1,
+                    "health.rollback_g_lr_factor must be in (0, 1], got " + rollbackGLrFactor);
+            require(rollbackDStepsAdd >= 0, "health.rollback_d_steps_add must be >= 0, got " + rollbackDStepsAdd);
+            require(maxRollbacks >= 1, "health.max_rollbacks must be >= 1, got " + maxRollbacks);
         }
     }
 

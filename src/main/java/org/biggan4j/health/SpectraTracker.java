@@ -30,22 +30,48 @@ public final class SpectraTracker implements TrainingListener {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Subspace iterations allowed per record: a cold start needs tens, a warm one a few. */
+    public static final int MAX_ITERATIONS = 40;
+    /** Relative change of sigma_0..2 between subspace iterations at which a record stops iterating. */
+    public static final double TOLERANCE = 1e-7;
+
     private final int every;
-    private final int iterationsPerCall;
+    private final int maxIterations;
+    private final double tolerance;
     private final Map<String, SubspaceSpectrum> estimators = new LinkedHashMap<>();
     private final Map<String, double[]> latest = new LinkedHashMap<>();
+    private long latestIteration = -1;
     private BufferedWriter out;
 
+    /** Records every {@code every} iterations, iterating each weight to {@link #TOLERANCE}. */
+    public SpectraTracker(int every) {
+        this(every, MAX_ITERATIONS, TOLERANCE);
+    }
+
     /**
-     * @param every             iterations between records
-     * @param iterationsPerCall subspace iterations per record (warm-started; 2-4 track training well)
+     * @param every         iterations between records
+     * @param maxIterations subspace iterations allowed per weight and record (warm-started, so a
+     *                      record after the first usually stops after a few)
+     * @param tolerance     relative change of sigma_0..2 between iterations that ends a record's iteration
      */
-    public SpectraTracker(int every, int iterationsPerCall) {
-        if (every <= 0 || iterationsPerCall <= 0) {
-            throw new IllegalArgumentException("every and iterationsPerCall must be > 0.");
+    public SpectraTracker(int every, int maxIterations, double tolerance) {
+        if (every <= 0 || maxIterations <= 0 || tolerance < 0) {
+            throw new IllegalArgumentException("every and maxIterations must be > 0 and tolerance >= 0, got "
+                    + every + ", " + maxIterations + ", " + tolerance + ".");
         }
         this.every = every;
-        this.iterationsPerCall = iterationsPerCall;
+        this.maxIterations = maxIterations;
+        this.tolerance = tolerance;
+    }
+
+    /** Iterations between records. */
+    public int every() {
+        return every;
+    }
+
+    /** Reads a run's spectra records (tolerates a last line being written). */
+    public static java.util.List<Map<String, Object>> read(Path runDir) {
+        return org.biggan4j.io.JsonLines.read(path(runDir));
     }
 
     /** The spectra file of a run. */
@@ -55,8 +81,21 @@ public final class SpectraTracker implements TrainingListener {
 
     @Override
     public void onStart(TrainingSession session, long firstIteration) {
+        open(session, firstIteration);
+    }
+
+    /** Iterations after a roll-back's target run again: their records are dropped. */
+    @Override
+    public void onRollback(TrainingSession session, long fromIteration, long toIteration) {
+        closeFile();
+        open(session, toIteration + 1);
+    }
+
+    private void open(TrainingSession session, long firstIteration) {
         try {
             Files.createDirectories(session.runDir());
+            // On a resume, records the interrupted process wrote after its last checkpoint are dropped.
+            org.biggan4j.train.listener.MetricsLogger.truncateFrom(path(session.runDir()), firstIteration, true);
             out = Files.newBufferedWriter(path(session.runDir()), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {
@@ -75,6 +114,7 @@ public final class SpectraTracker implements TrainingListener {
         measure("G", session.generator().named_parameters(true), layers);
         measure("D", session.discriminator().named_parameters(true), layers);
         record.put("layers", layers);
+        latestIteration = metrics.iteration();
         try {
             out.write(JSON.writeValueAsString(record));
             out.newLine();
@@ -92,7 +132,7 @@ public final class SpectraTracker implements TrainingListener {
                 continue;
             }
             SubspaceSpectrum s = estimators.computeIfAbsent(name, k -> new SubspaceSpectrum(3, 8));
-            SubspaceSpectrum.Estimate e = s.estimate(w, iterationsPerCall, 0);
+            SubspaceSpectrum.Estimate e = s.estimate(w, maxIterations, tolerance);
             double[] values = new double[4];
             for (int j = 0; j < 3; j++) {
                 values[j] = j < e.sigmas().length ? e.sigmas()[j] : 0;
@@ -101,6 +141,11 @@ public final class SpectraTracker implements TrainingListener {
             latest.put(name, values);
             layers.put(name, values);
         }
+    }
+
+    /** The iteration of the latest record, or -1. */
+    public long latestIteration() {
+        return latestIteration;
     }
 
     /** The latest [sigma_0, sigma_1, sigma_2, frobenius] by layer ("G.name" / "D.name"). */
@@ -112,6 +157,10 @@ public final class SpectraTracker implements TrainingListener {
     public void onEnd(TrainingSession session, long lastIteration, boolean interrupted) {
         estimators.values().forEach(SubspaceSpectrum::close);
         estimators.clear();
+        closeFile();
+    }
+
+    private void closeFile() {
         try {
             if (out != null) {
                 out.close();

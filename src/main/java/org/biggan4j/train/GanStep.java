@@ -57,12 +57,12 @@ public final class GanStep {
     private final List<Regularizer> regularizers;
     private final Optimizer generatorOptimizer;
     private final Optimizer discriminatorOptimizer;
-    private final LongToDoubleFunction generatorLr;
-    private final LongToDoubleFunction discriminatorLr;
+    private LongToDoubleFunction generatorLr;
+    private LongToDoubleFunction discriminatorLr;
     private final BatchSource data;
     private final LatentSource latents;
     private final AfterGenerator afterGenerator;
-    private final StepSettings settings;
+    private StepSettings settings;
     private final ComputeDevice device;
     private int noiseSalt;
 
@@ -108,6 +108,18 @@ public final class GanStep {
         generatorUpdate(iteration, metrics);
         afterGenerator.update(iteration);
         return new StepMetrics(iteration, metrics);
+    }
+
+    /**
+     * Replaces the learning-rate schedules and the D steps per iteration from the next iteration on
+     * (a roll-back of the collapse detector continues with a changed setting). The optimisers'
+     * moments are kept.
+     */
+    public void reconfigure(LongToDoubleFunction generatorLr, LongToDoubleFunction discriminatorLr, int dSteps) {
+        this.generatorLr = generatorLr;
+        this.discriminatorLr = discriminatorLr;
+        this.settings = new StepSettings(settings.batchSize(), dSteps, settings.accumulation(), settings.seed(),
+                settings.bf16());
     }
 
     /**

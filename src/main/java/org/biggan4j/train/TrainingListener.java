@@ -21,6 +21,17 @@ public interface TrainingListener {
     }
 
     /**
+     * The session was rolled back to an earlier checkpoint (after a non-finite step, or by the
+     * collapse detector): iterations after {@code toIteration} will be run again, so records of
+     * them should be dropped.
+     *
+     * @param fromIteration the last iteration completed before the roll-back
+     * @param toIteration   the iteration of the checkpoint restored
+     */
+    default void onRollback(TrainingSession session, long fromIteration, long toIteration) {
+    }
+
+    /**
      * After the loop ended, normally or because a stop was requested (SIGINT/SIGTERM).
      *
      * @param lastIteration the last completed iteration

@@ -37,7 +37,6 @@ public final class TrainingLoop {
     public long run() {
         long last = session.iteration();
         long end = session.config().training().iterations();
-        int imagesPerIteration = session.imagesPerIteration();
         listeners.forEach(l -> l.onStart(session, session.iteration() + 1));
         int rollbacksWithoutProgress = 0;
         long lastRollbackTarget = -1;
@@ -52,6 +51,7 @@ public final class TrainingLoop {
                     LOG.error("{}", e.getMessage());
                     listeners.forEach(l -> l.onNonFinite(session, e));
                     long target = session.recoverFromNonFinite(e);
+                    listeners.forEach(l -> l.onRollback(session, e.iteration() - 1, target));
                     rollbacksWithoutProgress = target == lastRollbackTarget ? rollbacksWithoutProgress + 1 : 1;
                     lastRollbackTarget = target;
                     if (rollbacksWithoutProgress > MAX_ROLLBACKS) {
@@ -64,9 +64,17 @@ public final class TrainingLoop {
                 session.advance(iteration);
                 last = iteration;
                 StepMetrics timed = metrics.with(Map.of("seconds", seconds,
-                        "images_per_sec", imagesPerIteration / seconds));
+                        "images_per_sec", session.imagesPerIteration() / seconds));
                 for (TrainingListener l : listeners) {
                     l.onIteration(session, timed);
+                }
+                TrainingSession.RollbackRequest request = session.takeRollbackRequest();
+                if (request != null) {
+                    TrainingSession.Rollback done = session.rollBack(request);
+                    listeners.forEach(l -> l.onRollback(session, done.fromIteration(), done.toIteration()));
+                    // Re-written with the changed configuration (and the listeners' state after the
+                    // roll-back), so that a resume from here keeps the change.
+                    session.saveCheckpoint(done.metrics());
                 }
             }
             boolean interrupted = session.iteration() < end;

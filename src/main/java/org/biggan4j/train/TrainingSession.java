@@ -33,7 +33,7 @@ public final class TrainingSession implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingSession.class);
 
-    private final TrainConfig config;
+    private TrainConfig config;
     private final Path runDir;
     private final ComputeDevice device;
     private final Generator generator;
@@ -46,6 +46,20 @@ public final class TrainingSession implements AutoCloseable {
     private final CheckpointStore checkpoints;
     private final Map<String, Object> extraState = new LinkedHashMap<>();
     private long iteration;
+    private RollbackRequest pendingRollback;
+
+    /**
+     * A roll-back asked for by a listener (the collapse detector): restore {@code checkpoint} and
+     * continue with the configuration {@code change} makes from (the current configuration, the
+     * one stored in the checkpoint). The loop performs it after the current iteration's listeners.
+     */
+    public record RollbackRequest(Path checkpoint,
+                                  java.util.function.BinaryOperator<TrainConfig> change) {
+    }
+
+    /** What a performed roll-back did. */
+    public record Rollback(long fromIteration, long toIteration, Path checkpoint, Map<String, Double> metrics) {
+    }
 
     /**
      * @param generatorEma the moving average of G, or null when the run keeps none
@@ -128,6 +142,73 @@ public final class TrainingSession implements AutoCloseable {
     /** Small JSON-serialisable state that listeners want checkpointed (e.g. a detector's). */
     public Map<String, Object> extraState() {
         return extraState;
+    }
+
+    /**
+     * Switches to {@code changed} from the next iteration on: the learning-rate schedules and D's
+     * steps per iteration take effect at once (and {@code config.yaml} is rewritten); every other
+     * key is only stored, and acts when the run is resumed. The next checkpoint stores it, so a
+     * resume keeps the change.
+     */
+    public void reconfigure(TrainConfig changed) {
+        var t = changed.training();
+        step.reconfigure(org.biggan4j.train.optim.Optimizers.schedule(changed.optimizer().generator(), t.iterations()),
+                org.biggan4j.train.optim.Optimizers.schedule(changed.optimizer().discriminator(), t.iterations()),
+                t.dSteps());
+        this.config = changed;
+        if (java.nio.file.Files.isDirectory(runDir)) {
+            Path file = runDir.resolve("config.yaml");
+            try {
+                org.biggan4j.io.AtomicFiles.writeBytes(file,
+                        ConfigLoader.toYaml(changed).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("Could not write " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Asks the loop to roll back after the current iteration (see {@link RollbackRequest}). */
+    public void requestRollback(RollbackRequest request) {
+        this.pendingRollback = request;
+    }
+
+    /** Takes the pending roll-back request, or null. */
+    RollbackRequest takeRollbackRequest() {
+        RollbackRequest r = pendingRollback;
+        pendingRollback = null;
+        return r;
+    }
+
+    /**
+     * Performs a requested roll-back: restores the checkpoint, applies the changed configuration,
+     * deletes the checkpoints of the abandoned branch (a resume must not pick them up) and draws
+     * fresh noise from there on.
+     */
+    Rollback rollBack(RollbackRequest request) {
+        long from = iteration;
+        var manifest = CheckpointFile.manifest(request.checkpoint());
+        TrainConfig stored;
+        try {
+            stored = ConfigLoader.fromJson(new com.fasterxml.jackson.databind.ObjectMapper()
+                    .writeValueAsString(manifest.path("config")));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new CheckpointException(request.checkpoint() + " holds an unreadable configuration: "
+                    + e.getMessage());
+        }
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        manifest.path("metrics").fields().forEachRemaining(f -> {
+            if (f.getValue().isNumber()) {
+                metrics.put(f.getKey(), f.getValue().asDouble());
+            }
+        });
+        TrainConfig changed = request.change().apply(config, stored);
+        int salt = step.noiseSalt() + 1;
+        restore(request.checkpoint());
+        step.setNoiseSalt(salt);
+        reconfigure(changed);
+        checkpoints.deleteAfter(iteration);
+        LOG.warn("Rolled back from iteration {} to {} ({}).", from, iteration, request.checkpoint());
+        return new Rollback(from, iteration, request.checkpoint(), metrics);
     }
 
     /** Everything a checkpoint holds, as of now. */

@@ -43,6 +43,11 @@ public final class CheckpointListener implements TrainingListener {
     }
 
     @Override
+    public void onRollback(TrainingSession session, long fromIteration, long toIteration) {
+        lastSaved = toIteration; // the loop re-writes the restored checkpoint
+    }
+
+    @Override
     public void onEnd(TrainingSession session, long lastIteration, boolean interrupted) {
         if (lastIteration != lastSaved && lastIteration > 0) {
             Path p = save(session);

@@ -39,6 +39,17 @@ public final class MetricsLogger implements TrainingListener {
 
     @Override
     public void onStart(TrainingSession session, long firstIteration) {
+        open(session, firstIteration);
+    }
+
+    /** Iterations after a roll-back's target run again: their records are dropped. */
+    @Override
+    public void onRollback(TrainingSession session, long fromIteration, long toIteration) {
+        close();
+        open(session, toIteration + 1);
+    }
+
+    private void open(TrainingSession session, long firstIteration) {
         every = session.config().output().logEvery();
         Path jsonlFile = jsonlPath(session.runDir());
         Path csvFile = session.runDir().resolve("metrics.csv");
@@ -91,6 +102,10 @@ public final class MetricsLogger implements TrainingListener {
 
     @Override
     public void onEnd(TrainingSession session, long lastIteration, boolean interrupted) {
+        close();
+    }
+
+    private void close() {
         try {
             if (jsonl != null) {
                 jsonl.close();
@@ -124,7 +139,11 @@ public final class MetricsLogger implements TrainingListener {
         return out;
     }
 
-    private static void truncateFrom(Path file, long firstIteration, boolean json) throws IOException {
+    /**
+     * Drops the records of {@code iteration >= firstIteration} from a JSONL (or, with
+     * {@code json} false, CSV) file whose records carry their iteration; lines cut by a crash go too.
+     */
+    public static void truncateFrom(Path file, long firstIteration, boolean json) throws IOException {
         if (!Files.isRegularFile(file)) {
             return;
         }

@@ -38,6 +38,11 @@ public final class ProgressListener implements TrainingListener {
     }
 
     @Override
+    public void onRollback(TrainingSession session, long fromIteration, long toIteration) {
+        bar.stepTo(toIteration);
+    }
+
+    @Override
     public void onEnd(TrainingSession session, long lastIteration, boolean interrupted) {
         if (bar != null) {
             bar.close();
