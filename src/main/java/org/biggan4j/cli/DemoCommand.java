@@ -53,7 +53,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         boolean resume = Files.isDirectory(out.resolve("checkpoints"))
                 && new org.biggan4j.checkpoint.CheckpointStore(out, 1, "").latest().isPresent();
-        TrainCommand.TrainingOutcome outcome = TrainCommand.runKeepingSession("fmnist-demo", out, overrides, resume, 0);
+        TrainCommand.TrainingOutcome outcome = TrainCommand.runKeepingSession("fmnist-demo", out, overrides, resume);
         PrintWriter w = spec.commandLine().getOut();
         try (var session = outcome.session()) {
             if (!outcome.interrupted()) {

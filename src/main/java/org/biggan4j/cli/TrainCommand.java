@@ -5,7 +5,7 @@ import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.sample.TrainedGenerator;
 import org.biggan4j.train.InitialWeights;
 import org.biggan4j.config.TrainConfig;
-import org.biggan4j.health.SpectraTracker;
+import org.biggan4j.health.HealthListeners;
 import org.biggan4j.train.SessionFactory;
 import org.biggan4j.train.StopSignal;
 import org.biggan4j.train.TrainingListener;
@@ -70,9 +70,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "SEED", description = "The run seed (sets seed).")
     Long seed;
 
-    @Option(names = "--spectra-every", paramLabel = "N", defaultValue = "0",
-            description = "Log the top singular values of every weight every N iterations (0 = off).")
-    int spectraEvery;
+    @Option(names = "--spectra-every", paramLabel = "N",
+            description = "Log the top singular values of every weight every N iterations (0 = off; sets "
+                    + "health.spectra_every, default 100).")
+    Integer spectraEvery;
 
     /** Preset names for picocli's completion and help. */
     static final class Presets extends ArrayList<String> {
@@ -98,11 +99,17 @@ public final class TrainCommand implements Callable<Integer> {
         if (seed != null) {
             all.add("seed=" + seed);
         }
+        if (spectraEvery != null) {
+            all.add("health.spectra_every=" + spectraEvery);
+        }
         if (init != null && resume) {
             throw new IllegalArgumentException("--init starts a new run and --resume continues one: give only one.");
         }
-        TrainingOutcome outcome = run(preset, out, all, resume, spectraEvery, init);
+        TrainingOutcome outcome = run(preset, out, all, resume, init);
         PrintWriter w = spec.commandLine().getOut();
+        if (outcome.health() != null) {
+            w.println(outcome.health());
+        }
         w.printf("%s at iteration %d. Run folder: %s%n", outcome.interrupted() ? "Stopped" : "Finished",
                 outcome.iteration(), out.toAbsolutePath());
         if (outcome.sheet() != null) {
@@ -113,21 +120,21 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** What a training run ended with. */
-    record TrainingOutcome(long iteration, boolean interrupted, Path sheet, TrainingSession session) {
+    record TrainingOutcome(long iteration, boolean interrupted, Path sheet, TrainingSession session, String health) {
     }
 
     /**
      * Trains (or resumes) in {@code runDir}. The returned session is still open, for callers
      * that evaluate afterwards (the demo); close it.
      */
-    static TrainingOutcome runKeepingSession(String preset, Path runDir, List<String> overrides, boolean resume,
-                                             int spectraEvery) throws Exception {
-        return runKeepingSession(preset, runDir, overrides, resume, spectraEvery, null);
+    static TrainingOutcome runKeepingSession(String preset, Path runDir, List<String> overrides, boolean resume)
+            throws Exception {
+        return runKeepingSession(preset, runDir, overrides, resume, null);
     }
 
     /** As above; {@code init}, when given, is a checkpoint whose weights a new run starts from. */
     static TrainingOutcome runKeepingSession(String preset, Path runDir, List<String> overrides, boolean resume,
-                                             int spectraEvery, Path init) throws Exception {
+                                             Path init) throws Exception {
         TrainConfig config;
         Path checkpoint = null;
         Path checkpointsDir = runDir.resolve("checkpoints");
@@ -164,14 +171,17 @@ public final class TrainCommand implements Callable<Integer> {
                         InitialWeights.apply(session, TrainedGenerator.resolve(init)), init));
             }
             SampleSheetListener sheets = new SampleSheetListener();
-            List<TrainingListener> listeners = new ArrayList<>(List.of(new MetricsLogger(), new ProgressListener(),
-                    sheets, new CheckpointListener(), new LossPlotListener()));
-            if (spectraEvery > 0) {
-                listeners.add(new SpectraTracker(spectraEvery));
-            }
             StopSignal stop = new StopSignal().installShutdownHook(120);
+            // Health before checkpoints: a checkpoint stores the collapse detector's state of its iteration.
+            HealthListeners health = HealthListeners.of(config, stop);
+            List<TrainingListener> listeners = new ArrayList<>(List.of(new MetricsLogger(), new ProgressListener(),
+                    sheets));
+            listeners.addAll(health.list());
+            listeners.add(new CheckpointListener());
+            listeners.add(new LossPlotListener());
             long last = new TrainingLoop(session, listeners, stop).run();
-            return new TrainingOutcome(last, last < config.training().iterations(), sheets.latest(), session);
+            return new TrainingOutcome(last, last < session.config().training().iterations(), sheets.latest(), session,
+                    health.monitor() == null ? null : health.monitor().stopMessage());
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -190,9 +200,9 @@ public final class TrainCommand implements Callable<Integer> {
         return ConfigLoader.withOverrides(ConfigLoader.fromJson(mapper.writeValueAsString(json)), overrides);
     }
 
-    static TrainingOutcome run(String preset, Path runDir, List<String> overrides, boolean resume, int spectraEvery,
-                               Path init) throws Exception {
-        TrainingOutcome outcome = runKeepingSession(preset, runDir, overrides, resume, spectraEvery, init);
+    static TrainingOutcome run(String preset, Path runDir, List<String> overrides, boolean resume, Path init)
+            throws Exception {
+        TrainingOutcome outcome = runKeepingSession(preset, runDir, overrides, resume, init);
         outcome.session().close();
         return outcome;
     }
