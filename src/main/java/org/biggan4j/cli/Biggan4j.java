@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
                 SampleCommand.class,
                 StandingStatsCommand.class,
                 EvalCommand.class,
+                HealthCommand.class,
                 FidCommand.class,
                 ImportCommand.class,
                 ExportCommand.class,

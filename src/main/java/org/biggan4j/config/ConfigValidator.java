@@ -74,10 +74,10 @@ public final class ConfigValidator {
             fail("health.on_collapse=" + name(h.onCollapse()) + " needs the spectra (G's sigma_0 is the main signal "
                     + "of collapse): set health.spectra_every > 0, or health.on_collapse=off");
         }
-        if (h.onCollapse() == TrainConfig.OnCollapse.ROLLBACK && h.rollbackGLrFactor() == 1
-                && h.rollbackDStepsAdd() == 0) {
-            fail("health.on_collapse=rollback would replay the collapse unchanged: set health.rollback_g_lr_factor "
-                    + "below 1 or health.rollback_d_steps_add above 0");
+        if (h.onCollapse() == TrainConfig.OnCollapse.ROLLBACK && h.rollbackGeneratorLrFactor() == 1
+                && h.rollbackDiscriminatorSteps() == 0) {
+            fail("health.on_collapse=rollback would replay the collapse unchanged: set health.rollback_generator_lr_factor "
+                    + "below 1 or health.rollback_discriminator_steps above 0");
         }
         for (var o : List.of(c.optimizer().generator(), c.optimizer().discriminator())) {
             if (o.schedule() == TrainConfig.Schedule.LINEAR_DECAY && o.scheduleStart() >= c.training().iterations()) {

@@ -211,13 +211,13 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      * @param qualityDrop       relative drop of a sample-quality proxy from its best (class accuracy; or rise
      *                          of FID) that counts as a sharp drop
      * @param warmup            iterations before the detector judges (weights move fast from their initialisation)
-     * @param rollbackGLrFactor factor applied to G's learning rate at each roll-back
-     * @param rollbackDStepsAdd D steps added at each roll-back
+     * @param rollbackGeneratorLrFactor factor applied to G's learning rate at each roll-back
+     * @param rollbackDiscriminatorSteps D steps added at each roll-back
      * @param maxRollbacks      roll-backs allowed in one run; the next collapse stops it
      */
     public record HealthConfig(int spectraEvery, OnCollapse onCollapse, int window, double sigmaRatio,
                                double sigmaRatioAny, double dLossLow, double dLossJump, int lossWindow,
-                               double qualityDrop, long warmup, double rollbackGLrFactor, int rollbackDStepsAdd,
+                               double qualityDrop, long warmup, double rollbackGeneratorLrFactor, int rollbackDiscriminatorSteps,
                                int maxRollbacks) {
         public HealthConfig {
             require(spectraEvery >= 0, "health.spectra_every must be >= 0 (0 = off), got " + spectraEvery);
@@ -230,9 +230,9 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
             require(lossWindow >= 10, "health.loss_window must be >= 10 iterations, got " + lossWindow);
             require(qualityDrop > 0 && qualityDrop < 1, "health.quality_drop must be in (0, 1), got " + qualityDrop);
             require(warmup >= 0, "health.warmup must be >= 0, got " + warmup);
-            require(rollbackGLrFactor > 0 && rollbackGLrFactor <= 1,
-                    "health.rollback_g_lr_factor must be in (0, 1], got " + rollbackGLrFactor);
-            require(rollbackDStepsAdd >= 0, "health.rollback_d_steps_add must be >= 0, got " + rollbackDStepsAdd);
+            require(rollbackGeneratorLrFactor > 0 && rollbackGeneratorLrFactor <= 1,
+                    "health.rollback_generator_lr_factor must be in (0, 1], got " + rollbackGeneratorLrFactor);
+            require(rollbackDiscriminatorSteps >= 0, "health.rollback_discriminator_steps must be >= 0, got " + rollbackDiscriminatorSteps);
             require(maxRollbacks >= 1, "health.max_rollbacks must be >= 1, got " + maxRollbacks);
         }
     }

@@ -35,8 +35,8 @@ import java.util.Optional;
  *   <li>{@code stop}: ends training cleanly (the final checkpoint is written as on SIGINT), naming
  *       the last healthy checkpoint, which is kept;</li>
  *   <li>{@code rollback}: asks the session to restore the last checkpoint judged healthy and to go
- *       on with G's learning rate multiplied by {@code rollback_g_lr_factor} and
- *       {@code rollback_d_steps_add} more D steps (BigGAN section 4: practitioners restart from the
+ *       on with G's learning rate multiplied by {@code rollback_generator_lr_factor} and
+ *       {@code rollback_discriminator_steps} more D steps (BigGAN section 4: practitioners restart from the
  *       checkpoint before collapse; the changed configuration is stored in the checkpoints, so a
  *       resume keeps it); after {@code max_rollbacks} it stops instead.</li>
  * </ul>
@@ -214,10 +214,10 @@ public final class CollapseMonitor implements TrainingListener {
             double lr = Math.min(current.optimizer().generator().lr(), stored.optimizer().generator().lr());
             int dSteps = Math.max(current.training().dSteps(), stored.training().dSteps());
             List<String> overrides = new ArrayList<>();
-            overrides.add("optimizer.generator.lr=" + lr * h.rollbackGLrFactor());
-            overrides.add("training.d_steps=" + (dSteps + h.rollbackDStepsAdd()));
-            change.put("optimizer.generator.lr", List.of(current.optimizer().generator().lr(), lr * h.rollbackGLrFactor()));
-            change.put("training.d_steps", List.of(current.training().dSteps(), dSteps + h.rollbackDStepsAdd()));
+            overrides.add("optimizer.generator.lr=" + lr * h.rollbackGeneratorLrFactor());
+            overrides.add("training.d_steps=" + (dSteps + h.rollbackDiscriminatorSteps()));
+            change.put("optimizer.generator.lr", List.of(current.optimizer().generator().lr(), lr * h.rollbackGeneratorLrFactor()));
+            change.put("training.d_steps", List.of(current.training().dSteps(), dSteps + h.rollbackDiscriminatorSteps()));
             TrainConfig changed = ConfigLoader.withOverrides(current, overrides);
             append(session.runDir(), Map.of("iteration", d.iteration(), "time", Instant.now().toString(),
                     "event", "rollback_applied", "to_iteration", CheckpointStore.iterationOf(target),
@@ -230,7 +230,7 @@ public final class CollapseMonitor implements TrainingListener {
         record.put("rollbacks", rollbacks);
         LOG.warn("Training collapsed at iteration {}: {}. Rolling back to {} (roll-back {} of {}), G's learning rate "
                         + "x{}, D steps +{}.", d.iteration(), d.summary(), target, rollbacks, h.maxRollbacks(),
-                h.rollbackGLrFactor(), h.rollbackDStepsAdd());
+                h.rollbackGeneratorLrFactor(), h.rollbackDiscriminatorSteps());
     }
 
     private static Map<String, Object> record(CollapseDetector.Decision d, HealthConfig h) {
