@@ -85,6 +85,7 @@ public final class CollapseDetector {
     private String anyLayer = "";
     private final ArrayDeque<Double> recentLoss = new ArrayDeque<>();
     private final ArrayDeque<double[]> smoothedLoss = new ArrayDeque<>(); // [iteration, smoothed]
+    private final ArrayDeque<double[]> lossMinima = new ArrayDeque<>();   // increasing: the window's minimum first
     private final Map<String, double[]> quality = new LinkedHashMap<>();  // metric -> [best, latest, count]
     private long lastHealthy;
     private boolean alarmed;
@@ -160,10 +161,7 @@ public final class CollapseDetector {
             recentLoss.removeFirst();
         }
         double mean = recentLoss.stream().mapToDouble(Double::doubleValue).average().orElse(loss);
-        smoothedLoss.addLast(new double[] {iteration, mean});
-        while (!smoothedLoss.isEmpty() && smoothedLoss.peekFirst()[0] <= iteration - config.lossWindow()) {
-            smoothedLoss.removeFirst();
-        }
+        addSmoothed(new double[] {iteration, mean});
         return evaluate(iteration, !spectra);
     }
 
@@ -255,15 +253,28 @@ public final class CollapseDetector {
         };
     }
 
+    /** Appends to the smoothed series and keeps the sliding-window minimum (a monotonic queue). */
+    private void addSmoothed(double[] point) {
+        long iteration = (long) point[0];
+        smoothedLoss.addLast(point);
+        while (!smoothedLoss.isEmpty() && smoothedLoss.peekFirst()[0] <= iteration - config.lossWindow()) {
+            smoothedLoss.removeFirst();
+        }
+        while (!lossMinima.isEmpty() && lossMinima.peekLast()[1] >= point[1]) {
+            lossMinima.removeLast();
+        }
+        lossMinima.addLast(point);
+        while (lossMinima.peekFirst()[0] <= iteration - config.lossWindow()) {
+            lossMinima.removeFirst();
+        }
+    }
+
     /** [recent low, current minus low, current] of the smoothed D loss; NaN before enough values. */
     private double[] lossJump() {
         if (smoothedLoss.size() < SMOOTHING) {
             return new double[] {Double.NaN, Double.NaN, Double.NaN};
         }
-        double low = Double.POSITIVE_INFINITY;
-        for (double[] s : smoothedLoss) {
-            low = Math.min(low, s[1]);
-        }
+        double low = lossMinima.peekFirst()[1];
         double now = smoothedLoss.peekLast()[1];
         return new double[] {low, now - low, now};
     }
@@ -311,9 +322,10 @@ public final class CollapseDetector {
         recentLoss.clear();
         recentLoss.addAll(doubles((List<Object>) s.getOrDefault("loss_recent", List.of())));
         smoothedLoss.clear();
+        lossMinima.clear();
         for (Object p : (List<Object>) s.getOrDefault("loss_smoothed", List.of())) {
             List<Double> pair = doubles((List<Object>) p);
-            smoothedLoss.addLast(new double[] {pair.get(0), pair.get(1)});
+            addSmoothed(new double[] {pair.get(0), pair.get(1)});
         }
         quality.clear();
         ((Map<String, Object>) s.getOrDefault("quality", Map.of())).forEach((k, v) -> {
