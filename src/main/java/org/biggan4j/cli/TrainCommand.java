@@ -12,6 +12,7 @@ import org.biggan4j.train.TrainingListener;
 import org.biggan4j.train.TrainingLoop;
 import org.biggan4j.train.TrainingSession;
 import org.biggan4j.train.listener.CheckpointListener;
+import org.biggan4j.train.listener.EvaluationListener;
 import org.biggan4j.train.listener.LossPlotListener;
 import org.biggan4j.train.listener.MetricsLogger;
 import org.biggan4j.train.listener.ProgressListener;
@@ -159,9 +160,8 @@ public final class TrainCommand implements Callable<Integer> {
             config = init == null ? ConfigLoader.load(preset, overrides) : initConfig(preset, overrides, init);
         }
         Files.createDirectories(runDir);
-        org.biggan4j.io.AtomicFiles.writeBytes(runDir.resolve("config.yaml"),
-                ConfigLoader.toYaml(config).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         TrainingSession session = SessionFactory.create(config, runDir);
+        EvaluationListener evaluation = null;
         try {
             if (checkpoint != null) {
                 session.restore(checkpoint);
@@ -170,22 +170,57 @@ public final class TrainCommand implements Callable<Integer> {
                 org.slf4j.LoggerFactory.getLogger(TrainCommand.class).info(InitialWeights.describe(
                         InitialWeights.apply(session, TrainedGenerator.resolve(init)), init));
             }
-            SampleSheetListener sheets = new SampleSheetListener();
+            // Before anything is written into the run folder: a feature network that does not fit the
+            // data is a configuration error.
+            if (config.output().evalEvery() > 0) {
+                evaluation = EvaluationListener.open(session);
+            }
+            org.biggan4j.io.AtomicFiles.writeBytes(runDir.resolve("config.yaml"),
+                    ConfigLoader.toYaml(config).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             StopSignal stop = new StopSignal().installShutdownHook(120);
-            // Health before checkpoints: a checkpoint stores the collapse detector's state of its iteration.
-            HealthListeners health = HealthListeners.of(config, stop);
-            List<TrainingListener> listeners = new ArrayList<>(List.of(new MetricsLogger(), new ProgressListener(),
-                    sheets));
-            listeners.addAll(health.list());
-            listeners.add(new CheckpointListener());
-            listeners.add(new LossPlotListener());
-            long last = new TrainingLoop(session, listeners, stop).run();
-            return new TrainingOutcome(last, last < session.config().training().iterations(), sheets.latest(), session,
-                    health.monitor() == null ? null : health.monitor().stopMessage());
+            Listeners listeners = listeners(config, stop, evaluation);
+            long last = new TrainingLoop(session, listeners.all(), stop).run();
+            return new TrainingOutcome(last, last < session.config().training().iterations(),
+                    listeners.sheets().latest(), session,
+                    listeners.health().monitor() == null ? null : listeners.health().monitor().stopMessage());
         } catch (RuntimeException e) {
+            if (evaluation != null) {
+                evaluation.close();
+            }
             session.close();
             throw e;
         }
+    }
+
+    /** The listeners of a training run, in running order, with those callers look at afterwards. */
+    record Listeners(List<TrainingListener> all, SampleSheetListener sheets, HealthListeners health) {
+    }
+
+    /**
+     * The listeners of a {@code train} run in the order they must run: the periodic evaluation
+     * (when given) first, so that its figures join the metrics record and the checkpoint of their
+     * iteration and reach the collapse monitor before it judges that iteration; health before
+     * checkpoints, so that a checkpoint stores the collapse detector's state of its iteration.
+     */
+    static Listeners listeners(TrainConfig config, StopSignal stop, EvaluationListener evaluation) {
+        SampleSheetListener sheets = new SampleSheetListener();
+        HealthListeners health = HealthListeners.of(config, stop);
+        MetricsLogger metrics = new MetricsLogger();
+        CheckpointListener checkpoints = new CheckpointListener();
+        List<TrainingListener> all = new ArrayList<>();
+        if (evaluation != null) {
+            metrics.declareColumns(evaluation.metricNames());
+            evaluation.to(EvaluationListener.toMetrics(metrics)).to(EvaluationListener.toCheckpoints(checkpoints));
+            if (health.monitor() != null) {
+                evaluation.to(EvaluationListener.qualityOnly(health.monitor()::observeQuality));
+            }
+            all.add(evaluation);
+        }
+        all.addAll(List.of(metrics, new ProgressListener(), sheets));
+        all.addAll(health.list());
+        all.add(checkpoints);
+        all.add(new LossPlotListener());
+        return new Listeners(all, sheets, health);
     }
 
     /**

@@ -79,6 +79,27 @@ public final class ConfigValidator {
             fail("health.on_collapse=rollback would replay the collapse unchanged: set health.rollback_generator_lr_factor "
                     + "below 1 or health.rollback_discriminator_steps above 0");
         }
+        TrainConfig.OutputConfig out = c.output();
+        boolean evalMetric = out.bestMetric().equals("fid") || out.bestMetric().equals("class_accuracy");
+        if (evalMetric && out.evalEvery() > 0 && out.checkpointEvery() % out.evalEvery() != 0) {
+            fail("output.best_metric=" + out.bestMetric() + " compares the checkpoints' figures, so every checkpoint "
+                    + "needs a fresh evaluation: make output.checkpoint_every (" + out.checkpointEvery()
+                    + ") a multiple of output.eval_every (" + out.evalEvery() + ")");
+        }
+        if (evalMetric && out.evalEvery() == 0) {
+            // A warning, not an error: configurations stored before output.eval_every existed may say this.
+            org.slf4j.LoggerFactory.getLogger(ConfigValidator.class).warn(
+                    "output.best_metric={} has no values while output.eval_every=0: no best checkpoint will be kept. "
+                            + "Set output.eval_every to evaluate during training.", out.bestMetric());
+        }
+        if (!out.evalFeatureSpec().isEmpty()) {
+            try {
+                org.biggan4j.eval.torchscript.TorchScriptSpec.parse(out.evalFeatureSpec());
+            } catch (IllegalArgumentException e) {
+                String why = e.getMessage();
+                fail("output.eval_feature_spec: " + (why.endsWith(".") ? why.substring(0, why.length() - 1) : why));
+            }
+        }
         for (var o : List.of(c.optimizer().generator(), c.optimizer().discriminator())) {
             if (o.schedule() == TrainConfig.Schedule.LINEAR_DECAY && o.scheduleStart() >= c.training().iterations()) {
                 fail("optimizer.*.schedule_start (" + o.scheduleStart() + ") must be before the last iteration ("

@@ -178,9 +178,17 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      * @param sampleColumns   samples per class in the sheet
      * @param standingStats   noise batches for standing BatchNorm statistics before sheets and
      *                        evaluations (0 = G's stored running statistics)
+     * @param evalEvery       iterations between evaluations during training: FID (and class accuracy) of
+     *                        the sampling generator against a fixed set of training images (0 = off)
+     * @param evalSamples     generated (and real) images per evaluation during training
+     * @param evalFeatures    a TorchScript feature network for those evaluations; empty = the bundled
+     *                        Fashion-MNIST classifier (for 1-channel 28/32 px data of 10 classes)
+     * @param evalFeatureSpec how to feed {@code evalFeatures}: {@code key=value} pairs of
+     *                        {@link org.biggan4j.eval.torchscript.TorchScriptSpec#parse}; empty = Inception v3's
      */
     public record OutputConfig(int logEvery, int sampleEvery, int checkpointEvery, int keepLast, String bestMetric,
-                               int sampleRows, int sampleColumns, int standingStats) {
+                               int sampleRows, int sampleColumns, int standingStats, int evalEvery, int evalSamples,
+                               String evalFeatures, String evalFeatureSpec) {
         public OutputConfig {
             require(logEvery > 0, "output.log_every must be > 0");
             require(sampleEvery >= 0, "output.sample_every must be >= 0");
@@ -189,6 +197,14 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
             bestMetric = bestMetric == null ? "" : bestMetric;
             require(sampleRows >= 0 && sampleColumns > 0, "output.sample_rows >= 0 and sample_columns > 0 are required");
             require(standingStats >= 0, "output.standing_stats must be >= 0 (0 = stored statistics)");
+            require(evalEvery >= 0, "output.eval_every must be >= 0 (0 = no evaluation during training), got "
+                    + evalEvery);
+            require(evalSamples >= 10, "output.eval_samples must be >= 10 (FID needs a covariance), got "
+                    + evalSamples);
+            evalFeatures = evalFeatures == null ? "" : evalFeatures;
+            evalFeatureSpec = evalFeatureSpec == null ? "" : evalFeatureSpec;
+            require(evalFeatureSpec.isEmpty() || !evalFeatures.isEmpty(), "output.eval_feature_spec describes "
+                    + "a TorchScript network: give it with output.eval_features=FILE.pt, or leave the spec empty");
         }
     }
 

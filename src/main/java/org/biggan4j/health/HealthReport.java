@@ -43,6 +43,9 @@ public final class HealthReport {
     private static final Pattern SHEET = Pattern.compile("iter-(\\d+)\\.png");
     private static final int WIDTH = 900;
     private static final int HEIGHT = 420;
+    /** Keys of the periodic evaluation's figures in metrics.jsonl (see EvaluationListener). */
+    private static final String FID = "fid";
+    private static final String CLASS_ACCURACY = "class_accuracy";
 
     /** What was written. */
     public record Result(Path page, List<Path> images, int decisions, long lastIteration) {
@@ -95,6 +98,9 @@ public final class HealthReport {
             Files.createDirectories(dir.resolve("layers"));
             if (!metrics.isEmpty()) {
                 images.add(write(lossChart(metrics, decisions, last), dir.resolve("losses.png")));
+            }
+            if (hasQuality(metrics)) {
+                images.add(write(qualityChart(metrics, decisions, last), dir.resolve("quality.png")));
             }
             if (!layers.isEmpty()) {
                 images.add(write(sigmaChart("G", layers, firstKey, decisions, last), dir.resolve("spectra-g.png")));
@@ -174,6 +180,46 @@ public final class HealthReport {
         }
         JFreeChart chart = ChartFactory.createXYLineChart("Losses", "iteration", "loss", data,
                 PlotOrientation.VERTICAL, true, false, false);
+        decorate(chart, decisions, last);
+        return chart;
+    }
+
+    private static boolean hasQuality(List<Map<String, Object>> metrics) {
+        return metrics.stream().anyMatch(r -> r.get(FID) instanceof Number || r.get(CLASS_ACCURACY) instanceof Number);
+    }
+
+    /**
+     * FID (left axis) and class accuracy in % (right axis) from the periodic evaluation
+     * ({@code output.eval_every}): the sample-quality proxy whose sharp drop defines collapse.
+     */
+    private static JFreeChart qualityChart(List<Map<String, Object>> metrics, List<Map<String, Object>> decisions,
+                                           long last) {
+        XYSeries fid = new XYSeries("FID (left)");
+        XYSeries accuracy = new XYSeries("class accuracy % (right)");
+        for (Map<String, Object> r : metrics) {
+            if (r.get(FID) instanceof Number v) {
+                fid.add(iteration(r), v.doubleValue());
+            }
+            if (r.get(CLASS_ACCURACY) instanceof Number v) {
+                accuracy.add(iteration(r), 100 * v.doubleValue());
+            }
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart("Sample quality (periodic evaluation)", "iteration", "FID",
+                new XYSeriesCollection(fid), PlotOrientation.VERTICAL, true, false, false);
+        XYPlot plot = chart.getXYPlot();
+        XYLineAndShapeRenderer left = new XYLineAndShapeRenderer(true, true);
+        left.setSeriesPaint(0, new Color(0x1f77b4));
+        plot.setRenderer(0, left);
+        if (accuracy.getItemCount() > 0) {
+            org.jfree.chart.axis.NumberAxis percent = new org.jfree.chart.axis.NumberAxis("class accuracy (%)");
+            percent.setRange(0, 100);
+            plot.setRangeAxis(1, percent);
+            plot.setDataset(1, new XYSeriesCollection(accuracy));
+            plot.mapDatasetToRangeAxis(1, 1);
+            XYLineAndShapeRenderer right = new XYLineAndShapeRenderer(true, true);
+            right.setSeriesPaint(0, new Color(0xff7f0e));
+            plot.setRenderer(1, right);
+        }
         decorate(chart, decisions, last);
         return chart;
     }
@@ -290,6 +336,13 @@ public final class HealthReport {
                         + "See \"Reading the health page\" in the README.</p>\n");
         if (!metrics.isEmpty()) {
             h.append("<h2>Losses</h2>\n<img src=\"losses.png\" alt=\"losses\">\n");
+        }
+        if (hasQuality(metrics)) {
+            h.append("<h2>Sample quality</h2>\n<p>FID of G_ema's samples against a fixed set of training images and "
+                    + "the class accuracy of the samples, from the evaluation every <code>output.eval_every</code> "
+                    + "iterations (a cheap proxy: few samples, so compare within the run). A sharp drop of quality is "
+                    + "what collapse means; the detector's quality signal watches it.</p>\n"
+                    + "<img src=\"quality.png\" alt=\"sample quality\">\n");
         }
         if (!layers.isEmpty()) {
             h.append("<h2>Spectra</h2>\n<p>sigma_0 of every weight; G's first layer (<code>").append(esc(firstKey))

@@ -103,6 +103,69 @@ public record TorchScriptSpec(int inputSize, Resize resize, Normalisation normal
         return new TorchScriptSpec(299, Resize.BILINEAR, Normalisation.IMAGENET, 3, 0, 1, true);
     }
 
+    /**
+     * Parses the comma-separated {@code key=value} form used in configurations, for example
+     * {@code input=32,normalise=minus-one-one,channels=1,logits=-1}; keys not given keep
+     * Inception v3's values ({@link #inceptionV3()}), and an empty text is Inception v3. Keys:
+     * {@code input}, {@code resize} (bilinear|area), {@code normalise} (minus-one-one|zero-one|imagenet),
+     * {@code channels}, {@code features}, {@code logits} (-1 = none), {@code pool} (mean|none); the
+     * same as {@link #canonical()} writes, so a canonical form parses back to an equal spec.
+     *
+     * @throws IllegalArgumentException naming the unknown key or bad value
+     */
+    public static TorchScriptSpec parse(String text) {
+        TorchScriptSpec d = inceptionV3();
+        if (text == null || text.isBlank()) {
+            return d;
+        }
+        int input = d.inputSize();
+        Resize resize = d.resize();
+        Normalisation normalisation = d.normalisation();
+        int channels = d.channels();
+        int features = d.featureOutput();
+        int logits = d.logitsOutput();
+        boolean pool = d.poolSpatial();
+        for (String part : text.split(",")) {
+            String p = part.trim();
+            int eq = p.indexOf('=');
+            if (eq < 1) {
+                throw new IllegalArgumentException("Feature network spec '" + text + "': '" + p + "' is not key=value "
+                        + "(keys input, resize, normalise, channels, features, logits, pool).");
+            }
+            String key = p.substring(0, eq).trim().toLowerCase(Locale.ROOT);
+            String value = p.substring(eq + 1).trim();
+            String lower = value.toLowerCase(Locale.ROOT);
+            try {
+                switch (key) {
+                    case "input" -> input = Integer.parseInt(value);
+                    case "resize" -> resize = switch (lower) {
+                        case "bilinear" -> Resize.BILINEAR;
+                        case "area" -> Resize.AREA;
+                        default -> throw new IllegalArgumentException("Feature network spec '" + text
+                                + "': resize must be bilinear or area, got '" + value + "'.");
+                    };
+                    case "normalise", "normalize" -> normalisation = Normalisation.parse(value);
+                    case "channels" -> channels = Integer.parseInt(value);
+                    case "features" -> features = Integer.parseInt(value);
+                    case "logits" -> logits = Integer.parseInt(value);
+                    case "pool" -> pool = switch (lower) {
+                        case "mean" -> true;
+                        case "none" -> false;
+                        default -> throw new IllegalArgumentException("Feature network spec '" + text
+                                + "': pool must be mean or none, got '" + value + "'.");
+                    };
+                    default -> throw new IllegalArgumentException("Feature network spec '" + text + "': unknown key '"
+                            + key + "' (use input, resize, normalise, channels, features, logits, pool).");
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("Feature network spec '" + text + "': " + key
+                        + " must be a whole number, got '" + value + "'.", e);
+            }
+        }
+        // Built once at the end, so that the keys may come in any order (channels=1 before normalise=...).
+        return new TorchScriptSpec(input, resize, normalisation, channels, features, logits, pool);
+    }
+
     /** True when the network has a classification head. */
     public boolean hasLogits() {
         return logitsOutput >= 0;

@@ -22,6 +22,13 @@ import java.util.Map;
  * object a line, every key) and {@code metrics.csv} (the columns of the first record). On a
  * resume, records at or after the resumed iteration (written by the interrupted process after
  * its last checkpoint) are dropped first, so the files never hold an iteration twice.
+ *
+ * <p>Other listeners add figures of their own to an iteration's record with {@link #publish} (the
+ * periodic evaluation's FID and class accuracy): that iteration's record is then written whatever
+ * {@code log_every} says, with those figures merged in, so that a quality curve and the losses
+ * share one record per iteration. Publish before this listener's {@code onIteration} runs (put
+ * the publisher earlier in the list); a figure published after its iteration's record was written
+ * goes into a record of its own with that iteration.
  */
 public final class MetricsLogger implements TrainingListener {
 
@@ -30,7 +37,39 @@ public final class MetricsLogger implements TrainingListener {
     private BufferedWriter jsonl;
     private BufferedWriter csv;
     private List<String> columns;
+    private final List<String> declared = new ArrayList<>();
+    private final Map<String, Double> published = new LinkedHashMap<>();
+    private long publishedIteration = -1;
+    private long lastWritten = -1;
     private int every;
+
+    /**
+     * Columns that other listeners will {@link #publish} later, so that {@code metrics.csv}'s
+     * header (taken from the first record) has them; call before training starts.
+     */
+    public void declareColumns(List<String> names) {
+        for (String n : names) {
+            if (!declared.contains(n)) {
+                declared.add(n);
+            }
+        }
+    }
+
+    /**
+     * Adds {@code name = value} to the record of {@code iteration} (see the class comment).
+     * Non-finite values are written as strings, as the step's are.
+     */
+    public void publish(long iteration, String name, double value) {
+        if (iteration == lastWritten) {
+            write(iteration, Map.of(name, value), false);
+            return;
+        }
+        if (iteration != publishedIteration) {
+            published.clear();
+            publishedIteration = iteration;
+        }
+        published.put(name, value);
+    }
 
     /** The JSONL file of a run folder. */
     public static Path jsonlPath(Path runDir) {
@@ -46,6 +85,9 @@ public final class MetricsLogger implements TrainingListener {
     @Override
     public void onRollback(TrainingSession session, long fromIteration, long toIteration) {
         close();
+        published.clear();
+        publishedIteration = -1;
+        lastWritten = -1;
         open(session, toIteration + 1);
     }
 
@@ -72,18 +114,41 @@ public final class MetricsLogger implements TrainingListener {
 
     @Override
     public void onIteration(TrainingSession session, StepMetrics metrics) {
-        if (metrics.iteration() % every != 0 && metrics.iteration() != session.config().training().iterations()) {
+        long it = metrics.iteration();
+        if (publishedIteration >= 0 && publishedIteration < it && !published.isEmpty()) {
+            // Published after its iteration was passed over (the publisher runs after this listener).
+            write(publishedIteration, new LinkedHashMap<>(published), false);
+            published.clear();
+            publishedIteration = -1;
+        }
+        boolean extra = publishedIteration == it && !published.isEmpty();
+        if (it % every != 0 && it != session.config().training().iterations() && !extra) {
             return;
         }
+        Map<String, Double> values = new LinkedHashMap<>(metrics.values());
+        if (extra) {
+            values.putAll(published);
+        }
+        published.clear();
+        publishedIteration = -1;
+        write(it, values, true);
+    }
+
+    private void write(long iteration, Map<String, Double> values, boolean withCsv) {
+        lastWritten = iteration;
         try {
             Map<String, Object> record = new LinkedHashMap<>();
-            record.put("iteration", metrics.iteration());
-            metrics.values().forEach((k, v) -> record.put(k, Double.isFinite(v) ? v : String.valueOf(v)));
+            record.put("iteration", iteration);
+            values.forEach((k, v) -> record.put(k, Double.isFinite(v) ? v : String.valueOf(v)));
             jsonl.write(JSON.writeValueAsString(record));
             jsonl.newLine();
             jsonl.flush();
+            if (!withCsv) {
+                return;
+            }
             if (columns == null) {
                 columns = new ArrayList<>(record.keySet());
+                declared.stream().filter(c -> !columns.contains(c)).forEach(columns::add);
                 csv.write(String.join(",", columns));
                 csv.newLine();
             }
@@ -102,6 +167,10 @@ public final class MetricsLogger implements TrainingListener {
 
     @Override
     public void onEnd(TrainingSession session, long lastIteration, boolean interrupted) {
+        if (!published.isEmpty()) {
+            write(publishedIteration, new LinkedHashMap<>(published), false);
+            published.clear();
+        }
         close();
     }
 
