@@ -65,7 +65,8 @@ class EvalCommandTest {
     void aRunIsScoredAtEveryTruncationWithTheReportingPoints(@TempDir Path dir) throws Exception {
         Path runDir = dir.resolve("run");
         Cli.Run train = Cli.run("train", "--preset", "fmnist-demo", "--out", runDir.toString(), "--set", "model.ch=4", "--set",
-                "training.batch_size=8", "--set", "training.iterations=2", "--set", "output.sample_every=0");
+                "training.batch_size=8", "--set", "training.iterations=2", "--set", "output.sample_every=0",
+                "--set", "output.eval_every=0");
         assertEquals(0, train.code(), train.err());
         // Held-out "real" images for the memorisation test: 10 classes of 3 random 28 px images.
         Path heldOut = dir.resolve("held-out");

@@ -98,7 +98,7 @@ class ExportCommandTest {
         Path run = dir.resolve("run");
         assertEquals(0, Cli.run("train", "--preset", "fmnist-demo", "--out", run.toString(), "--set", "model.ch=4",
                 "--set", "training.batch_size=8", "--set", "training.iterations=2", "--set", "training.ema_start=1",
-                "--set", "output.sample_every=0").code());
+                "--set", "output.sample_every=0", "--set", "output.eval_every=0").code());
         Path file = dir.resolve("run.safetensors");
         Cli.Run r = Cli.run("export", run.toString(), "--out", file.toString(), "--with-discriminator");
         assertEquals(0, r.code(), r.err());

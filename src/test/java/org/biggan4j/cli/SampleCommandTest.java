@@ -33,7 +33,7 @@ class SampleCommandTest {
         run = dir.resolve("run");
         Cli.Run r = Cli.run("train", "--preset", "fmnist-demo", "--out", run.toString(), "--set", "model.ch=4", "--set",
                 "training.batch_size=8", "--set", "training.iterations=2", "--set", "training.ema_start=1",
-                "--set", "output.sample_every=0");
+                "--set", "output.sample_every=0", "--set", "output.eval_every=0");
         assertEquals(0, r.code(), r.err());
     }
 

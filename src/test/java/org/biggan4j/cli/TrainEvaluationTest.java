@@ -35,7 +35,8 @@ class TrainEvaluationTest {
 
     private static List<String> tiny(int iterations, String... more) {
         List<String> s = new ArrayList<>(List.of("model.ch=4", "training.batch_size=8", "threads=1",
-                "training.iterations=" + iterations, "output.eval_samples=64", "output.sample_every=0",
+                "training.iterations=" + iterations, "output.eval_every=0", "output.eval_samples=64",
+                "output.sample_every=0",
                 "output.sample_rows=2", "output.sample_columns=2", "output.log_every=5"));
         s.addAll(List.of(more));
         return s;
@@ -88,7 +89,8 @@ class TrainEvaluationTest {
                         double[] figures = evaluation.evaluate(s, 2);
                         assertTrue(figures[0] > 0 && Double.isFinite(figures[0]), "FID " + figures[0]);
                         assertTrue(figures[1] >= 0 && figures[1] <= 1, "accuracy " + figures[1]);
-                        assertEquals(training, s.generator().is_training(), "mode restored (standing " + standing + ")");
+                        assertEquals(training, s.generator().is_training(),
+                                "mode restored (standing " + standing + ")");
                         Map<String, Tensor> after = StateDict.of(s.generator());
                         for (String k : before.keySet()) {
                             assertTrue(torch.equal(before.get(k), after.get(k)), k + " changed (standing " + standing
@@ -133,14 +135,14 @@ class TrainEvaluationTest {
         CheckpointStore store = new CheckpointStore(dir, 1, "");
         JsonNode latest = CheckpointFile.manifest(store.latest().orElseThrow()).path("metrics");
         assertEquals(fid.get(6L), latest.path("fid").asDouble(), 1e-12);
-        assertEquals(6, latest.path("eval_iteration").asLong());
+
         // best.b4j holds the checkpoint of the lowest FID (keep_last=1 deleted the others).
         Path best = dir.resolve("checkpoints").resolve("best.b4j");
         assertTrue(Files.isRegularFile(best));
         JsonNode bestManifest = CheckpointFile.manifest(best);
         long bestIteration = fid.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow().getKey();
         assertEquals(fid.get(bestIteration), bestManifest.path("metrics").path("fid").asDouble(), 1e-12);
-        assertEquals(bestIteration, bestManifest.path("metrics").path("eval_iteration").asLong());
+        assertEquals(bestIteration, bestManifest.path("iteration").asLong());
 
         // The collapse monitor (on_collapse=warn by default) observed both proxies at each evaluation.
         JsonNode quality = CheckpointFile.manifest(store.latest().orElseThrow()).path("state")
@@ -151,11 +153,15 @@ class TrainEvaluationTest {
         assertEquals(3, quality.path("class_accuracy").path(2).asInt(), quality.toString());
 
         HealthReport.Result page = HealthReport.write(dir);
-        assertTrue(page.images().contains(HealthReport.directory(dir).resolve("quality.png")), page.images().toString());
+        assertTrue(page.images().contains(HealthReport.directory(dir).resolve("quality.png")),
+                page.images().toString());
         assertTrue(Files.readString(page.page()).contains("Sample quality"));
     }
 
-    /** A TorchScript network given by output.eval_features; without logits there is no class accuracy. */
+    /**
+     * A TorchScript network given by output.eval_features; without logits there is no class
+     * accuracy. Figures go only into the checkpoint of their own iteration.
+     */
     @Test
     void aTorchScriptNetworkCanBeGiven(@TempDir Path dir) throws Exception {
         torch.manual_seed(3);
@@ -166,14 +172,21 @@ class TrainEvaluationTest {
                 """, Map.of("w", torch.randn(48, 8)));
         Path run = dir.resolve("run");
         Cli.Run r = Cli.run(concat("train", "--preset", "fmnist-demo", "--out", run.toString(),
-                "--set", "training.iterations=2", "--set", "output.eval_every=2",
+                "--set", "training.iterations=5", "--set", "output.eval_every=2",
+                "--set", "output.checkpoint_every=1", "--set", "output.keep_last=5",
                 "--set", "output.eval_features=" + net,
                 "--set", "output.eval_feature_spec=input=16,normalise=zero-one,channels=3,logits=-1"));
         assertEquals(0, r.code(), r.err());
-        Map<String, Object> record = MetricsLogger.read(run).stream().filter(m -> m.get("fid") != null).findFirst()
-                .orElseThrow();
-        assertEquals(2L, ((Number) record.get("iteration")).longValue());
-        assertFalse(record.containsKey("class_accuracy"), record.toString());
+        List<Map<String, Object>> records = MetricsLogger.read(run).stream().filter(m -> m.get("fid") != null)
+                .toList();
+        assertEquals(List.of(2L, 4L, 5L), records.stream().map(m -> ((Number) m.get("iteration")).longValue())
+                .toList(), "every 2 iterations and at the last");
+        assertFalse(records.get(0).containsKey("class_accuracy"), records.get(0).toString());
+        for (Path ckpt : new CheckpointStore(run, 5, "").list()) {
+            long it = CheckpointStore.iterationOf(ckpt);
+            boolean hasFid = CheckpointFile.manifest(ckpt).path("metrics").has("fid");
+            assertEquals(it % 2 == 0 || it == 5, hasFid, "checkpoint " + it + " carries FID only if evaluated");
+        }
     }
 
     /** No feature network applies, a missing file, a bad spec: one line each, nothing written. */

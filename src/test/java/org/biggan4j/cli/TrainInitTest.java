@@ -28,7 +28,7 @@ class TrainInitTest {
     private static Path source;
 
     private static final String[] TINY = {"--set", "model.ch=4", "--set", "training.batch_size=8", "--set",
-            "training.ema_start=1", "--set", "output.sample_every=0"};
+            "training.ema_start=1", "--set", "output.sample_every=0", "--set", "output.eval_every=0"};
 
     private static Cli.Run train(Path out, String... more) {
         String[] args = new String[3 + TINY.length + more.length];

@@ -21,11 +21,24 @@ public final class CheckpointListener implements TrainingListener {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointListener.class);
 
     private final Map<String, Double> latest = new LinkedHashMap<>();
+    private final Map<String, Long> measuredAt = new LinkedHashMap<>();
     private long lastSaved = -1;
 
     /** Records a metric to store with the next checkpoint. */
     public void publish(String name, double value) {
         latest.put(name, value);
+        measuredAt.remove(name);
+    }
+
+    /**
+     * Records a metric that measured the weights of {@code iteration} (an evaluation's FID): it is
+     * stored only with the checkpoint of that iteration, so that a later checkpoint (the final
+     * one of an interrupted run, say) never carries, and is never chosen as best for, figures of
+     * other weights.
+     */
+    public void publish(long iteration, String name, double value) {
+        latest.put(name, value);
+        measuredAt.put(name, iteration);
     }
 
     @Override
@@ -60,7 +73,8 @@ public final class CheckpointListener implements TrainingListener {
     private Path save(TrainingSession session) {
         Map<String, Double> finite = new LinkedHashMap<>();
         latest.forEach((k, v) -> {
-            if (Double.isFinite(v)) {
+            Long at = measuredAt.get(k);
+            if (Double.isFinite(v) && (at == null || at == session.iteration())) {
                 finite.put(k, v);
             }
         });
