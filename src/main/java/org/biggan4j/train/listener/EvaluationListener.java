@@ -146,6 +146,13 @@ public final class EvaluationListener implements TrainingListener, AutoCloseable
                         out.evalEvery(), data.description(), data.channels(), data.resolution(), data.classCount(),
                         g.resolution()));
             }
+            if (!data.classNames().equals(org.biggan4j.data.IdxFiles.FASHION_MNIST_CLASSES)) {
+                // Shaped like Fashion-MNIST but perhaps not it (MNIST digits): usable, with a caveat.
+                LOG.warn("The bundled classifier was trained on Fashion-MNIST, and {} has the classes {}: its FID and "
+                        + "class accuracy (agreement with Fashion-MNIST's class of the same index) are rough proxies "
+                        + "here. Give a network of these data with output.eval_features.", data.description(),
+                        data.classNames());
+            }
             return new ClassifierFeatures(ClassifierFile.fashionMnist(device));
         }
         Path path = Path.of(file);
@@ -264,7 +271,8 @@ public final class EvaluationListener implements TrainingListener, AutoCloseable
         double[] figures = {Double.NaN, Double.NaN};
         boolean wasTraining = g.is_training();
         try {
-            StandingStatistics.during(g, noise, config.output().standingStats(),
+            // One scope around everything (during() opens one only when it computes statistics).
+            NativeMemory.scoped(() -> StandingStatistics.during(g, noise, config.output().standingStats(),
                     SampleSheetListener.standingBatchSize(config),
                     Seeds.derive(config.seed(), "evaluation-standing-statistics"), device, () -> {
                         g.eval(); // also with standing_stats=0, where during() runs the work as it is
@@ -296,7 +304,7 @@ public final class EvaluationListener implements TrainingListener, AutoCloseable
                                 figures[1] = fake.accuracy().accuracy();
                             }
                         }
-                    });
+                    }));
         } finally {
             g.train(wasTraining);
         }
