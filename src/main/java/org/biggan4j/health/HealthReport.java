@@ -207,6 +207,8 @@ public final class HealthReport {
         JFreeChart chart = ChartFactory.createXYLineChart("Sample quality (periodic evaluation)", "iteration", "FID",
                 new XYSeriesCollection(fid), PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
+        // FID's scale depends on the feature network: show its changes, not its distance from 0.
+        ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
         XYLineAndShapeRenderer left = new XYLineAndShapeRenderer(true, true);
         left.setSeriesPaint(0, new Color(0x1f77b4));
         plot.setRenderer(0, left);
