@@ -79,10 +79,11 @@ class TrainEvaluationTest {
     void anEvaluationRestoresModeAndBatchNormStatistics(@TempDir Path dir) throws Exception {
         var outcome = TrainCommand.runKeepingSession("fmnist-demo", dir, tiny(2, "training.ema_decay=0"), false);
         try (TrainingSession s = outcome.session()) {
-            for (String standing : List.of("16", "0")) {
-                s.reconfigure(ConfigLoader.withOverrides(s.config(),
-                        List.of("output.eval_every=1", "output.standing_stats=" + standing)));
-                try (EvaluationListener evaluation = EvaluationListener.open(s)) {
+            s.reconfigure(ConfigLoader.withOverrides(s.config(), List.of("output.eval_every=1")));
+            try (EvaluationListener evaluation = EvaluationListener.open(s)) {
+                for (String standing : List.of("16", "0")) {
+                    // evaluate() reads output.standing_stats from the session's configuration each time.
+                    s.reconfigure(ConfigLoader.withOverrides(s.config(), List.of("output.standing_stats=" + standing)));
                     for (boolean training : new boolean[] {true, false}) {
                         s.generator().train(training);
                         Map<String, Tensor> before = StateDict.copyOf(s.generator());
