@@ -142,7 +142,7 @@ final class TinyGan {
                 },
                 new StepSettings(config.training().batchSize(), config.training().dSteps(), 1, config.seed(), false),
                 ComputeDevice.CPU);
-        return new TrainingSession(config, runDir, ComputeDevice.CPU, g, ema, d, gOpt, dOpt, data, step);
+        return new TrainingSession(config, runDir, ComputeDevice.CPU, g, ema, d, data, step);
     }
 
     private TinyGan() {
