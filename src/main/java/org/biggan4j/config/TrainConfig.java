@@ -1,5 +1,7 @@
 package org.biggan4j.config;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import java.util.List;
 
 /**
@@ -243,7 +245,9 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
     /**
      * Interventions for experiments on training dynamics (BigGAN section 4: freezing G keeps D
      * stable, freezing D collapses G at once), settable in a preset or with
-     * {@code train --resume --set interventions.*=...}. Iterations are 1-based; 0 = never.
+     * {@code train --resume --set interventions.*=...}. Iterations are 1-based; 0 = never. (The
+     * explicit key names keep "g"/"d" separate words: the snake-case rule would write
+     * {@code freeze_gfrom}.)
      *
      * @param freezeGFrom      from this iteration on G's parameters are no longer updated (its
      *                         loss is still computed and logged; D keeps training)
@@ -259,7 +263,10 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      * @param betasG           G's Adam betas [beta1, beta2] from {@code changeAt} on (empty = unchanged)
      * @param betasD           D's Adam betas from {@code changeAt} on (empty = unchanged)
      */
-    public record InterventionConfig(long freezeGFrom, long freezeDFrom, long resetMomentsGAt, long resetMomentsDAt,
+    public record InterventionConfig(@JsonProperty("freeze_g_from") long freezeGFrom,
+                                     @JsonProperty("freeze_d_from") long freezeDFrom,
+                                     @JsonProperty("reset_moments_g_at") long resetMomentsGAt,
+                                     @JsonProperty("reset_moments_d_at") long resetMomentsDAt,
                                      long changeAt, double lrG, double lrD, List<Double> betasG,
                                      List<Double> betasD) {
         /** No intervention: the behaviour before interventions existed. */
