@@ -176,6 +176,33 @@ class SigmaConditioningTest {
     }
 
     @Test
+    void aTrainingStepClampsEveryWeightOfGAndPenalisesD(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        // N(0, 0.02) weights of at least 16 x 16 have sigma_0 well above 0.05, so every weight is clamped.
+        // Only the top direction moves: sigma_1 may stay above the target (the paper's clamp is one
+        // direction), so the check is that one singular value now sits at the target.
+        var config = ConfigLoader.load("dcgan", List.of("model.ch=4", "training.batch_size=8",
+                "regularizers.sigma_g.clamp=true", "regularizers.sigma_g.target=0.05",
+                "regularizers.sigma_d.penalty=0.1", "regularizers.sigma_d.target=1"));
+        try (var session = org.biggan4j.train.SessionFactory.create(config, dir)) {
+            var metrics = org.biggan4j.tensor.NativeMemory.scoped(() -> session.step().run(1));
+            assertTrue(metrics.values().containsKey("d_penalty_sigma0"), metrics.values().toString());
+            var params = session.generator().named_parameters(true);
+            int clamped = 0;
+            for (long i = 0; i < params.size(); i++) {
+                Tensor w = params.get(i).value();
+                if (w.dim() >= 2) {
+                    double[] s = svdvals(w);
+                    assertTrue(java.util.Arrays.stream(s).anyMatch(x -> Math.abs(x - 0.05) <= 1e-3 * 0.05),
+                            params.get(i).key().getString() + ": no singular value at 0.05 in "
+                                    + java.util.Arrays.toString(java.util.Arrays.copyOf(s, 4)));
+                    clamped++;
+                }
+            }
+            assertTrue(clamped >= 4, "G's weight matrices: " + clamped);
+        }
+    }
+
+    @Test
     void theConfigurationSwitchesItOnForEachNetworkAndNeedsOneTarget() {
         var on = ConfigLoader.load("dcgan", List.of("regularizers.sigma_g.penalty=0.1",
                 "regularizers.sigma_g.ratio=2", "regularizers.sigma_d.clamp=true", "regularizers.sigma_d.target=1"));
