@@ -40,6 +40,10 @@ import java.util.function.LongToDoubleFunction;
  *   <li>libtorch's generator is reseeded from (seed, iteration) at the start of each iteration,
  *       so that an iteration's noise depends only on its number: a resumed run draws exactly
  *       the noise the uninterrupted run would have.</li>
+ *   <li>With {@link Interventions} (the configuration's {@code interventions} section), a frozen
+ *       network's optimiser step and after-step regularisers are skipped, an optimiser whose
+ *       moments are reset is replaced before the iteration, and the optimiser settings in force
+ *       are written into both optimisers at the start of every iteration.</li>
  * </ul>
  * The step must run inside a {@code PointerScope} (the loop provides one); everything it
  * creates is released when that scope closes.
