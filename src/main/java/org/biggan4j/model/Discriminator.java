@@ -25,6 +25,36 @@ public abstract class Discriminator extends org.bytedeco.pytorch.Module {
         return module;
     }
 
+    /** Dropout probability before the final layer; 0 = none (see {@link #setDropout}). */
+    private double dropout;
+
+    /**
+     * Dropout on the features that enter D's final linear layer and class projection (BigGAN
+     * section 4.2 tries dropout in D against its memorisation of the training set), applied in
+     * training mode only, so scores in eval mode are deterministic. A setting of the run, not a
+     * weight: it is not saved with the network. Discriminators without such a layer (EBGAN's
+     * auto-encoder) ignore it; the configuration refuses that combination.
+     *
+     * @param probability in [0, 1); 0 switches dropout off
+     */
+    public void setDropout(double probability) {
+        if (!(probability >= 0 && probability < 1)) {
+            throw new IllegalArgumentException("D's dropout probability must be in [0, 1), got " + probability + ".");
+        }
+        this.dropout = probability;
+    }
+
+    /** The dropout probability set by {@link #setDropout} (0 = off). */
+    public double dropout() {
+        return dropout;
+    }
+
+    /** Applies D's dropout to {@code features} in training mode; identity otherwise. */
+    protected final Tensor dropoutBeforeHead(Tensor features) {
+        return dropout > 0 && is_training() ? org.bytedeco.pytorch.global.torch.dropout(features, dropout, true)
+                : features;
+    }
+
     /**
      * @param images  {@code [B, C, R, R]} in [-1, 1]
      * @param classes class ids {@code [B]}, int64, or {@code null} when unconditional

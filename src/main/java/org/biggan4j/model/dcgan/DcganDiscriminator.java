@@ -71,7 +71,7 @@ public final class DcganDiscriminator extends Discriminator {
 
     @Override
     public Tensor forward(Tensor images, Tensor classes) {
-        Tensor h = features(images);
+        Tensor h = dropoutBeforeHead(features(images));                // [B, C, 4, 4]; training only
         Tensor out = head.forward(h).reshape(-1);
         if (embed != null) {
             out = out.add(embed.forward(classes).mul(h.sum(new long[] {2, 3}, false, null))
