@@ -8,7 +8,8 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>Contract: like {@link Generator}, parameters and buffers only. The score of one image
  * never depends on the other images of the batch (no batch statistics in D), which the
- * gradient penalties rely on.
+ * gradient penalties rely on; the one exception, DCGAN's critic with BatchNorm, says so through
+ * {@link #scoresBatchIndependent()}.
  */
 public abstract class Discriminator extends org.bytedeco.pytorch.Module {
 
@@ -62,6 +63,15 @@ public abstract class Discriminator extends org.bytedeco.pytorch.Module {
      *         (reconstruction error), see {@link #lastEmbedding()}
      */
     public abstract Tensor forward(Tensor images, Tensor classes);
+
+    /**
+     * Whether each image's score depends on that image alone, so that real and generated images
+     * may share one forward (the training step then runs D once per D step, as BigGAN-PyTorch
+     * does). False for a discriminator with batch statistics.
+     */
+    public boolean scoresBatchIndependent() {
+        return true;
+    }
 
     /** Number of classes; 0 for an unconditional discriminator. */
     public abstract int numClasses();

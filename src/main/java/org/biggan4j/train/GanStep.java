@@ -33,6 +33,9 @@ import java.util.function.LongToDoubleFunction;
  * <ul>
  *   <li>During D updates G runs under no-grad (no graph is built for it) in training mode, so
  *       its BatchNorm uses batch statistics as it will when G is updated.</li>
+ *   <li>D scores generated and real images in one forward over both (BigGAN-PyTorch's
+ *       {@code D(torch.cat([G_z, x]))}) unless its scores depend on the batch (DCGAN's critic
+ *       with BatchNorm): one spectral-norm power iteration per D step, as there.</li>
  *   <li>During the G update D's parameters have {@code requires_grad} off, so backward computes
  *       no gradient for them and D's optimiser state is untouched.</li>
  *   <li>Every loss and gradient norm is checked before its optimiser step: a NaN or infinity
@@ -293,9 +296,23 @@ public final class GanStep {
         Tensor fakeScores;
         Tensor fakeEmbedding;
         try (Autocast ac = Autocast.bf16(device, settings.bf16())) {
-            realScores = discriminator.forward(realIn, real.classes()).to(torch.ScalarType.Float);
-            fakeScores = discriminator.forward(fakeIn, fakeClasses).to(torch.ScalarType.Float);
-            fakeEmbedding = discriminator.lastEmbedding();
+            if (discriminator.scoresBatchIndependent() && (real.classes() == null) == (fakeClasses == null)) {
+                // One forward over [fake; real], as BigGAN-PyTorch's D(torch.cat([G_z, x])): the
+                // same scores, one spectral-norm power iteration per D step as there (not two),
+                // and convolutions over twice the batch.
+                long nFake = fakeIn.size(0);
+                Tensor scores = discriminator.forward(torch.cat(new TensorVector(fakeIn, realIn), 0),
+                        fakeClasses == null ? null : torch.cat(new TensorVector(fakeClasses, real.classes()), 0))
+                        .to(torch.ScalarType.Float);
+                fakeScores = scores.narrow(0, 0, nFake);
+                realScores = scores.narrow(0, nFake, scores.size(0) - nFake);
+                Tensor embedding = discriminator.lastEmbedding();
+                fakeEmbedding = embedding == null ? null : embedding.narrow(0, 0, nFake);
+            } else {
+                realScores = discriminator.forward(realIn, real.classes()).to(torch.ScalarType.Float);
+                fakeScores = discriminator.forward(fakeIn, fakeClasses).to(torch.ScalarType.Float);
+                fakeEmbedding = discriminator.lastEmbedding();
+            }
         }
         LossTerms loss = objective.discriminatorLoss(
                 new CriticOutputs(realScores, fakeScores, realIn, fakeIn, fakeEmbedding));

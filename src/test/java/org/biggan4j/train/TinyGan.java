@@ -42,11 +42,17 @@ final class TinyGan {
         final LinearImpl l1 = register_module("l1", new LinearImpl(4, 16));
         final LinearImpl l2 = register_module("l2", new LinearImpl(16, 1));
 
+        /** Whether it says its scores are per image (they are); false forces separate forwards. */
+        boolean batchIndependent = true;
+        int forwards;
+
         @Override
         public Tensor forward(Tensor images, Tensor classes) {
+            forwards++;
             return l2.forward(torch.relu(l1.forward(images.reshape(-1, 4)))).reshape(-1);
         }
 
+        @Override public boolean scoresBatchIndependent() { return batchIndependent; }
         @Override public int numClasses() { return 0; }
     }
 

@@ -56,6 +56,12 @@ public final class DcganDiscriminator extends Discriminator {
         embed = spec.conditional() ? register_module("embed", layers.embedding(spec.classes(), in)) : null;
     }
 
+    /** BatchNorm in the critic makes a score depend on the rest of its batch. */
+    @Override
+    public boolean scoresBatchIndependent() {
+        return !spec.dcganCriticBatchNorm();
+    }
+
     /** The 4x4 feature map before the head. */
     Tensor features(Tensor images) {
         Tensor h = images;
