@@ -96,6 +96,42 @@ class CpuConvolutionsTest {
         check(layout + " conv " + in + "->" + out, x, conv.rawWeight(), y, xd, wd, yd);
     }
 
+    /**
+     * bf16 autocast (training.bf16) through the default route, against float64 from the same
+     * bf16-rounded inputs: one bf16 rounding of the result (0.4%) and float accumulation allow
+     * 2e-2, where the defects it guards against (1 and 3 outputs, one-channel inputs) are off by
+     * 0.1 to infinity.
+     */
+    @ParameterizedTest(name = "bf16 conv {0} -> {1}, k {2}, stride {3}")
+    @CsvSource({"256, 3, 3, 1", "64, 1, 3, 1", "1, 64, 3, 1", "1, 3, 4, 2", "3, 64, 3, 1", "64, 3, 4, 2",
+            "128, 40, 1, 1", "64, 64, 3, 1", "24, 12, 3, 1", "3, 3, 1, 1"})
+    void bf16ConvolutionMatchesFloat64(int in, int out, int kernel, int stride) {
+        Seeds.seedTorch(in * 1000L + out + 7);
+        int padding = kernel == 4 ? 1 : kernel / 2;
+        Conv2d conv = PLAIN.conv(in, out, kernel, stride, padding, true);
+        Tensor x = Tensors.randn(ComputeDevice.CPU, 8, in, 16, 16).to(torch.ScalarType.BFloat16)
+                .to(torch.ScalarType.Float).requires_grad_(true);
+        Tensor w = conv.rawWeight();
+        Tensor y;
+        try (org.biggan4j.tensor.Autocast ac = org.biggan4j.tensor.Autocast.bf16(ComputeDevice.CPU, true)) {
+            y = conv.forward(x);
+        }
+        assertEquals(torch.ScalarType.BFloat16, Tensors.dtype(y));
+        Tensor g = Tensors.randn(ComputeDevice.CPU, y.sizes().vec().get()).to(torch.ScalarType.BFloat16);
+        y.backward(g, null, false, null);
+        Tensor xd = x.detach().to(torch.ScalarType.Double).requires_grad_(true);
+        Tensor wd = w.detach().to(torch.ScalarType.BFloat16).to(torch.ScalarType.Double).requires_grad_(true);
+        Tensor bd = conv.biasOrNull().detach().to(torch.ScalarType.BFloat16).to(torch.ScalarType.Double);
+        Tensor yd = torch.conv2d(xd, wd, new TensorOptional(bd), new long[] {stride, stride},
+                new long[] {padding, padding}, new long[] {1, 1}, 1);
+        yd.backward(g.to(torch.ScalarType.Double), null, false, null);
+        double ey = relativeError(y, yd);
+        double ex = relativeError(x.grad(), xd.grad());
+        double ew = relativeError(w.grad(), wd.grad());
+        assertTrue(ey < 2e-2 && ex < 2e-2 && ew < 2e-2, "bf16 conv " + in + "->" + out + ": relative error output "
+                + ey + ", input gradient " + ex + ", weight gradient " + ew);
+    }
+
     @Test
     void layerForwardUsesTheProcessLayoutAndReturnsChannelsLastOutputs() {
         Conv2d conv = PLAIN.conv(16, 32, 3, true);
