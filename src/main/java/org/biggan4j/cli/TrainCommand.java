@@ -76,6 +76,26 @@ public final class TrainCommand implements Callable<Integer> {
                     + "health.spectra_every, default 100).")
     Integer spectraEvery;
 
+    /** Which optimisers {@code --reset-moments} restarts. */
+    enum MomentReset {
+        G, D, BOTH;
+
+        static MomentReset parse(String value) {
+            return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                case "g" -> G;
+                case "d" -> D;
+                case "both" -> BOTH;
+                default -> throw new IllegalArgumentException("--reset-moments takes g, d or both, got '" + value
+                        + "'.");
+            };
+        }
+    }
+
+    @Option(names = "--reset-moments", paramLabel = "NET",
+            description = "With --resume: forget the optimiser state (Adam's moments) of g, d or both before the "
+                    + "first resumed iteration (sets interventions.reset_moments_*_at to it).")
+    String resetMoments;
+
     /** Preset names for picocli's completion and help. */
     static final class Presets extends ArrayList<String> {
         private static final long serialVersionUID = 1L;
@@ -106,6 +126,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (init != null && resume) {
             throw new IllegalArgumentException("--init starts a new run and --resume continues one: give only one.");
         }
+        if (resetMoments != null) {
+            all.addAll(momentResetOverrides(MomentReset.parse(resetMoments), resume, out));
+        }
         TrainingOutcome outcome = run(preset, out, all, resume, init);
         PrintWriter w = spec.commandLine().getOut();
         if (outcome.health() != null) {
@@ -118,6 +141,31 @@ public final class TrainCommand implements Callable<Integer> {
         }
         w.flush();
         return 0;
+    }
+
+    /**
+     * {@code --reset-moments} as overrides: the reset iteration is the one after the newest
+     * checkpoint, so the restored moments are dropped before the first resumed update. It is
+     * stored with the configuration, so a later roll-back to before it replays the reset.
+     */
+    static List<String> momentResetOverrides(MomentReset which, boolean resume, Path runDir) throws Exception {
+        if (!resume) {
+            throw new IllegalArgumentException("--reset-moments applies to a resumed run: add --resume, or set "
+                    + "interventions.reset_moments_g_at / reset_moments_d_at for a new one.");
+        }
+        var latest = new org.biggan4j.checkpoint.CheckpointStore(runDir, 1, "").latest();
+        if (latest.isEmpty()) {
+            return List.of(); // "Nothing to resume" is reported by the run itself
+        }
+        long next = CheckpointFile.manifest(latest.get()).path("iteration").asLong() + 1;
+        List<String> out = new ArrayList<>();
+        if (which != MomentReset.D) {
+            out.add("interventions.reset_moments_g_at=" + next);
+        }
+        if (which != MomentReset.G) {
+            out.add("interventions.reset_moments_d_at=" + next);
+        }
+        return out;
     }
 
     /** What a training run ended with. */

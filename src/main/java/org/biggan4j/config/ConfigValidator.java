@@ -79,6 +79,21 @@ public final class ConfigValidator {
             fail("health.on_collapse=rollback would replay the collapse unchanged: set health.rollback_generator_lr_factor "
                     + "below 1 or health.rollback_discriminator_steps above 0");
         }
+        sigma("regularizers.sigma_g", c.regularizers().sigmaG());
+        sigma("regularizers.sigma_d", c.regularizers().sigmaD());
+        if (c.regularizers().dropoutD() > 0 && c.objective().kind() == ObjectiveKind.EBGAN) {
+            fail("regularizers.dropout_d acts before D's final linear layer, which EBGAN's auto-encoder "
+                    + "discriminator does not have: set regularizers.dropout_d=0");
+        }
+        TrainConfig.InterventionConfig iv = c.interventions();
+        if (!iv.betasG().isEmpty() && c.optimizer().generator().kind() != TrainConfig.OptimizerKind.ADAM) {
+            fail("interventions.betas_g are Adam's betas but optimizer.generator.kind is "
+                    + name(c.optimizer().generator().kind()) + ": leave betas_g empty");
+        }
+        if (!iv.betasD().isEmpty() && c.optimizer().discriminator().kind() != TrainConfig.OptimizerKind.ADAM) {
+            fail("interventions.betas_d are Adam's betas but optimizer.discriminator.kind is "
+                    + name(c.optimizer().discriminator().kind()) + ": leave betas_d empty");
+        }
         TrainConfig.OutputConfig out = c.output();
         boolean evalMetric = out.bestMetric().equals("fid") || out.bestMetric().equals("class_accuracy");
         if (evalMetric && out.evalEvery() > 0 && out.checkpointEvery() % out.evalEvery() != 0) {
@@ -105,6 +120,15 @@ public final class ConfigValidator {
                 fail("optimizer.*.schedule_start (" + o.scheduleStart() + ") must be before the last iteration ("
                         + c.training().iterations() + ") for linear_decay");
             }
+        }
+    }
+
+    /** Section 4.1's conditioning needs one target: sigma_reg or r * sg(sigma_1). */
+    private static void sigma(String key, TrainConfig.SigmaConfig s) {
+        if (s.active() && (s.target() > 0) == (s.ratio() > 0)) {
+            fail(key + " (penalty " + s.penalty() + ", clamp " + s.clamp() + ") needs exactly one target: set "
+                    + key + ".target (a fixed sigma_reg) or " + key + ".ratio (r of r * sigma_1), not "
+                    + (s.target() > 0 ? "both" : "neither"));
         }
     }
 

@@ -1,5 +1,7 @@
 package org.biggan4j.config;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import java.util.List;
 
 /**
@@ -10,7 +12,8 @@ import java.util.List;
  */
 public record TrainConfig(ModelConfig model, ObjectiveConfig objective, RegularizerConfig regularizers,
                           OptimizerPair optimizer, TrainingConfig training, DataConfig data,
-                          OutputConfig output, HealthConfig health, long seed, String device, int threads) {
+                          OutputConfig output, HealthConfig health, InterventionConfig interventions,
+                          long seed, String device, int threads) {
 
     public TrainConfig {
         require(model != null, "model section is missing");
@@ -21,6 +24,7 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
         require(data != null, "data section is missing");
         require(output != null, "output section is missing");
         require(health != null, "health section is missing");
+        require(interventions != null, "interventions section is missing");
         require(device != null && !device.isBlank(), "device must be cpu, cuda or cuda:N");
         require(threads >= 0, "threads must be >= 0 (0 = one per core), got " + threads);
     }
@@ -88,15 +92,62 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      * @param clip            c of WGAN's weight clipping (0.01)
      * @param instanceNoise   initial std of instance noise
      * @param instanceNoiseIterations iterations over which it anneals linearly to 0
+     * @param sigmaG          section 4.1 conditioning of sigma_0 of G's weights
+     * @param sigmaD          the same for D's weights
+     * @param dropoutD        dropout probability on D's pooled features before its final linear
+     *                        layer (and projection), training mode only; 0 = off
      */
     public record RegularizerConfig(double gradientPenalty, double r1, double orthogonalG, double orthogonalD,
-                                    double clip, double instanceNoise, long instanceNoiseIterations) {
+                                    double clip, double instanceNoise, long instanceNoiseIterations,
+                                    SigmaConfig sigmaG, SigmaConfig sigmaD, double dropoutD) {
         public RegularizerConfig {
             require(gradientPenalty >= 0 && r1 >= 0 && orthogonalG >= 0 && orthogonalD >= 0 && clip >= 0
                     && instanceNoise >= 0 && instanceNoiseIterations >= 0,
                     "regularizers.* must all be >= 0 (0 switches one off)");
             require(instanceNoise == 0 || instanceNoiseIterations > 0,
                     "regularizers.instance_noise_iterations must be > 0 when instance_noise is on");
+            sigmaG = sigmaG == null ? SigmaConfig.OFF : sigmaG;
+            sigmaD = sigmaD == null ? SigmaConfig.OFF : sigmaD;
+            require(dropoutD >= 0 && dropoutD < 1, "regularizers.dropout_d must be in [0, 1) (0 = off), got "
+                    + dropoutD);
+        }
+
+        /** The regularisers that existed before section 4.1's conditioning, with it switched off. */
+        public RegularizerConfig(double gradientPenalty, double r1, double orthogonalG, double orthogonalD,
+                                 double clip, double instanceNoise, long instanceNoiseIterations) {
+            this(gradientPenalty, r1, orthogonalG, orthogonalD, clip, instanceNoise, instanceNoiseIterations,
+                    SigmaConfig.OFF, SigmaConfig.OFF, 0);
+        }
+    }
+
+    /**
+     * Conditioning of the top singular value sigma_0 of every weight matrix of one network
+     * (BigGAN section 4.1), toward sigma_reg = {@code target} or toward r * sg(sigma_1) with
+     * r = {@code ratio} (exactly one of the two when anything is on):
+     *
+     * @param penalty    strength of the penalty penalty * sum_W (sigma_0(W) - target)^2 added to the
+     *                   network's loss (0 = off)
+     * @param clamp      after every optimiser step, W &lt;- W - max(0, sigma_0 - target) u_0 v_0^T
+     * @param target     sigma_reg (0 = unused)
+     * @param ratio      r (0 = unused; otherwise &gt;= 1, since sigma_0 &gt;= sigma_1)
+     * @param iterations warm-started subspace iterations per estimate for the penalty (the clamp
+     *                   iterates to convergence)
+     */
+    public record SigmaConfig(double penalty, boolean clamp, double target, double ratio, int iterations) {
+        /** Everything off. */
+        public static final SigmaConfig OFF = new SigmaConfig(0, false, 0, 0, 1);
+
+        public SigmaConfig {
+            require(penalty >= 0, "regularizers.sigma_*.penalty must be >= 0 (0 = off), got " + penalty);
+            require(target >= 0, "regularizers.sigma_*.target must be >= 0 (0 = unused), got " + target);
+            require(ratio == 0 || ratio >= 1, "regularizers.sigma_*.ratio must be 0 (unused) or >= 1 (sigma_0 is "
+                    + "never below sigma_1), got " + ratio);
+            require(iterations >= 1, "regularizers.sigma_*.iterations must be >= 1, got " + iterations);
+        }
+
+        /** Whether the penalty or the clamp is on. */
+        public boolean active() {
+            return penalty > 0 || clamp;
         }
     }
 
@@ -250,6 +301,55 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
                     "health.rollback_generator_lr_factor must be in (0, 1], got " + rollbackGeneratorLrFactor);
             require(rollbackDiscriminatorSteps >= 0, "health.rollback_discriminator_steps must be >= 0, got " + rollbackDiscriminatorSteps);
             require(maxRollbacks >= 1, "health.max_rollbacks must be >= 1, got " + maxRollbacks);
+        }
+    }
+
+    /**
+     * Interventions for experiments on training dynamics (BigGAN section 4: freezing G keeps D
+     * stable, freezing D collapses G at once), settable in a preset or with
+     * {@code train --resume --set interventions.*=...}. Iterations are 1-based; 0 = never. (The
+     * explicit key names keep "g"/"d" separate words: the snake-case rule would write
+     * {@code freeze_gfrom}.)
+     *
+     * @param freezeGFrom      from this iteration on G's parameters are no longer updated (its
+     *                         loss is still computed and logged; D keeps training)
+     * @param freezeDFrom      the same for D
+     * @param resetMomentsGAt  G's optimiser state (Adam's moments and step count) is forgotten
+     *                         before this iteration's update
+     * @param resetMomentsDAt  the same for D
+     * @param changeAt         from this iteration {@code lrG}, {@code lrD}, {@code betasG} and
+     *                         {@code betasD} replace the values of the optimizer section
+     * @param lrG              G's learning rate from {@code changeAt} on (0 = unchanged); a
+     *                         schedule still applies to it
+     * @param lrD              D's learning rate from {@code changeAt} on (0 = unchanged)
+     * @param betasG           G's Adam betas [beta1, beta2] from {@code changeAt} on (empty = unchanged)
+     * @param betasD           D's Adam betas from {@code changeAt} on (empty = unchanged)
+     */
+    public record InterventionConfig(@JsonProperty("freeze_g_from") long freezeGFrom,
+                                     @JsonProperty("freeze_d_from") long freezeDFrom,
+                                     @JsonProperty("reset_moments_g_at") long resetMomentsGAt,
+                                     @JsonProperty("reset_moments_d_at") long resetMomentsDAt,
+                                     long changeAt, double lrG, double lrD, List<Double> betasG,
+                                     List<Double> betasD) {
+        /** No intervention: the behaviour before interventions existed. */
+        public static final InterventionConfig NONE = new InterventionConfig(0, 0, 0, 0, 0, 0, 0, List.of(), List.of());
+
+        public InterventionConfig {
+            require(freezeGFrom >= 0 && freezeDFrom >= 0 && resetMomentsGAt >= 0 && resetMomentsDAt >= 0
+                    && changeAt >= 0, "interventions.* iterations must be >= 0 (0 = never)");
+            require(lrG >= 0 && lrD >= 0, "interventions.lr_g and lr_d must be >= 0 (0 = unchanged)");
+            betasG = betasG == null ? List.of() : List.copyOf(betasG);
+            betasD = betasD == null ? List.of() : List.copyOf(betasD);
+            for (List<Double> b : List.of(betasG, betasD)) {
+                require(b.isEmpty() || (b.size() == 2 && b.stream().allMatch(x -> x != null && x >= 0 && x < 1)),
+                        "interventions.betas_g and betas_d must be empty (unchanged) or [beta1, beta2] with "
+                                + "both in [0, 1), got " + b);
+            }
+            boolean changes = lrG > 0 || lrD > 0 || !betasG.isEmpty() || !betasD.isEmpty();
+            require(changes == (changeAt > 0), changes
+                    ? "interventions.lr_*/betas_* need interventions.change_at (the first iteration they apply to)"
+                    : "interventions.change_at=" + changeAt + " changes nothing: set interventions.lr_g, lr_d, "
+                            + "betas_g or betas_d too, or change_at=0");
         }
     }
 

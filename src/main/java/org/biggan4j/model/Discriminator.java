@@ -8,7 +8,8 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>Contract: like {@link Generator}, parameters and buffers only. The score of one image
  * never depends on the other images of the batch (no batch statistics in D), which the
- * gradient penalties rely on.
+ * gradient penalties rely on; the one exception, DCGAN's critic with BatchNorm, says so through
+ * {@link #scoresBatchIndependent()}.
  */
 public abstract class Discriminator extends org.bytedeco.pytorch.Module {
 
@@ -25,6 +26,36 @@ public abstract class Discriminator extends org.bytedeco.pytorch.Module {
         return module;
     }
 
+    /** Dropout probability before the final layer; 0 = none (see {@link #setDropout}). */
+    private double dropout;
+
+    /**
+     * Dropout on the features that enter D's final linear layer and class projection (BigGAN
+     * section 4.2 tries dropout in D against its memorisation of the training set), applied in
+     * training mode only, so scores in eval mode are deterministic. A setting of the run, not a
+     * weight: it is not saved with the network. Discriminators without such a layer (EBGAN's
+     * auto-encoder) ignore it; the configuration refuses that combination.
+     *
+     * @param probability in [0, 1); 0 switches dropout off
+     */
+    public void setDropout(double probability) {
+        if (!(probability >= 0 && probability < 1)) {
+            throw new IllegalArgumentException("D's dropout probability must be in [0, 1), got " + probability + ".");
+        }
+        this.dropout = probability;
+    }
+
+    /** The dropout probability set by {@link #setDropout} (0 = off). */
+    public double dropout() {
+        return dropout;
+    }
+
+    /** Applies D's dropout to {@code features} in training mode; identity otherwise. */
+    protected final Tensor dropoutBeforeHead(Tensor features) {
+        return dropout > 0 && is_training() ? org.bytedeco.pytorch.global.torch.dropout(features, dropout, true)
+                : features;
+    }
+
     /**
      * @param images  {@code [B, C, R, R]} in [-1, 1]
      * @param classes class ids {@code [B]}, int64, or {@code null} when unconditional
@@ -32,6 +63,15 @@ public abstract class Discriminator extends org.bytedeco.pytorch.Module {
      *         (reconstruction error), see {@link #lastEmbedding()}
      */
     public abstract Tensor forward(Tensor images, Tensor classes);
+
+    /**
+     * Whether each image's score depends on that image alone, so that real and generated images
+     * may share one forward (the training step then runs D once per D step, as BigGAN-PyTorch
+     * does). False for a discriminator with batch statistics.
+     */
+    public boolean scoresBatchIndependent() {
+        return true;
+    }
 
     /** Number of classes; 0 for an unconditional discriminator. */
     public abstract int numClasses();

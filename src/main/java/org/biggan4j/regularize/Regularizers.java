@@ -5,7 +5,10 @@ import org.biggan4j.config.TrainConfig.RegularizerConfig;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Builds the regularisers a configuration switches on (strength 0 = off). */
+/**
+ * Builds the regularisers a configuration switches on (strength 0 = off). D's dropout is a
+ * layer of D, not a regulariser object: {@code SessionFactory} sets it on the discriminator.
+ */
 public final class Regularizers {
 
     private Regularizers() {
@@ -25,6 +28,9 @@ public final class Regularizers {
         if (c.orthogonalG() > 0 || c.orthogonalD() > 0) {
             out.add(new OrthogonalRegularization(c.orthogonalG(), c.orthogonalD(),
                     OrthogonalRegularization.DEFAULT_EXCLUSIONS));
+        }
+        if (c.sigmaG().active() || c.sigmaD().active()) {
+            out.add(new SigmaConditioning(c.sigmaG(), c.sigmaD()));
         }
         if (c.clip() > 0) {
             out.add(new WeightClipping(c.clip()));

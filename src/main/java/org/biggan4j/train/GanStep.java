@@ -11,6 +11,7 @@ import org.biggan4j.tensor.Autocast;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Seeds;
+import org.biggan4j.train.optim.Optimizers;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.OptimizerParamGroupVector;
@@ -32,6 +33,9 @@ import java.util.function.LongToDoubleFunction;
  * <ul>
  *   <li>During D updates G runs under no-grad (no graph is built for it) in training mode, so
  *       its BatchNorm uses batch statistics as it will when G is updated.</li>
+ *   <li>D scores generated and real images in one forward over both (BigGAN-PyTorch's
+ *       {@code D(torch.cat([G_z, x]))}) unless its scores depend on the batch (DCGAN's critic
+ *       with BatchNorm): one spectral-norm power iteration per D step, as there.</li>
  *   <li>During the G update D's parameters have {@code requires_grad} off, so backward computes
  *       no gradient for them and D's optimiser state is untouched.</li>
  *   <li>Every loss and gradient norm is checked before its optimiser step: a NaN or infinity
@@ -39,11 +43,17 @@ import java.util.function.LongToDoubleFunction;
  *   <li>libtorch's generator is reseeded from (seed, iteration) at the start of each iteration,
  *       so that an iteration's noise depends only on its number: a resumed run draws exactly
  *       the noise the uninterrupted run would have.</li>
+ *   <li>With {@link Interventions} (the configuration's {@code interventions} section), a frozen
+ *       network's optimiser step and after-step regularisers are skipped, an optimiser whose
+ *       moments are reset is replaced before the iteration, and the optimiser settings in force
+ *       are written into both optimisers at the start of every iteration.</li>
  * </ul>
  * The step must run inside a {@code PointerScope} (the loop provides one); everything it
  * creates is released when that scope closes.
  */
 public final class GanStep {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GanStep.class);
 
     /** Called after every G update with the iteration just completed (the EMA). */
     @FunctionalInterface
@@ -55,21 +65,38 @@ public final class GanStep {
     private final Discriminator discriminator;
     private final GanObjective objective;
     private final List<Regularizer> regularizers;
-    private final Optimizer generatorOptimizer;
-    private final Optimizer discriminatorOptimizer;
-    private LongToDoubleFunction generatorLr;
+    private Optimizer generatorOptimizer;      // replaced when an intervention resets its moments
+    private Optimizer discriminatorOptimizer;
+    private LongToDoubleFunction generatorLr;  // replaced by reconfigure (a collapse roll-back)
     private LongToDoubleFunction discriminatorLr;
     private final BatchSource data;
     private final LatentSource latents;
     private final AfterGenerator afterGenerator;
     private StepSettings settings;
     private final ComputeDevice device;
+    private final Interventions interventions; // null: none, and the optimisers' settings are left alone
     private int noiseSalt;
 
+    /** A step without interventions: optimisers keep the settings they were built with. */
     public GanStep(Generator generator, Discriminator discriminator, GanObjective objective,
                    List<Regularizer> regularizers, Optimizer generatorOptimizer, Optimizer discriminatorOptimizer,
                    LongToDoubleFunction generatorLr, LongToDoubleFunction discriminatorLr, BatchSource data,
                    LatentSource latents, AfterGenerator afterGenerator, StepSettings settings, ComputeDevice device) {
+        this(generator, discriminator, objective, regularizers, generatorOptimizer, discriminatorOptimizer,
+                generatorLr, discriminatorLr, data, latents, afterGenerator, settings, device, null);
+    }
+
+    /**
+     * A step that follows the configuration's {@link Interventions}: freezing, moment resets and
+     * optimiser settings, which it writes into the optimisers at every iteration (the learning
+     * rates still come from {@code generatorLr} / {@code discriminatorLr}).
+     */
+    public GanStep(Generator generator, Discriminator discriminator, GanObjective objective,
+                   List<Regularizer> regularizers, Optimizer generatorOptimizer, Optimizer discriminatorOptimizer,
+                   LongToDoubleFunction generatorLr, LongToDoubleFunction discriminatorLr, BatchSource data,
+                   LatentSource latents, AfterGenerator afterGenerator, StepSettings settings, ComputeDevice device,
+                   Interventions interventions) {
+        this.interventions = interventions;
         this.generator = generator;
         this.discriminator = discriminator;
         this.objective = objective;
@@ -93,6 +120,9 @@ public final class GanStep {
     public StepMetrics run(long iteration) {
         Seeds.seedTorch(Seeds.derive(settings.seed(), "iteration:" + iteration + ":" + noiseSalt));
         Map<String, Double> metrics = new LinkedHashMap<>();
+        if (interventions != null) {
+            applyInterventions(iteration);
+        }
         double lrD = discriminatorLr.applyAsDouble(iteration);
         double lrG = generatorLr.applyAsDouble(iteration);
         setLearningRate(discriminatorOptimizer, lrD);
@@ -108,6 +138,48 @@ public final class GanStep {
         generatorUpdate(iteration, metrics);
         afterGenerator.update(iteration);
         return new StepMetrics(iteration, metrics);
+    }
+
+    /** G's optimiser (a new object after a moment reset). */
+    public Optimizer generatorOptimizer() {
+        return generatorOptimizer;
+    }
+
+    /** D's optimiser (a new object after a moment reset). */
+    public Optimizer discriminatorOptimizer() {
+        return discriminatorOptimizer;
+    }
+
+    /**
+     * Before iteration {@code iteration}: replaces an optimiser whose moments are to be forgotten
+     * by a fresh one over the same parameters (libtorch exposes no way to clear an optimiser's
+     * state in place; a fresh Adam is exactly one with zero moments and step 0), then writes the
+     * settings in force into both optimisers.
+     */
+    private void applyInterventions(long iteration) {
+        if (interventions.resetsMoments(Interventions.Network.GENERATOR, iteration)) {
+            generatorOptimizer = fresh(generatorOptimizer, Interventions.Network.GENERATOR, iteration);
+        }
+        if (interventions.resetsMoments(Interventions.Network.DISCRIMINATOR, iteration)) {
+            discriminatorOptimizer = fresh(discriminatorOptimizer, Interventions.Network.DISCRIMINATOR, iteration);
+        }
+        Optimizers.applyOptions(generatorOptimizer, interventions.optimizer(Interventions.Network.GENERATOR, iteration));
+        Optimizers.applyOptions(discriminatorOptimizer,
+                interventions.optimizer(Interventions.Network.DISCRIMINATOR, iteration));
+    }
+
+    private Optimizer fresh(Optimizer old, Interventions.Network network, long iteration) {
+        // Kept: the step runs inside the iteration's PointerScope, and the optimiser lives on.
+        Optimizer created = NativeMemory.keep(Optimizers.reset(interventions.optimizer(network, iteration), old));
+        old.close();
+        LOG.info("Iteration {}: {}'s optimiser state reset (interventions.reset_moments_{}_at).", iteration,
+                network == Interventions.Network.GENERATOR ? "G" : "D",
+                network == Interventions.Network.GENERATOR ? "g" : "d");
+        return created;
+    }
+
+    private boolean frozen(Interventions.Network network, long iteration) {
+        return interventions != null && interventions.frozen(network, iteration);
     }
 
     /**
@@ -153,10 +225,14 @@ public final class GanStep {
         if (!Double.isFinite(gradNorm)) {
             throw new NonFiniteStepException(iteration, "grad_norm_d", gradNorm);
         }
-        discriminatorOptimizer.step();
-        for (Regularizer r : regularizers) {
-            try (NoGradGuard noGrad = new NoGradGuard()) {
-                r.afterDiscriminatorStep(discriminator, iteration);
+        // A frozen D still computes its loss (logged, and what G trains against) but is not
+        // updated, not even by a regulariser's after-step (clipping, the sigma clamp).
+        if (!frozen(Interventions.Network.DISCRIMINATOR, iteration)) {
+            discriminatorOptimizer.step();
+            for (Regularizer r : regularizers) {
+                try (NoGradGuard noGrad = new NoGradGuard()) {
+                    r.afterDiscriminatorStep(discriminator, iteration);
+                }
             }
         }
         if (metrics != null) {
@@ -190,10 +266,12 @@ public final class GanStep {
         if (!Double.isFinite(gradNorm)) {
             throw new NonFiniteStepException(iteration, "grad_norm_g", gradNorm);
         }
-        generatorOptimizer.step();
-        for (Regularizer r : regularizers) {
-            try (NoGradGuard noGrad = new NoGradGuard()) {
-                r.afterGeneratorStep(generator, iteration);
+        if (!frozen(Interventions.Network.GENERATOR, iteration)) {
+            generatorOptimizer.step();
+            for (Regularizer r : regularizers) {
+                try (NoGradGuard noGrad = new NoGradGuard()) {
+                    r.afterGeneratorStep(generator, iteration);
+                }
             }
         }
         metrics.putAll(acc.means(n));
@@ -218,9 +296,23 @@ public final class GanStep {
         Tensor fakeScores;
         Tensor fakeEmbedding;
         try (Autocast ac = Autocast.bf16(device, settings.bf16())) {
-            realScores = discriminator.forward(realIn, real.classes()).to(torch.ScalarType.Float);
-            fakeScores = discriminator.forward(fakeIn, fakeClasses).to(torch.ScalarType.Float);
-            fakeEmbedding = discriminator.lastEmbedding();
+            if (discriminator.scoresBatchIndependent() && (real.classes() == null) == (fakeClasses == null)) {
+                // One forward over [fake; real], as BigGAN-PyTorch's D(torch.cat([G_z, x])): the
+                // same scores, one spectral-norm power iteration per D step as there (not two),
+                // and convolutions over twice the batch.
+                long nFake = fakeIn.size(0);
+                Tensor scores = discriminator.forward(torch.cat(new TensorVector(fakeIn, realIn), 0),
+                        fakeClasses == null ? null : torch.cat(new TensorVector(fakeClasses, real.classes()), 0))
+                        .to(torch.ScalarType.Float);
+                fakeScores = scores.narrow(0, 0, nFake);
+                realScores = scores.narrow(0, nFake, scores.size(0) - nFake);
+                Tensor embedding = discriminator.lastEmbedding();
+                fakeEmbedding = embedding == null ? null : embedding.narrow(0, 0, nFake);
+            } else {
+                realScores = discriminator.forward(realIn, real.classes()).to(torch.ScalarType.Float);
+                fakeScores = discriminator.forward(fakeIn, fakeClasses).to(torch.ScalarType.Float);
+                fakeEmbedding = discriminator.lastEmbedding();
+            }
         }
         LossTerms loss = objective.discriminatorLoss(
                 new CriticOutputs(realScores, fakeScores, realIn, fakeIn, fakeEmbedding));

@@ -79,11 +79,14 @@ public final class SessionFactory {
         LoaderBatchSource source = new LoaderBatchSource(data, loaderOptions, device, spec.conditional(),
                 data.description());
         GanObjective objective = Objectives.create(config.objective());
+        discriminator.setDropout(config.regularizers().dropoutD());
+        Interventions interventions = Interventions.of(config);
         GanStep step = new GanStep(generator, discriminator, objective, Regularizers.create(config.regularizers()),
-                gOpt, dOpt, Optimizers.schedule(config.optimizer().generator(), t.iterations()),
-                Optimizers.schedule(config.optimizer().discriminator(), t.iterations()), source,
+                gOpt, dOpt, interventions.learningRate(Interventions.Network.GENERATOR),
+                interventions.learningRate(Interventions.Network.DISCRIMINATOR), source,
                 new TrainingLatents(t.latent(), spec.latentDim(), spec.classes(), device), afterGenerator,
-                new StepSettings(t.batchSize(), t.dSteps(), t.accumulation(), config.seed(), t.bf16()), device);
-        return new TrainingSession(config, runDir, device, generator, ema, discriminator, gOpt, dOpt, source, step);
+                new StepSettings(t.batchSize(), t.dSteps(), t.accumulation(), config.seed(), t.bf16()), device,
+                interventions);
+        return new TrainingSession(config, runDir, device, generator, ema, discriminator, source, step);
     }
 }

@@ -12,7 +12,6 @@ import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
-import org.bytedeco.pytorch.Optimizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +24,9 @@ import java.util.Map;
  * Everything one training run holds: the configuration, the networks (G, D and G's moving
  * average), their optimisers, the data source, the step, and the iteration counter; and the
  * two operations that need all of it at once, saving a checkpoint and restoring one.
+ *
+ * <p>The optimisers belong to the step (an intervention may replace one); the session saves
+ * and restores their state through it.
  *
  * <p>The session owns the long-lived native objects (parameters, buffers, optimiser state);
  * {@link #close()} stops the data source.
@@ -39,8 +41,6 @@ public final class TrainingSession implements AutoCloseable {
     private final Generator generator;
     private final Generator generatorEma;
     private final Discriminator discriminator;
-    private final Optimizer generatorOptimizer;
-    private final Optimizer discriminatorOptimizer;
     private final ResumableBatchSource data;
     private final GanStep step;
     private final CheckpointStore checkpoints;
@@ -65,16 +65,14 @@ public final class TrainingSession implements AutoCloseable {
      * @param generatorEma the moving average of G, or null when the run keeps none
      */
     public TrainingSession(TrainConfig config, Path runDir, ComputeDevice device, Generator generator,
-                           Generator generatorEma, Discriminator discriminator, Optimizer generatorOptimizer,
-                           Optimizer discriminatorOptimizer, ResumableBatchSource data, GanStep step) {
+                           Generator generatorEma, Discriminator discriminator, ResumableBatchSource data,
+                           GanStep step) {
         this.config = config;
         this.runDir = runDir;
         this.device = device;
         this.generator = generator;
         this.generatorEma = generatorEma;
         this.discriminator = discriminator;
-        this.generatorOptimizer = generatorOptimizer;
-        this.discriminatorOptimizer = discriminatorOptimizer;
         this.data = data;
         this.step = step;
         this.checkpoints = new CheckpointStore(runDir, config.output().keepLast(), config.output().bestMetric());
@@ -152,9 +150,10 @@ public final class TrainingSession implements AutoCloseable {
      */
     public void reconfigure(TrainConfig changed) {
         var t = changed.training();
-        step.reconfigure(org.biggan4j.train.optim.Optimizers.schedule(changed.optimizer().generator(), t.iterations()),
-                org.biggan4j.train.optim.Optimizers.schedule(changed.optimizer().discriminator(), t.iterations()),
-                t.dSteps());
+        // Through the interventions, so that a learning-rate change they schedule still applies.
+        Interventions interventions = Interventions.of(changed);
+        step.reconfigure(interventions.learningRate(Interventions.Network.GENERATOR),
+                interventions.learningRate(Interventions.Network.DISCRIMINATOR), t.dSteps());
         this.config = changed;
         if (java.nio.file.Files.isDirectory(runDir)) {
             Path file = runDir.resolve("config.yaml");
@@ -220,8 +219,8 @@ public final class TrainingSession implements AutoCloseable {
             groups.put("generator_ema", StateDict.of(generatorEma));
         }
         Map<String, byte[]> blobs = new LinkedHashMap<>();
-        blobs.put("optimizer_generator", OptimizerState.toBytes(generatorOptimizer));
-        blobs.put("optimizer_discriminator", OptimizerState.toBytes(discriminatorOptimizer));
+        blobs.put("optimizer_generator", OptimizerState.toBytes(step.generatorOptimizer()));
+        blobs.put("optimizer_discriminator", OptimizerState.toBytes(step.discriminatorOptimizer()));
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("loader", data.position());
         state.put("class_names", data.classNames());
@@ -253,8 +252,8 @@ public final class TrainingSession implements AutoCloseable {
             if (generatorEma != null) {
                 StateDict.load(generatorEma, ckpt.group("generator_ema", source), source + ": generator_ema");
             }
-            OptimizerState.load(generatorOptimizer, blob(ckpt, "optimizer_generator", source), source);
-            OptimizerState.load(discriminatorOptimizer, blob(ckpt, "optimizer_discriminator", source), source);
+            OptimizerState.load(step.generatorOptimizer(), blob(ckpt, "optimizer_generator", source), source);
+            OptimizerState.load(step.discriminatorOptimizer(), blob(ckpt, "optimizer_discriminator", source), source);
             Object loader = ckpt.stateJson().get("loader");
             if (loader instanceof Map<?, ?> m) {
                 data.restore((Map<String, Object>) m);

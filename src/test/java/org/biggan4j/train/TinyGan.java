@@ -42,11 +42,17 @@ final class TinyGan {
         final LinearImpl l1 = register_module("l1", new LinearImpl(4, 16));
         final LinearImpl l2 = register_module("l2", new LinearImpl(16, 1));
 
+        /** Whether it says its scores are per image (they are); false forces separate forwards. */
+        boolean batchIndependent = true;
+        int forwards;
+
         @Override
         public Tensor forward(Tensor images, Tensor classes) {
+            forwards++;
             return l2.forward(torch.relu(l1.forward(images.reshape(-1, 4)))).reshape(-1);
         }
 
+        @Override public boolean scoresBatchIndependent() { return batchIndependent; }
         @Override public int numClasses() { return 0; }
     }
 
@@ -119,6 +125,16 @@ final class TinyGan {
     /** A session with fresh, seeded networks. */
     static TrainingSession session(TrainConfig config, Path runDir, Hinge objective,
                                    org.biggan4j.regularize.Regularizer... regularizers) {
+        return session(config, runDir, objective, null, regularizers);
+    }
+
+    /**
+     * A session whose step follows {@code interventions} (learning rates, optimiser settings,
+     * freezing, moment resets), as {@link SessionFactory} builds it; null = a plain step with
+     * learning rate 1e-3.
+     */
+    static TrainingSession session(TrainConfig config, Path runDir, Hinge objective, Interventions interventions,
+                                   org.biggan4j.regularize.Regularizer... regularizers) {
         Seeds.seedTorch(config.seed());
         TinyGenerator g = new TinyGenerator();
         TinyGenerator ema = new TinyGenerator();
@@ -130,7 +146,11 @@ final class TinyGan {
             @Override public Tensor latents(int batch) { return Tensors.randn(ComputeDevice.CPU, batch, 4); }
             @Override public Tensor classes(int batch) { return null; }
         };
-        GanStep step = new GanStep(g, d, objective, List.of(regularizers), gOpt, dOpt, it -> 1e-3, it -> 1e-3, data, latents,
+        java.util.function.LongToDoubleFunction lrG = interventions == null ? it -> 1e-3
+                : interventions.learningRate(Interventions.Network.GENERATOR);
+        java.util.function.LongToDoubleFunction lrD = interventions == null ? it -> 1e-3
+                : interventions.learningRate(Interventions.Network.DISCRIMINATOR);
+        GanStep step = new GanStep(g, d, objective, List.of(regularizers), gOpt, dOpt, lrG, lrD, data, latents,
                 it -> {
                     // EMA with decay 0.5, exact in binary, enough to make G_ema differ from G.
                     var src = org.biggan4j.checkpoint.StateDict.of(g);
@@ -141,8 +161,8 @@ final class TinyGan {
                     }
                 },
                 new StepSettings(config.training().batchSize(), config.training().dSteps(), 1, config.seed(), false),
-                ComputeDevice.CPU);
-        return new TrainingSession(config, runDir, ComputeDevice.CPU, g, ema, d, gOpt, dOpt, data, step);
+                ComputeDevice.CPU, interventions);
+        return new TrainingSession(config, runDir, ComputeDevice.CPU, g, ema, d, data, step);
     }
 
     private TinyGan() {

@@ -160,6 +160,32 @@ class TrainingSessionTest {
     }
 
     @Test
+    void realAndFakeImagesShareOneDiscriminatorForwardWithTheSameResult(@TempDir Path dir) {
+        TrainConfig config = TinyGan.config(1, 100, "stop");
+        Map<String, Tensor> shared;
+        Map<String, Tensor> separate;
+        try (TrainingSession s = TinyGan.session(config, dir.resolve("shared"), new TinyGan.Hinge())) {
+            org.biggan4j.tensor.NativeMemory.scoped(() -> s.step().run(1));
+            // One forward per D step (2) and one in the G step, as BigGAN-PyTorch's D(cat[G(z), x]).
+            assertEquals(3, ((TinyGan.TinyDiscriminator) s.discriminator()).forwards);
+            shared = StateDict.copyOf(s.discriminator());
+            shared.putAll(StateDict.copyOf(s.generator()));
+        }
+        try (TrainingSession s = TinyGan.session(config, dir.resolve("separate"), new TinyGan.Hinge())) {
+            ((TinyGan.TinyDiscriminator) s.discriminator()).batchIndependent = false;
+            org.biggan4j.tensor.NativeMemory.scoped(() -> s.step().run(1));
+            assertEquals(5, ((TinyGan.TinyDiscriminator) s.discriminator()).forwards);
+            separate = StateDict.copyOf(s.discriminator());
+            separate.putAll(StateDict.copyOf(s.generator()));
+        }
+        assertEquals(separate.keySet(), shared.keySet());
+        for (String k : shared.keySet()) {
+            double diff = shared.get(k).sub(separate.get(k)).abs().max().item_double();
+            assertTrue(diff < 1e-6, k + " differs by " + diff + " between one shared and two separate D forwards");
+        }
+    }
+
+    @Test
     void metricsAreLoggedOncePerIterationAcrossAResume(@TempDir Path dir) throws Exception {
         TrainConfig config = TinyGan.config(6, 2, "stop");
         StopSignal stop = new StopSignal();

@@ -56,6 +56,7 @@ public final class BigGanDiscriminator extends Discriminator {
             }
         }
         h = torch.relu(h).sum(new long[] {2, 3}, false, null);        // [B, C]
+        h = dropoutBeforeHead(h);                                      // training only; 0 = off
         Tensor out = linear.forward(h).reshape(-1);                    // [B]
         if (embed != null) {
             out = out.add(embed.forward(classes).mul(h).sum(new long[] {1}, false, null));

@@ -56,6 +56,12 @@ public final class DcganDiscriminator extends Discriminator {
         embed = spec.conditional() ? register_module("embed", layers.embedding(spec.classes(), in)) : null;
     }
 
+    /** BatchNorm in the critic makes a score depend on the rest of its batch. */
+    @Override
+    public boolean scoresBatchIndependent() {
+        return !spec.dcganCriticBatchNorm();
+    }
+
     /** The 4x4 feature map before the head. */
     Tensor features(Tensor images) {
         Tensor h = images;
@@ -71,7 +77,7 @@ public final class DcganDiscriminator extends Discriminator {
 
     @Override
     public Tensor forward(Tensor images, Tensor classes) {
-        Tensor h = features(images);
+        Tensor h = dropoutBeforeHead(features(images));                // [B, C, 4, 4]; training only
         Tensor out = head.forward(h).reshape(-1);
         if (embed != null) {
             out = out.add(embed.forward(classes).mul(h.sum(new long[] {2, 3}, false, null))

@@ -65,7 +65,8 @@ public final class DeepDiscriminator extends Discriminator {
                 h = attention.get(i).forward(h);
             }
         }
-        h = torch.relu(h).sum(new long[] {2, 3}, false, null);
+        h = torch.relu(h).sum(new long[] {2, 3}, false, null);        // [B, C]
+        h = dropoutBeforeHead(h);                                      // training only; 0 = off
         Tensor out = linear.forward(h).reshape(-1);
         if (embed != null) {
             out = out.add(embed.forward(classes).mul(h).sum(new long[] {1}, false, null));

@@ -53,7 +53,7 @@ public final class MlpDiscriminator extends Discriminator {
         for (LinearImpl layer : hidden) {
             h = torch.leaky_relu(layer.forward(h), new org.bytedeco.pytorch.Scalar(LEAK));   // [B, width]
         }
-        return out.forward(h).reshape(b);                     // [B]
+        return out.forward(dropoutBeforeHead(h)).reshape(b);  // [B]
     }
 
     @Override

@@ -4,6 +4,8 @@ import org.biggan4j.config.TrainConfig.OptimizerConfig;
 import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.Optimizer;
+import org.bytedeco.pytorch.OptimizerOptions;
+import org.bytedeco.pytorch.OptimizerParamGroupVector;
 import org.bytedeco.pytorch.RMSprop;
 import org.bytedeco.pytorch.RMSpropOptions;
 import org.bytedeco.pytorch.SGD;
@@ -68,6 +70,50 @@ public final class Optimizers {
                     : lr * Math.max(0.0, (double) (totalIterations - it) / (totalIterations - start));
             case WARMUP -> it -> start == 0 || it >= start ? lr : lr * it / start;
         };
+    }
+
+    /**
+     * Writes every setting of {@code c} except the learning rate (which the schedule sets each
+     * iteration) into every parameter group of {@code optimizer}, which must be of kind
+     * {@code c.kind()}. Loading a checkpoint's optimiser state also restores the options it was
+     * saved with; this puts the configuration's back (changed betas on {@code --resume --set},
+     * interventions.betas_*).
+     */
+    public static void applyOptions(Optimizer optimizer, OptimizerConfig c) {
+        OptimizerParamGroupVector groups = optimizer.param_groups();
+        for (long i = 0; i < groups.size(); i++) {
+            // The options object of a group is the derived C++ type of the optimiser; a Pointer
+            // cast views it as such (single inheritance: same address).
+            OptimizerOptions options = groups.get(i).options();
+            switch (c.kind()) {
+                case ADAM -> {
+                    AdamOptions o = new AdamOptions(options);
+                    o.betas().put(new double[] {c.beta2(), c.beta1()}); // std::tuple: beta2 first, see create
+                    o.eps().put(c.eps());
+                    o.weight_decay().put(c.weightDecay());
+                }
+                case RMSPROP -> {
+                    RMSpropOptions o = new RMSpropOptions(options);
+                    o.alpha().put(c.alpha());
+                    o.eps().put(c.eps());
+                    o.momentum().put(c.momentum());
+                    o.weight_decay().put(c.weightDecay());
+                }
+                case SGD -> {
+                    SGDOptions o = new SGDOptions(options);
+                    o.momentum().put(c.momentum());
+                    o.weight_decay().put(c.weightDecay());
+                }
+            }
+        }
+    }
+
+    /** Adam's (beta1, beta2) of {@code optimizer}'s first parameter group (for tests and logs). */
+    public static double[] adamBetas(Optimizer optimizer) {
+        AdamOptions o = new AdamOptions(optimizer.param_groups().get(0).options());
+        double[] stored = new double[2];
+        o.betas().get(stored);
+        return new double[] {stored[1], stored[0]};
     }
 
     /** Forgets the optimiser's moments (an intervention of the health issue): state restarts from zero. */
