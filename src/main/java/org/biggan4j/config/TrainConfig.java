@@ -260,7 +260,28 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
     }
 
     /** What the collapse detector does when it decides that training has collapsed. */
-    public enum OnCollapse { OFF, WARN, STOP, ROLLBACK }
+    public enum OnCollapse {
+        OFF, WARN, STOP, ROLLBACK;
+
+        /**
+         * By name, case-insensitive; YAML 1.1 reads a bare {@code off} (or {@code no}, {@code false})
+         * as a boolean, so a boolean false means OFF.
+         */
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static OnCollapse of(Object value) {
+            if (Boolean.FALSE.equals(value)) {
+                return OFF;
+            }
+            String name = String.valueOf(value).trim().toUpperCase(java.util.Locale.ROOT);
+            for (OnCollapse o : values()) {
+                if (o.name().equals(name)) {
+                    return o;
+                }
+            }
+            throw new IllegalArgumentException("health.on_collapse must be off, warn, stop or rollback, got '" + value
+                    + "'");
+        }
+    }
 
     /**
      * Training health (BigGAN section 4): singular-value spectra and the collapse detector.

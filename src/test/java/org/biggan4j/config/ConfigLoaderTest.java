@@ -67,6 +67,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void collapseActionOffSurvivesYamlReadingItAsABoolean() {
+        assertEquals(TrainConfig.OnCollapse.OFF,
+                ConfigLoader.load("fmnist-demo", List.of("health.on_collapse=off")).health().onCollapse());
+        assertEquals(TrainConfig.OnCollapse.ROLLBACK,
+                ConfigLoader.load("fmnist-demo", List.of("health.on_collapse=Rollback")).health().onCollapse());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConfigLoader.load("fmnist-demo", List.of("health.on_collapse=explode")));
+        assertTrue(e.getMessage().contains("health.on_collapse"), e.getMessage());
+    }
+
+    @Test
     void unknownKeysAreRejectedWithASuggestion() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ConfigLoader.load("biggan-128", List.of("training.batchsize=16")));

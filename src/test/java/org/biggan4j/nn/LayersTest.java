@@ -125,6 +125,27 @@ class LayersTest {
     }
 
     @Test
+    void attentionOneImageAtATimeEqualsTheBatchedProductsAndGradients() {
+        Seeds.seedTorch(9);
+        Tensor[] batched = {Tensors.randn(ComputeDevice.CPU, 3, 4, 64), Tensors.randn(ComputeDevice.CPU, 3, 4, 16),
+            Tensors.randn(ComputeDevice.CPU, 3, 8, 16)};                  // query [B, C/8, N], key, value
+        Tensor[] perImage = new Tensor[3];
+        for (int i = 0; i < 3; i++) {
+            perImage[i] = batched[i].clone().requires_grad_(true);
+            batched[i].requires_grad_(true);
+        }
+        Tensor weights = Tensors.randn(ComputeDevice.CPU, 3, 8, 64);
+        Tensor a = SelfAttention.attend(batched[0], batched[1], batched[2]);
+        Tensor b = SelfAttention.attendPerImage(perImage[0], perImage[1], perImage[2]);
+        a.mul(weights).sum().backward();
+        b.mul(weights).sum().backward();
+        assertTrue(torch.allclose(a, b, 1e-5, 1e-6, false), "outputs");
+        for (int i = 0; i < 3; i++) {
+            assertTrue(torch.allclose(batched[i].grad(), perImage[i].grad(), 1e-5, 1e-6, false), "gradient " + i);
+        }
+    }
+
+    @Test
     void orthogonalInitGivesOrthonormalRowsOrColumns() {
         Seeds.seedTorch(8);
         for (long[] shape : new long[][] {{8, 20}, {20, 8}, {6, 3, 3, 3}}) {

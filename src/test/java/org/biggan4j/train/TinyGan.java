@@ -57,7 +57,7 @@ final class TinyGan {
     }
 
     /** Hinge loss; NaN while {@link #poisoned} is set or for the next {@link #poisonCalls} D losses. */
-    static final class Hinge implements GanObjective {
+    static class Hinge implements GanObjective {
         volatile boolean poisoned;
         int poisonCalls;
 

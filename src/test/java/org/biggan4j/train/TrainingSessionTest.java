@@ -160,6 +160,24 @@ class TrainingSessionTest {
     }
 
     @Test
+    void discriminatorStepsBuildNoGraphThroughTheGenerator(@TempDir Path dir) {
+        TrainConfig config = TinyGan.config(1, 100, "stop");
+        java.util.List<Boolean> fakeNeedsGrad = new java.util.ArrayList<>();
+        TinyGan.Hinge objective = new TinyGan.Hinge() {
+            @Override
+            public org.biggan4j.loss.LossTerms discriminatorLoss(org.biggan4j.loss.CriticOutputs o) {
+                fakeNeedsGrad.add(o.fakeImages().requires_grad());
+                return super.discriminatorLoss(o);
+            }
+        };
+        try (TrainingSession s = TinyGan.session(config, dir, objective)) {
+            org.biggan4j.tensor.NativeMemory.scoped(() -> s.step().run(1));
+        }
+        // G's output carries no autograd history in D steps: nothing of G is recorded or kept.
+        assertEquals(java.util.List.of(false, false), fakeNeedsGrad);
+    }
+
+    @Test
     void realAndFakeImagesShareOneDiscriminatorForwardWithTheSameResult(@TempDir Path dir) {
         TrainConfig config = TinyGan.config(1, 100, "stop");
         Map<String, Tensor> shared;
