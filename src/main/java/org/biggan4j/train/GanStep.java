@@ -296,7 +296,8 @@ public final class GanStep {
         Tensor fakeScores;
         Tensor fakeEmbedding;
         try (Autocast ac = Autocast.bf16(device, settings.bf16())) {
-            if (discriminator.scoresBatchIndependent() && (real.classes() == null) == (fakeClasses == null)) {
+            if (discriminator.scoresBatchIndependent() && (real.classes() == null) == (fakeClasses == null)
+                    && sameShapeButBatch(fakeIn, realIn)) {
                 // One forward over [fake; real], as BigGAN-PyTorch's D(torch.cat([G_z, x])): the
                 // same scores, one spectral-norm power iteration per D step as there (not two),
                 // and convolutions over twice the batch.
@@ -362,6 +363,19 @@ public final class GanStep {
         }
         requireFinite(iteration, "g_total_loss", total);
         total.div(new org.bytedeco.pytorch.Scalar((double) n)).backward();
+    }
+
+    /** Whether two batches can be concatenated: equal sizes in every dimension but the first. */
+    private static boolean sameShapeButBatch(Tensor a, Tensor b) {
+        if (a.dim() != b.dim()) {
+            return false;
+        }
+        for (int i = 1; i < a.dim(); i++) {
+            if (a.size(i) != b.size(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** L2 norm of all gradients together (one reduction per parameter, one sync in total). */
