@@ -5,25 +5,23 @@ import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
+import org.junit.jupiter.api.io.TempDir;
+
 import java.net.ServerSocket;
-import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * c10d on loopback: two ranks (threads of this JVM, each with its own store client and Gloo
- * context, exactly as two processes would have) meet through rank 0's TCPStore.
+ * c10d on loopback: two ranks, each a JVM started with the launcher's variables, meet through
+ * rank 0's TCPStore (and a lone rank gives up in time).
  */
 class ProcessGroupTest {
 
@@ -33,59 +31,73 @@ class ProcessGroupTest {
         }
     }
 
-    /** Runs {@code body} as every rank of a world of {@code size} on loopback; returns each rank's result. */
-    private static <T> List<T> onRanks(int size, Function<ProcessGroup, T> body) throws Exception {
+    /**
+     * Runs {@link RankMain} as every rank of a world of {@code size}, each in its own JVM with the
+     * launcher's variables, on loopback; returns each rank's output lines.
+     */
+    private static List<List<String>> onRanks(int size, String job, Path dir) throws Exception {
         int port = freePort();
-        ExecutorService pool = Executors.newFixedThreadPool(size);
-        try {
-            List<Future<T>> futures = new ArrayList<>();
-            for (int r = 0; r < size; r++) {
-                WorldSpec world = new WorldSpec(r, size, r, "127.0.0.1", port);
-                futures.add(pool.submit(() -> {
-                    try (ProcessGroup group = ProcessGroup.join(world, Duration.ofSeconds(60))) {
-                        return body.apply(group);
-                    }
-                }));
+        List<Process> processes = new ArrayList<>();
+        List<Path> outputs = new ArrayList<>();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (int r = 0; r < size; r++) {
+            Path out = dir.resolve("rank" + r + ".txt");
+            outputs.add(out);
+            ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    RankMain.class.getName(), out.toString(), "60", job);
+            pb.environment().putAll(Map.of("RANK", "" + r, "WORLD_SIZE", "" + size, "MASTER_ADDR", "127.0.0.1",
+                    "MASTER_PORT", "" + port, "OMP_NUM_THREADS", "1"));
+            pb.redirectErrorStream(true).redirectOutput(dir.resolve("rank" + r + ".log").toFile());
+            processes.add(pb.start());
+        }
+        List<List<String>> results = new ArrayList<>();
+        for (int r = 0; r < size; r++) {
+            Process p = processes.get(r);
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                processes.forEach(Process::destroyForcibly);
+                throw new AssertionError("rank " + r + " did not finish within 120 s");
             }
-            List<T> results = new ArrayList<>();
-            for (Future<T> f : futures) {
-                results.add(f.get(120, TimeUnit.SECONDS));
-            }
-            return results;
-        } finally {
-            pool.shutdownNow();
+            assertEquals(0, p.exitValue(), "rank " + r + " failed: " + Files.readString(dir.resolve("rank" + r + ".log")));
+            results.add(Files.readAllLines(outputs.get(r)));
+        }
+        return results;
+    }
+
+    @Test
+    void allReduceAveragesAndBroadcastCopiesRankZerosValues(@TempDir Path dir) throws Exception {
+        for (List<String> rank : onRanks(2, "collectives", dir)) {
+            assertEquals(List.of("[0.5, 5.0, 1.0]", "[1.5, 2.5, 3.5, 4.5]", "[0.0, 0.0, 0.0]"), rank,
+                    "means, and rank 0's values broadcast");
         }
     }
 
     @Test
-    void allReduceAveragesAndBroadcastCopiesRankZerosValues() throws Exception {
-        List<float[][]> results = onRanks(2, group -> {
-            int r = group.world().rank();
-            List<Tensor> tensors = List.of(Tensors.fromFloats(new float[] {r, 10 * r, 1}, ComputeDevice.CPU, 3),
-                    Tensors.fromFloats(new float[] {r + 1, r + 2, r + 3, r + 4}, ComputeDevice.CPU, 2, 2));
-            group.allReduceMean(tensors);
-            float[] mean0 = Tensors.toFloats(tensors.get(0));
-            float[] mean1 = Tensors.toFloats(tensors.get(1));
-            Tensor own = Tensors.fromFloats(new float[] {r, r, r}, ComputeDevice.CPU, 3);
-            group.broadcast(List.of(own), 0);
-            return new float[][] {mean0, mean1, Tensors.toFloats(own)};
-        });
-        for (float[][] rank : results) {
-            assertArrayEquals(new float[] {0.5f, 5f, 1f}, rank[0]);
-            assertArrayEquals(new float[] {1.5f, 2.5f, 3.5f, 4.5f}, rank[1]);
-            assertArrayEquals(new float[] {0f, 0f, 0f}, rank[2], "rank 1 takes rank 0's values");
+    void dataParallelStartsFromRankZerosStateAndAveragesGradients(@TempDir Path dir) throws Exception {
+        List<List<String>> results = onRanks(2, "data-parallel", dir);
+        assertEquals(results.get(0).get(0), results.get(1).get(0), "both ranks hold rank 0's weights");
+        for (List<String> rank : results) {
+            assertEquals("[1.5, 1.5, 1.5, 1.5, 1.5, 1.5]", rank.get(1));
+            assertEquals("[2.0, 2.0]", rank.get(2), "a missing gradient counts as zeros");
         }
     }
 
     @Test
-    void aMissingRankFailsTheJoinWithinTheTimeoutNamingTheStore() throws Exception {
-        WorldSpec lonely = new WorldSpec(0, 2, 0, "127.0.0.1", freePort());
+    void aMissingRankFailsTheJoinWithinTheTimeoutNamingTheStore(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("rank0.log");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), RankMain.class.getName(), dir.resolve("out").toString(),
+                "3", "collectives");
+        pb.environment().putAll(Map.of("RANK", "0", "WORLD_SIZE", "2", "MASTER_ADDR", "127.0.0.1",
+                "MASTER_PORT", "" + freePort()));
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
         long start = System.nanoTime();
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> ProcessGroup.join(lonely, Duration.ofSeconds(3)).close());
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "a lone rank must give up");
         double seconds = (System.nanoTime() - start) / 1e9;
-        assertTrue(seconds < 30, "gave up after " + seconds + " s");
-        assertTrue(e.getMessage().startsWith("Rank 0 could not open the rendezvous store"), e.getMessage());
+        assertTrue(seconds < 60, "gave up after " + seconds + " s");
+        assertTrue(p.exitValue() != 0);
+        String text = Files.readString(log);
+        assertTrue(text.contains("Rank 0 could not open the rendezvous store"), text);
     }
 
     @Test
