@@ -52,6 +52,8 @@ public final class BenchPeakCommand implements Callable<Integer> {
                     r.sgemmSeconds() * 1e3);
             out.printf(Locale.ROOT, "conv3x3 fwd+bwd         %8.1f GFLOP/s  (%.1f ms)%n", r.convGflops(),
                     r.convSeconds() * 1e3);
+            out.printf(Locale.ROOT, "conv3x3 fwd+bwd bf16    %8.1f GFLOP/s  (%.1f ms)%n", r.convBf16Gflops(),
+                    r.convBf16Seconds() * 1e3);
         }
         out.flush();
         return 0;

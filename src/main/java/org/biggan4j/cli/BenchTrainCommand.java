@@ -74,7 +74,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
     int runs;
 
     @Option(names = "--peak-gflops", paramLabel = "G",
-            description = "The machine's convolution peak in GFLOP/s for utilisation; measured now when absent.")
+            description = "The machine's convolution peak in GFLOP/s for utilisation, in the run's precision "
+                    + "(bf16 when training.bf16); measured now when absent.")
     Double peakGflops;
 
     @Option(names = "--json", description = "Print the figures as JSON.")
@@ -116,7 +117,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
             ComputeDevice d = Engine.configure(ComputeDevice.parse(config.device()), config.threads(), config.seed());
             peak = PeakBenchmark.run(d, 5);
         }
-        double peakConv = peakGflops != null ? peakGflops : peak.convGflops();
+        boolean bf16 = config.training().bf16();
+        double peakConv = peakGflops != null ? peakGflops : peak.convGflops(bf16);
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("preset", preset);
         doc.put("overrides", overrides);
@@ -135,6 +137,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
         doc.put("gflop_per_iteration", r.flopsPerIteration() / 1e9);
         doc.put("achieved_gflops", r.achievedGflops());
         doc.put("peak_conv_gflops", peakConv);
+        doc.put("peak_precision", bf16 ? "bf16" : "float32");
         doc.put("peak_measured_now", peak != null);
         doc.put("model_flops_utilisation", r.achievedGflops() / peakConv);
         doc.put("peak_resident_mib", r.peakResidentBytes() / (1024.0 * 1024.0));
@@ -154,8 +157,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
                     + "%.1f images/s%n", r.secondsPerIteration(), runs, warmup, r.iterationsPerSecond(),
                     r.imagesPerSecond());
             out.printf(Locale.ROOT, "  %.1f GFLOP/iteration, %.1f GFLOP/s achieved, %.0f%% of the %.1f GFLOP/s "
-                            + "convolution peak%n", r.flopsPerIteration() / 1e9, r.achievedGflops(),
-                    100 * r.achievedGflops() / peakConv, peakConv);
+                            + "%s convolution peak%n", r.flopsPerIteration() / 1e9, r.achievedGflops(),
+                    100 * r.achievedGflops() / peakConv, peakConv, bf16 ? "bf16" : "float32");
             out.printf(Locale.ROOT, "  peak resident memory %.0f MiB%n", r.peakResidentBytes() / (1024.0 * 1024.0));
             out.printf(Locale.ROOT, "  training thread: %.1f%% in libtorch, %.1f%% in Java (JVM overhead), %.1f%% waiting "
                     + "(%d stack samples)%n", 100 * r.libtorchShare(), 100 * r.javaShare(), 100 * r.waitingShare(),
