@@ -145,9 +145,7 @@ public final class BigGanPyTorchLayout {
         for (Map.Entry<String, Expected> e : expected.entrySet()) {
             boolean required = e.getValue().required() && (snBuffers || e.getValue().kind() != Kind.SN_U);
             if (required && !theirShapes.containsKey(e.getKey())) {
-                throw new CheckpointException(source + " lacks key '" + e.getKey() + "' (found shape none, expected "
-                        + Arrays.toString(e.getValue().shape()) + ") that the " + generator
-                        + " needs: the file is incomplete or for another architecture.");
+                throw LayoutErrors.missing(source, e.getKey(), e.getValue().shape(), generator);
             }
         }
     }

@@ -23,4 +23,11 @@ final class LayoutErrors {
                 + " but the " + generator + " expects " + Arrays.toString(want)
                 + ": the file and " + described + " describe different generators.");
     }
+
+    /** A key the generator needs that the file lacks. */
+    static CheckpointException missing(String source, String key, long[] want, String generator) {
+        return new CheckpointException(source + " lacks key '" + key + "' (found shape none, expected "
+                + Arrays.toString(want) + ") that the " + generator
+                + " needs: the file is incomplete or for another architecture.");
+    }
 }
