@@ -5,6 +5,14 @@ import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.sample.TrainedGenerator;
 import org.biggan4j.train.InitialWeights;
 import org.biggan4j.config.TrainConfig;
+import org.biggan4j.dist.DataParallel;
+import org.biggan4j.dist.LocalLauncher;
+import org.biggan4j.dist.ProcessGroup;
+import org.biggan4j.dist.ReplicaAgreement;
+import org.biggan4j.dist.ReplicaConsistency;
+import org.biggan4j.dist.Replicas;
+import org.biggan4j.dist.ShardedLatents;
+import org.biggan4j.dist.WorldSpec;
 import org.biggan4j.health.HealthListeners;
 import org.biggan4j.train.SessionFactory;
 import org.biggan4j.train.StopSignal;
@@ -91,6 +99,12 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    @Option(names = "--nproc", paramLabel = "N",
+            description = "Data-parallel training in N processes on this machine (c10d: Gloo on CPU, NCCL on CUDA); "
+                    + "training.batch_size is then the global batch. Across machines, start the workers with a "
+                    + "launcher that sets RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT instead.")
+    int nproc = 1;
+
     @Option(names = "--reset-moments", paramLabel = "NET",
             description = "With --resume: forget the optimiser state (Adam's moments) of g, d or both before the "
                     + "first resumed iteration (sets interventions.reset_moments_*_at to it).")
@@ -129,7 +143,14 @@ public final class TrainCommand implements Callable<Integer> {
         if (resetMoments != null) {
             all.addAll(momentResetOverrides(MomentReset.parse(resetMoments), resume, out));
         }
-        TrainingOutcome outcome = run(preset, out, all, resume, init);
+        WorldSpec world = WorldSpec.fromEnvironment(System.getenv());
+        if (nproc != 1) {
+            return launchWorkers(world, all);
+        }
+        TrainingOutcome outcome = run(preset, out, all, resume, init, world);
+        if (!world.isLeader()) {
+            return 0;
+        }
         PrintWriter w = spec.commandLine().getOut();
         if (outcome.health() != null) {
             w.println(outcome.health());
@@ -141,6 +162,56 @@ public final class TrainCommand implements Callable<Integer> {
         }
         w.flush();
         return 0;
+    }
+
+    /**
+     * {@code --nproc N}: checks the settings once here (so that a bad one is reported once, not
+     * by every worker), then runs N workers with this command's arguments but {@code --nproc},
+     * each given its share of the cores unless {@code --threads} says otherwise.
+     */
+    private int launchWorkers(WorldSpec world, List<String> overrides) throws Exception {
+        if (nproc < 1) {
+            throw new IllegalArgumentException("--nproc must be >= 1, got " + nproc + ".");
+        }
+        if (world.worldSize() > 1) {
+            throw new IllegalArgumentException("--nproc starts its own workers, but this process is already rank "
+                    + world.rank() + " of " + world.worldSize() + " (RANK/WORLD_SIZE are set): leave out --nproc "
+                    + "under an external launcher.");
+        }
+        TrainConfig config = resolve(preset, out, overrides, resume, init).config();
+        if (config.training().batchSize() % nproc != 0) {
+            throw new IllegalArgumentException("training.batch_size=" + config.training().batchSize() + " is the "
+                    + "global batch and must divide evenly among --nproc " + nproc + " processes: set it to a multiple "
+                    + "of " + nproc + ".");
+        }
+        requireDistributable(config);
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--nproc")) {
+                args.subList(i, i + 2).clear();
+                break;
+            }
+            if (args.get(i).startsWith("--nproc=")) {
+                args.remove(i);
+                break;
+            }
+        }
+        if (threads == null && config.threads() == 0) {
+            int cores = Math.max(1, org.biggan4j.tensor.Engine.physicalCores());
+            args.addAll(List.of("--threads", Integer.toString(Math.max(1, cores / nproc))));
+        }
+        if (args.isEmpty() || !args.get(0).equals("train")) {
+            args.add(0, "train");
+        }
+        return LocalLauncher.launch(nproc, Biggan4j.class.getName(), args, java.time.Duration.ofSeconds(60));
+    }
+
+    /** Settings a data-parallel run cannot honour yet, refused before any worker starts. */
+    static void requireDistributable(TrainConfig config) {
+        if (config.health().onCollapse() == TrainConfig.OnCollapse.ROLLBACK) {
+            throw new IllegalArgumentException("health.on_collapse=rollback is not supported with more than one process "
+                    + "(the detector runs on rank 0 alone): use stop or warn, and resume with changed settings.");
+        }
     }
 
     /**
@@ -168,8 +239,20 @@ public final class TrainCommand implements Callable<Integer> {
         return out;
     }
 
-    /** What a training run ended with. */
-    record TrainingOutcome(long iteration, boolean interrupted, Path sheet, TrainingSession session, String health) {
+    /**
+     * What a training run ended with.
+     *
+     * @param group the open process group of a data-parallel run (closed by {@link #close}), else null
+     */
+    record TrainingOutcome(long iteration, boolean interrupted, Path sheet, TrainingSession session, String health,
+                           ProcessGroup group) {
+        /** Closes the session and leaves the job. */
+        void close() {
+            session.close();
+            if (group != null) {
+                group.close();
+            }
+        }
     }
 
     /**
@@ -184,6 +267,16 @@ public final class TrainCommand implements Callable<Integer> {
     /** As above; {@code init}, when given, is a checkpoint whose weights a new run starts from. */
     static TrainingOutcome runKeepingSession(String preset, Path runDir, List<String> overrides, boolean resume,
                                              Path init) throws Exception {
+        return runKeepingSession(preset, runDir, overrides, resume, init, WorldSpec.single());
+    }
+
+    /** The configuration of a run, and the checkpoint it resumes from (null for a new run). */
+    record Resolved(TrainConfig config, Path checkpoint) {
+    }
+
+    /** What a run starts from: validates the options against the run folder and builds the configuration. */
+    static Resolved resolve(String preset, Path runDir, List<String> overrides, boolean resume, Path init)
+            throws Exception {
         TrainConfig config;
         Path checkpoint = null;
         Path checkpointsDir = runDir.resolve("checkpoints");
@@ -207,8 +300,50 @@ public final class TrainCommand implements Callable<Integer> {
             }
             config = init == null ? ConfigLoader.load(preset, overrides) : initConfig(preset, overrides, init);
         }
+        return new Resolved(config, checkpoint);
+    }
+
+    /**
+     * As above, as rank {@code world.rank()} of a data-parallel job when {@code world} has more
+     * than one process: the ranks join through c10d, check that they run the same configuration,
+     * start from rank 0's weights, and keep in step (see {@link Replicas}); rank 0 alone writes
+     * the run folder (configuration, metrics, sheets, checkpoints, health), the others only
+     * train. Every rank reads the checkpoint it resumes from, so the run folder must be shared by
+     * all machines (one machine's disk with {@code --nproc}; a network file system across machines).
+     */
+    static TrainingOutcome runKeepingSession(String preset, Path runDir, List<String> overrides, boolean resume,
+                                             Path init, WorldSpec world) throws Exception {
+        Resolved resolved = resolve(preset, runDir, overrides, resume, init);
+        TrainConfig config = resolved.config();
+        Path checkpoint = resolved.checkpoint();
+        boolean distributed = world.worldSize() > 1;
+        if (distributed) {
+            requireDistributable(config);
+            if (config.training().batchSize() % world.worldSize() != 0) {
+                throw new IllegalArgumentException("training.batch_size=" + config.training().batchSize() + " is the "
+                        + "global batch and must divide evenly among the " + world.worldSize() + " processes "
+                        + "(WORLD_SIZE): set it to a multiple of " + world.worldSize() + ".");
+            }
+            if (config.device().equals("cuda")) {
+                // One GPU per process: LOCAL_RANK picks it, as torchrun's convention.
+                config = ConfigLoader.withOverrides(config, List.of("device=cuda:" + world.localRank()));
+            }
+        }
         Files.createDirectories(runDir);
-        TrainingSession session = SessionFactory.create(config, runDir);
+        ProcessGroup group = distributed ? joinChecked(world, config) : null;
+        TrainingSession session;
+        try {
+            session = distributed
+                    ? SessionFactory.create(config, runDir, new SessionFactory.Replication(world.rank(),
+                            world.worldSize(), new Replicas(group, config.distributed().crossReplicaBn()),
+                            latents -> new ShardedLatents(latents, world.rank(), world.worldSize())))
+                    : SessionFactory.create(config, runDir);
+        } catch (RuntimeException e) {
+            if (group != null) {
+                group.close();
+            }
+            throw e;
+        }
         EvaluationListener evaluation = null;
         try {
             if (checkpoint != null) {
@@ -218,26 +353,111 @@ public final class TrainCommand implements Callable<Integer> {
                 org.slf4j.LoggerFactory.getLogger(TrainCommand.class).info(InitialWeights.describe(
                         InitialWeights.apply(session, TrainedGenerator.resolve(init)), init));
             }
+            if (group != null) {
+                DataParallel.broadcastState(group, session.generator());
+                DataParallel.broadcastState(group, session.discriminator());
+                if (session.generatorEma() != null) {
+                    DataParallel.broadcastState(group, session.generatorEma());
+                }
+            }
             // Before anything is written into the run folder: a feature network that does not fit the
             // data is a configuration error.
-            if (config.output().evalEvery() > 0) {
+            if (config.output().evalEvery() > 0 && world.isLeader()) {
                 evaluation = EvaluationListener.open(session);
             }
-            org.biggan4j.io.AtomicFiles.writeBytes(runDir.resolve("config.yaml"),
-                    ConfigLoader.toYaml(config).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (world.isLeader()) {
+                org.biggan4j.io.AtomicFiles.writeBytes(runDir.resolve("config.yaml"),
+                        ConfigLoader.toYaml(config).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
             StopSignal stop = new StopSignal().installShutdownHook(120);
-            Listeners listeners = listeners(config, stop, evaluation);
-            long last = new TrainingLoop(session, listeners.all(), stop).run();
+            // With replicas the loop obeys the stop they agree on, not a signal one of them got.
+            StopSignal agreed = distributed ? new StopSignal() : stop;
+            Listeners listeners = world.isLeader() ? listeners(config, stop, evaluation)
+                    : new Listeners(List.of(), null, null);
+            List<TrainingListener> all = new ArrayList<>(listeners.all());
+            if (distributed) {
+                if (config.distributed().checkEvery() > 0) {
+                    all.add(new ReplicaConsistency(group, config.distributed().checkEvery()));
+                }
+                all.add(new ReplicaAgreement(group, stop, agreed));
+            }
+            long last;
+            try {
+                last = new TrainingLoop(session, all, agreed).run();
+            } finally {
+                stop.markFinished();
+            }
             return new TrainingOutcome(last, last < session.config().training().iterations(),
-                    listeners.sheets().latest(), session,
-                    listeners.health().monitor() == null ? null : listeners.health().monitor().stopMessage());
+                    listeners.sheets() == null ? null : listeners.sheets().latest(), session,
+                    listeners.health() == null || listeners.health().monitor() == null ? null
+                            : listeners.health().monitor().stopMessage(), group);
         } catch (RuntimeException e) {
             if (evaluation != null) {
                 evaluation.close();
             }
             session.close();
+            if (group != null) {
+                group.close();
+            }
             throw e;
         }
+    }
+
+    /**
+     * Joins the job and refuses to train when this rank's configuration differs from rank 0's
+     * (a stale preset file on one machine, a missing --set), naming the first differing key.
+     */
+    private static ProcessGroup joinChecked(WorldSpec world, TrainConfig config) throws Exception {
+        ProcessGroup group = ProcessGroup.join(world, java.time.Duration.ofSeconds(config.distributed().timeoutS()),
+                org.biggan4j.tensor.ComputeDevice.parse(config.device()));
+        try {
+            String mine = comparable(config);
+            String leaders = group.leaderValue("config", mine);
+            if (!leaders.equals(mine)) {
+                throw new IllegalArgumentException("Rank " + world.rank() + "'s configuration differs from rank 0's at "
+                        + firstDifference(mine, leaders) + ": start every rank with the same preset, --set options "
+                        + "and run folder.");
+            }
+            group.barrier();
+            return group;
+        } catch (RuntimeException e) {
+            group.close();
+            throw e;
+        }
+    }
+
+    /** The configuration as JSON without what may differ per machine: the device (cuda:LOCAL_RANK) and threads. */
+    private static String comparable(TrainConfig config) throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(ConfigLoader.toJson(config));
+        tree.remove(List.of("device", "threads"));
+        return mapper.writeValueAsString(tree);
+    }
+
+    /** The first key whose value differs between two configurations (as JSON), as "key (mine vs rank 0's)". */
+    static String firstDifference(String mineJson, String leadersJson) throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        String found = firstDifference("", mapper.readTree(mineJson), mapper.readTree(leadersJson));
+        return found == null ? "an unknown key" : found;
+    }
+
+    private static String firstDifference(String path, com.fasterxml.jackson.databind.JsonNode a,
+                                          com.fasterxml.jackson.databind.JsonNode b) {
+        if (a.isObject() && b.isObject()) {
+            var names = new java.util.LinkedHashSet<String>();
+            a.fieldNames().forEachRemaining(names::add);
+            b.fieldNames().forEachRemaining(names::add);
+            for (String name : names) {
+                var x = a.path(name);
+                var y = b.path(name);
+                String found = firstDifference(path.isEmpty() ? name : path + "." + name, x, y);
+                if (found != null) {
+                    return found;
+                }
+            }
+            return null;
+        }
+        return a.equals(b) ? null : path + " (" + a + " here, " + b + " on rank 0)";
     }
 
     /** The listeners of a training run, in running order, with those callers look at afterwards. */
@@ -283,10 +503,10 @@ public final class TrainCommand implements Callable<Integer> {
         return ConfigLoader.withOverrides(ConfigLoader.fromJson(mapper.writeValueAsString(json)), overrides);
     }
 
-    static TrainingOutcome run(String preset, Path runDir, List<String> overrides, boolean resume, Path init)
-            throws Exception {
-        TrainingOutcome outcome = runKeepingSession(preset, runDir, overrides, resume, init);
-        outcome.session().close();
+    static TrainingOutcome run(String preset, Path runDir, List<String> overrides, boolean resume, Path init,
+                               WorldSpec world) throws Exception {
+        TrainingOutcome outcome = runKeepingSession(preset, runDir, overrides, resume, init, world);
+        outcome.close();
         return outcome;
     }
 }

@@ -13,7 +13,7 @@ import java.util.List;
 public record TrainConfig(ModelConfig model, ObjectiveConfig objective, RegularizerConfig regularizers,
                           OptimizerPair optimizer, TrainingConfig training, DataConfig data,
                           OutputConfig output, HealthConfig health, InterventionConfig interventions,
-                          long seed, String device, int threads) {
+                          DistributedConfig distributed, long seed, String device, int threads) {
 
     public TrainConfig {
         require(model != null, "model section is missing");
@@ -25,6 +25,7 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
         require(output != null, "output section is missing");
         require(health != null, "health section is missing");
         require(interventions != null, "interventions section is missing");
+        require(distributed != null, "distributed section is missing");
         require(device != null && !device.isBlank(), "device must be cpu, cuda or cuda:N");
         require(threads >= 0, "threads must be >= 0 (0 = one per core), got " + threads);
     }
@@ -371,6 +372,23 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
                     ? "interventions.lr_*/betas_* need interventions.change_at (the first iteration they apply to)"
                     : "interventions.change_at=" + changeAt + " changes nothing: set interventions.lr_g, lr_d, "
                             + "betas_g or betas_d too, or change_at=0");
+        }
+    }
+
+    /**
+     * Data-parallel training over c10d (the number of processes comes from the launch, not from
+     * here, so a checkpoint resumes under any number).
+     *
+     * @param timeoutS       seconds a rank waits for the others in a collective before it stops with
+     *                       an error naming the rank at fault
+     * @param crossReplicaBn BatchNorm moments over the global batch (BigGAN section 3), or per process
+     * @param checkEvery     iterations between checksum comparisons of all weights and buffers across
+     *                       ranks (a debug mode); 0 = off
+     */
+    public record DistributedConfig(int timeoutS, boolean crossReplicaBn, int checkEvery) {
+        public DistributedConfig {
+            require(timeoutS >= 1, "distributed.timeout_s must be >= 1 second, got " + timeoutS);
+            require(checkEvery >= 0, "distributed.check_every must be >= 0 (0 = off), got " + checkEvery);
         }
     }
 

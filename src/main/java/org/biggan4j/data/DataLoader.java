@@ -131,7 +131,8 @@ public final class DataLoader implements AutoCloseable {
     }
 
     /**
-     * The next batch, as tensors on the loader's device created on this thread. Blocks until the
+     * The next batch (with sharding, this process's slice of the next global batch), as tensors
+     * on the loader's device created on this thread. Blocks until the
      * background thread has it ready.
      *
      * @throws IllegalStateException after {@link #close()}
@@ -235,12 +236,15 @@ public final class DataLoader implements AutoCloseable {
     }
 
     private HostBatch assemble(int[] order, LoaderPosition at) throws InterruptedException {
-        int b = options.batchSize();
+        // This process's slice of the global batch (all of it without sharding): the places and
+        // hence the samples, flips and label draws are those a single process would give its
+        // rows [first - indexInEpoch, first - indexInEpoch + b).
+        int b = options.shard().size(options.batchSize());
         int size = data.channels() * resolution * resolution;
         byte[] pixels = new byte[b * size];
         long[] labels = new long[b];
         int[] indices = new int[b];
-        int first = (int) at.indexInEpoch();
+        int first = (int) at.indexInEpoch() + options.shard().index() * b;
         if (decoders == null) {
             byte[] scratch = new byte[data.imageBytes()];
             for (int k = 0; k < b; k++) {

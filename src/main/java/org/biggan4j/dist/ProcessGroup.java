@@ -1,10 +1,13 @@
 package org.biggan4j.dist;
 
+import org.biggan4j.tensor.ComputeDevice;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.AllreduceOptions;
+import org.bytedeco.pytorch.Backend;
 import org.bytedeco.pytorch.BroadcastOptions;
 import org.bytedeco.pytorch.ProcessGroupGloo;
+import org.bytedeco.pytorch.ReduceOp;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Store;
 import org.bytedeco.pytorch.TCPStore;
@@ -18,9 +21,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * PyTorch's own distributed engine (c10d) for a CPU job: rendezvous through a {@link TCPStore}
- * hosted by rank 0, collectives through Gloo. No protocol of our own: ranks started by any
- * launcher that sets {@link WorldSpec}'s variables meet here, as torch.distributed's would.
+ * PyTorch's own distributed engine (c10d): rendezvous through a {@link TCPStore} hosted by rank
+ * 0, collectives through Gloo (CPU tensors) or NCCL (CUDA tensors). No protocol of our own:
+ * ranks started by any launcher that sets {@link WorldSpec}'s variables meet here, as
+ * torch.distributed's would.
+ *
+ * <p>Failures: every rank beats a counter in the store once a second and records the
+ * iteration it works on. When a collective fails or times out, the error names the ranks
+ * whose beat stopped (dead processes) or, failing that, those behind the others (hung ones);
+ * when the store itself is gone, rank 0, which hosts it, is the one that died.
  *
  * <p>Collectives over many tensors are coalesced: tensors are flattened into one buffer of at
  * most {@link #BUCKET_ELEMENTS} elements per call (what DistributedDataParallel calls buckets),
@@ -31,16 +40,28 @@ public final class ProcessGroup implements AutoCloseable {
     /** Elements per coalesced collective (25 MB of float32, DistributedDataParallel's default bucket). */
     static final long BUCKET_ELEMENTS = 25L * 1024 * 1024 / 4;
 
+    private static final String BEAT = "biggan4j/beat/";
+    private static final String AT = "biggan4j/at/";
+
     private final WorldSpec world;
     private final TCPStore store;
-    private final ProcessGroupGloo gloo;
+    private final Backend backend;
     private final Duration timeout;
+    private final Thread heartbeat;
+    private final ComputeDevice device;
+    private volatile boolean open = true;
 
-    private ProcessGroup(WorldSpec world, TCPStore store, ProcessGroupGloo gloo, Duration timeout) {
+    private ProcessGroup(WorldSpec world, TCPStore store, Backend backend, Duration timeout) {
         this.world = world;
         this.store = store;
-        this.gloo = gloo;
+        this.backend = backend;
         this.timeout = timeout;
+        this.device = ComputeDevice.CPU;
+        store.set(AT + world.rank(), "0");
+        store.add(BEAT + world.rank(), 1);
+        this.heartbeat = new Thread(this::beat, "biggan4j-heartbeat");
+        heartbeat.setDaemon(true);
+        heartbeat.start();
     }
 
     /**
@@ -64,10 +85,47 @@ public final class ProcessGroup implements AutoCloseable {
                     : "reach the rendezvous store at " + world.masterAddr() + ":" + world.masterPort())
                     + " within " + timeout.toSeconds() + " s: " + firstLine(e), e);
         }
+        return new ProcessGroup(world, store, gloo(world, store, timeout), timeout);
+    }
+
+    /**
+     * As {@link #join(WorldSpec, Duration)}, with NCCL instead of Gloo when {@code device} is a
+     * GPU: the collectives then take CUDA tensors of that device (cuda:LOCAL_RANK).
+     */
+    public static ProcessGroup join(WorldSpec world, Duration timeout, ComputeDevice device) {
+        if (!device.isCuda()) {
+            return join(world, timeout);
+        }
+        ProcessGroup gloo = join(world, timeout);
+        // The store stays; the Gloo backend is replaced by NCCL's, which rendezvous through it too.
+        gloo.backend.close();
+        return new ProcessGroup(world, gloo.store, nccl(world, gloo.store), timeout, gloo.heartbeat, device);
+    }
+
+    private ProcessGroup(WorldSpec world, TCPStore store, Backend backend, Duration timeout, Thread heartbeat,
+                         ComputeDevice device) {
+        this.world = world;
+        this.store = store;
+        this.backend = backend;
+        this.timeout = timeout;
+        this.heartbeat = heartbeat;
+        this.device = device;
+    }
+
+    /** The device of the tensors this group's collectives take: the CPU for Gloo, this rank's GPU for NCCL. */
+    public ComputeDevice device() {
+        return device;
+    }
+
+    private static Backend gloo(WorldSpec world, TCPStore store, Duration timeout) {
         ProcessGroupGloo.Options glooOptions = ProcessGroupGloo.Options.create(new Milliseconds(timeout.toMillis()));
         glooOptions.devices().push_back(ProcessGroupGloo.createDeviceForHostname(loopbackOr(world.masterAddr())));
-        ProcessGroupGloo gloo = new ProcessGroupGloo(new Store(store), world.rank(), world.worldSize(), glooOptions);
-        return new ProcessGroup(world, store, gloo, timeout);
+        return new ProcessGroupGloo(new Store(store), world.rank(), world.worldSize(), glooOptions);
+    }
+
+    /** Kept apart: the NCCL classes load only when a CUDA job asks for them. */
+    private static Backend nccl(WorldSpec world, TCPStore store) {
+        return new org.bytedeco.pytorch.nccl.ProcessGroupNCCL(new Store(store), world.rank(), world.worldSize());
     }
 
     /** Local jobs talk over loopback; others bind the interface that reaches the master's host. */
@@ -95,10 +153,47 @@ public final class ProcessGroup implements AutoCloseable {
     public void allReduceMean(List<Tensor> tensors) {
         for (List<Tensor> bucket : buckets(tensors)) {
             Tensor flat = flatten(bucket);
-            wait(gloo.allreduce(new TensorVector(flat), new AllreduceOptions()), "all-reduce");
+            wait(backend.allreduce(new TensorVector(flat), options(ReduceOp.RedOpType.SUM)), "all-reduce");
             flat.div_(new Scalar((double) world.worldSize()));
             unflatten(flat, bucket);
         }
+    }
+
+    /**
+     * Replaces {@code tensor} (contiguous) in place by its reduction over all ranks: its sum,
+     * minimum or maximum.
+     */
+    public void allReduce(Tensor tensor, ReduceOp.RedOpType op) {
+        wait(backend.allreduce(new TensorVector(tensor), options(op)), "all-reduce");
+    }
+
+    private static AllreduceOptions options(ReduceOp.RedOpType op) {
+        AllreduceOptions options = new AllreduceOptions();
+        options.reduceOp(new ReduceOp(op));
+        return options;
+    }
+
+    /**
+     * Rank 0's value of {@code key}: rank 0 publishes {@code value} in the store, every rank
+     * returns what rank 0 published (to compare with its own, e.g. the configuration).
+     */
+    public String leaderValue(String key, String value) {
+        String full = "biggan4j/leader/" + key;
+        if (world.isLeader()) {
+            store.set(full, value);
+            return value;
+        }
+        try {
+            return store.get_to_str(full);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("Rank " + world.rank() + " could not read " + key + " from rank 0 within "
+                    + timeout.toSeconds() + " s: " + firstLine(e), e);
+        }
+    }
+
+    /** Records the iteration this rank works on (named when a rank is behind after a failure). */
+    public void markIteration(long iteration) {
+        store.set(AT + world.rank(), Long.toString(iteration));
     }
 
     /** Overwrites every tensor, in place, with rank {@code root}'s values (parameters at start). */
@@ -107,25 +202,90 @@ public final class ProcessGroup implements AutoCloseable {
             Tensor flat = flatten(bucket);
             BroadcastOptions options = new BroadcastOptions();
             options.rootRank(root);
-            wait(gloo.broadcast(new TensorVector(flat), options), "broadcast");
+            wait(backend.broadcast(new TensorVector(flat), options), "broadcast");
             unflatten(flat, bucket);
         }
     }
 
     /** Blocks until every rank has reached this call. */
     public void barrier() {
-        Tensor token = torch.zeros(new long[] {1}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float));
-        wait(gloo.allreduce(new TensorVector(token), new AllreduceOptions()), "barrier");
+        Tensor token = torch.zeros(new long[] {1}, device.options(torch.ScalarType.Float));
+        wait(backend.allreduce(new TensorVector(token), new AllreduceOptions()), "barrier");
     }
 
     private void wait(org.bytedeco.pytorch.Work work, String what) {
         try {
             work._wait(new Milliseconds(timeout.toMillis()));
         } catch (RuntimeException e) {
-            throw new IllegalStateException("Rank " + world.rank() + ": " + what + " across " + world.worldSize()
-                    + " ranks failed or timed out after " + timeout.toSeconds() + " s (another rank died or hangs): "
-                    + firstLine(e), e);
+            throw new ReplicaFailureException("Rank " + world.rank() + ": " + what + " across " + world.worldSize()
+                    + " ranks failed (timeout " + timeout.toSeconds() + " s): " + diagnose() + " (" + firstLine(e)
+                    + ")", e);
         }
+    }
+
+    /** Beats this rank's counter once a second until closed. */
+    private void beat() {
+        while (open) {
+            try {
+                Thread.sleep(1000);
+                store.add(BEAT + world.rank(), 1);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                return; // the store is gone (rank 0 died): nothing left to beat to
+            }
+        }
+    }
+
+    /**
+     * Which ranks failed: those whose beat did not advance over three seconds are dead; if all
+     * beat, those whose recorded iteration is behind the furthest are hung.
+     */
+    String diagnose() {
+        try {
+            store.setTimeout(new Milliseconds(5000));
+            long[] before = beats();
+            Thread.sleep(3000);
+            long[] after = beats();
+            List<Integer> dead = new ArrayList<>();
+            for (int r = 0; r < before.length; r++) {
+                if (r != world.rank() && after[r] == before[r]) {
+                    dead.add(r);
+                }
+            }
+            if (!dead.isEmpty()) {
+                return (dead.size() == 1 ? "rank " + dead.get(0) + " stopped" : "ranks " + dead + " stopped")
+                        + " (its process died or froze)";
+            }
+            long[] at = new long[world.worldSize()];
+            long furthest = Long.MIN_VALUE;
+            for (int r = 0; r < at.length; r++) {
+                at[r] = Long.parseLong(store.get_to_str(AT + r));
+                furthest = Math.max(furthest, at[r]);
+            }
+            List<String> behind = new ArrayList<>();
+            for (int r = 0; r < at.length; r++) {
+                if (at[r] < furthest) {
+                    behind.add("rank " + r + " at iteration " + at[r]);
+                }
+            }
+            return behind.isEmpty() ? "every rank is alive; a collective was called differently on some rank"
+                    : String.join(", ", behind) + " behind iteration " + furthest + " (hung?)";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "diagnosis interrupted";
+        } catch (RuntimeException e) {
+            return world.isLeader() ? "the rendezvous store failed" : "rank 0 stopped (its rendezvous store at "
+                    + world.masterAddr() + ":" + world.masterPort() + " is gone)";
+        }
+    }
+
+    private long[] beats() {
+        long[] beats = new long[world.worldSize()];
+        for (int r = 0; r < beats.length; r++) {
+            beats[r] = store.add(BEAT + r, 0);
+        }
+        return beats;
     }
 
     static List<List<Tensor>> buckets(List<Tensor> tensors) {
@@ -174,7 +334,14 @@ public final class ProcessGroup implements AutoCloseable {
 
     @Override
     public void close() {
-        gloo.close();
+        open = false;
+        heartbeat.interrupt();
+        try {
+            heartbeat.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        backend.close();
         store.close();
     }
 }

@@ -101,6 +101,33 @@ public class BatchNorm2d extends org.bytedeco.pytorch.Module {
         this.momentsHook = hook;
     }
 
+    /** An open {@link #routeMoments} routing; closing it ends the routing. */
+    public interface Route extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** The hook that every layer without its own uses on this thread (see {@link #routeMoments}). */
+    private static final ThreadLocal<MomentsHook> THREAD_HOOK = new ThreadLocal<>();
+
+    /**
+     * Routes the training-mode moments of every BatchNorm2d that runs a forward on this thread
+     * through {@code hook} until the returned handle is closed (a layer's own
+     * {@link #setMomentsHook} takes precedence). Data-parallel training opens it around each
+     * training step: cross-replica BN for every network the step runs, as PyTorch's
+     * {@code SyncBatchNorm.convert_sync_batchnorm} gives, but not for forwards outside the
+     * step (sampling, standing statistics, evaluation), which may run on one rank alone.
+     * Per thread and per scope rather than per layer because libtorch hands back submodules
+     * without their Java objects, so the layers of a built network cannot be enumerated.
+     */
+    public static Route routeMoments(MomentsHook hook) {
+        if (THREAD_HOOK.get() != null) {
+            throw new IllegalStateException("BatchNorm moments are already routed on this thread.");
+        }
+        THREAD_HOOK.set(hook);
+        return THREAD_HOOK::remove;
+    }
+
     /**
      * @param affine whether this layer owns gain and bias parameters (plain BN); conditional BN passes false
      */
@@ -181,7 +208,8 @@ public class BatchNorm2d extends org.bytedeco.pytorch.Module {
             double n = numBatches.item_double();
             m = 1.0 / (n + 1);
         }
-        Tensor normalised = training && momentsHook != null ? normaliseWithHook(x, m)
+        MomentsHook hook = momentsHook != null ? momentsHook : THREAD_HOOK.get();
+        Tensor normalised = training && hook != null ? normaliseWithHook(x, m, hook)
                 : torch.batch_norm(x, new TensorOptional(), new TensorOptional(),
                         new TensorOptional(runningMean), new TensorOptional(runningVar), training, m, eps, false);
         if (training) {
@@ -193,10 +221,10 @@ public class BatchNorm2d extends org.bytedeco.pytorch.Module {
     }
 
     /** Batch normalisation from sums that the hook may have reduced across replicas. */
-    private Tensor normaliseWithHook(Tensor x, double momentum) {
+    private Tensor normaliseWithHook(Tensor x, double momentum, MomentsHook hook) {
         long[] dims = {0, 2, 3};
         long count = x.size(0) * x.size(2) * x.size(3);
-        Moments moments = momentsHook.reduce(x.sum(dims, false, null), x.mul(x).sum(dims, false, null), count);
+        Moments moments = hook.reduce(x.sum(dims, false, null), x.mul(x).sum(dims, false, null), count);
         double n = moments.count();
         Tensor mean = moments.sum().div(new Scalar(n));
         Tensor var = moments.sumOfSquares().div(new Scalar(n)).sub(mean.mul(mean), new Scalar(1.0)).clamp_min(new Scalar(0.0));

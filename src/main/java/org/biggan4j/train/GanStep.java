@@ -47,6 +47,10 @@ import java.util.function.LongToDoubleFunction;
  *       network's optimiser step and after-step regularisers are skipped, an optimiser whose
  *       moments are reset is replaced before the iteration, and the optimiser settings in force
  *       are written into both optimisers at the start of every iteration.</li>
+ *   <li>As one replica of a data-parallel job ({@link #synchronizeWith}), every network update's
+ *       gradients are averaged over the replicas before their norm is taken, so every replica
+ *       applies the same update; a non-finite loss is then caught through that norm, which all
+ *       replicas share.</li>
  * </ul>
  * The step must run inside a {@code PointerScope} (the loop provides one); everything it
  * creates is released when that scope closes.
@@ -76,6 +80,7 @@ public final class GanStep {
     private final ComputeDevice device;
     private final Interventions interventions; // null: none, and the optimisers' settings are left alone
     private int noiseSalt;
+    private ReplicaSync replicas;              // null: this process trains alone
 
     /** A step without interventions: optimisers keep the settings they were built with. */
     public GanStep(Generator generator, Discriminator discriminator, GanObjective objective,
@@ -119,6 +124,22 @@ public final class GanStep {
      */
     public StepMetrics run(long iteration) {
         Seeds.seedTorch(Seeds.derive(settings.seed(), "iteration:" + iteration + ":" + noiseSalt));
+        try (ReplicaSync.Iteration shared = replicas == null ? null : replicas.begin(iteration)) {
+            Map<String, Double> metrics = runSteps(iteration);
+            return new StepMetrics(iteration, replicas == null ? metrics : replicas.averageMetrics(metrics));
+        }
+    }
+
+    /**
+     * Makes this step one replica of a data-parallel job: the batch size of its
+     * {@link StepSettings} is then this process's share, and {@code sync} averages gradients and
+     * metrics and shares BatchNorm moments (see {@link ReplicaSync}).
+     */
+    public void synchronizeWith(ReplicaSync sync) {
+        this.replicas = sync;
+    }
+
+    private Map<String, Double> runSteps(long iteration) {
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (interventions != null) {
             applyInterventions(iteration);
@@ -137,7 +158,7 @@ public final class GanStep {
         }
         generatorUpdate(iteration, metrics);
         afterGenerator.update(iteration);
-        return new StepMetrics(iteration, metrics);
+        return metrics;
     }
 
     /** G's optimiser (a new object after a moment reset). */
@@ -221,6 +242,9 @@ public final class GanStep {
             // so peak memory is one micro-batch's graph, not all D steps' and accumulations'.
             NativeMemory.scoped(() -> discriminatorForwardBackward(iteration, acc, n));
         }
+        if (replicas != null) {
+            replicas.averageGradients(discriminator);
+        }
         double gradNorm = gradientNorm(discriminator.parameters());
         if (!Double.isFinite(gradNorm)) {
             throw new NonFiniteStepException(iteration, "grad_norm_d", gradNorm);
@@ -261,6 +285,9 @@ public final class GanStep {
         int n = settings.accumulation();
         for (int a = 0; a < n; a++) {
             NativeMemory.scoped(() -> generatorForwardBackward(iteration, acc, n));
+        }
+        if (replicas != null) {
+            replicas.averageGradients(generator);
         }
         double gradNorm = gradientNorm(generator.parameters());
         if (!Double.isFinite(gradNorm)) {
@@ -411,7 +438,13 @@ public final class GanStep {
         }
     }
 
-    private static void requireFinite(long iteration, String term, Tensor value) {
+    private void requireFinite(long iteration, String term, Tensor value) {
+        if (replicas != null) {
+            // A replica must not leave the backward's collectives alone: its non-finite loss
+            // reaches every replica through the averaged gradients, whose norm is checked
+            // before the optimiser step on all of them alike.
+            return;
+        }
         double v = value.item_double();
         if (!Double.isFinite(v)) {
             throw new NonFiniteStepException(iteration, term, v);

@@ -55,6 +55,35 @@ public final class SessionFactory {
      * owns all of it; close it to stop the data loader.
      */
     public static TrainingSession create(TrainConfig config, Path runDir) {
+        return create(config, runDir, Replication.ALONE);
+    }
+
+    /**
+     * Where a session sits in a data-parallel job: replica {@code rank} of {@code worldSize},
+     * kept in step with the others by {@code sync}, and given the inputs of its share (see
+     * {@link #create(TrainConfig, Path, Replication)}).
+     *
+     * @param latents wraps the latent source of the global batch into this replica's share
+     */
+    public record Replication(int rank, int worldSize, ReplicaSync sync,
+                              java.util.function.UnaryOperator<LatentSource> latents) {
+        /** A process training alone. */
+        public static final Replication ALONE = new Replication(0, 1, null, l -> l);
+    }
+
+    /**
+     * As {@link #create(TrainConfig, Path)}, as one replica: {@code training.batch_size} is the
+     * global batch, this process's step works on {@code batch_size / worldSize} of it (its
+     * disjoint shard of the data and its rows of the latents), and the step synchronises through
+     * {@code replication.sync()}.
+     */
+    public static TrainingSession create(TrainConfig config, Path runDir, Replication replication) {
+        int world = replication.worldSize();
+        if (config.training().batchSize() % world != 0) {
+            throw new IllegalArgumentException("training.batch_size=" + config.training().batchSize()
+                    + " is the global batch and must divide evenly among the " + world + " processes: set it to a "
+                    + "multiple of " + world + ".");
+        }
         ComputeDevice device = Engine.configure(ComputeDevice.parse(config.device()), config.threads(), config.seed());
         LabelledImages data = openData(config);
         ModelSpec spec = spec(config, data);
@@ -75,7 +104,8 @@ public final class SessionFactory {
                 .withFlip(config.data().flips())
                 .withSampling(config.data().balanced() ? LoaderOptions.Sampling.CLASS_BALANCED
                         : LoaderOptions.Sampling.UNIFORM)
-                .withModelResolution(spec.resolution(), LoaderOptions.Fit.of(data.resolution(), spec.resolution()));
+                .withModelResolution(spec.resolution(), LoaderOptions.Fit.of(data.resolution(), spec.resolution()))
+                .withShard(new LoaderOptions.Shard(replication.rank(), world));
         LoaderBatchSource source = new LoaderBatchSource(data, loaderOptions, device, spec.conditional(),
                 data.description());
         GanObjective objective = Objectives.create(config.objective());
@@ -84,9 +114,12 @@ public final class SessionFactory {
         GanStep step = new GanStep(generator, discriminator, objective, Regularizers.create(config.regularizers()),
                 gOpt, dOpt, interventions.learningRate(Interventions.Network.GENERATOR),
                 interventions.learningRate(Interventions.Network.DISCRIMINATOR), source,
-                new TrainingLatents(t.latent(), spec.latentDim(), spec.classes(), device), afterGenerator,
-                new StepSettings(t.batchSize(), t.dSteps(), t.accumulation(), config.seed(), t.bf16()), device,
-                interventions);
+                replication.latents().apply(new TrainingLatents(t.latent(), spec.latentDim(), spec.classes(), device)),
+                afterGenerator, new StepSettings(t.batchSize() / world, t.dSteps(), t.accumulation(), config.seed(),
+                t.bf16()), device, interventions);
+        if (replication.sync() != null) {
+            step.synchronizeWith(replication.sync());
+        }
         return new TrainingSession(config, runDir, device, generator, ema, discriminator, source, step);
     }
 }

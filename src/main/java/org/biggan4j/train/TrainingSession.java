@@ -121,6 +121,11 @@ public final class TrainingSession implements AutoCloseable {
         return data.classNames();
     }
 
+    /** Where the data source stands (what a checkpoint stores as {@code loader}). */
+    public Map<String, Object> dataPosition() {
+        return data.position();
+    }
+
     /** Completed iterations (G updates). */
     public long iteration() {
         return iteration;

@@ -1,0 +1,137 @@
+package org.biggan4j.cli;
+
+import org.biggan4j.checkpoint.CheckpointData;
+import org.biggan4j.checkpoint.CheckpointFile;
+import org.biggan4j.dist.LocalLauncher;
+import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.NativeMemory;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Data-parallel training end to end: ranks are separate JVMs started with the variables an
+ * external launcher sets, meeting over loopback through c10d (Gloo), as in production.
+ */
+class TrainDistributedTest {
+
+    /**
+     * A small conditional BigGAN with BatchNorm in G, a checkpoint after every iteration. Plain
+     * SGD, so that weights after a step show the gradients themselves. Its rate, 0.005, keeps the
+     * largest updates (G's output layer, whose gradients sum over 8 x 32 x 32 pixels and reach
+     * about 50) near 0.25, where the float32 rounding of those sums, which differs by about 1e-5
+     * relative between one batch of 8 and two of 4, stays below the 1e-5 asked. Adam's
+     * first step is lr * g / (|g| + eps), close to lr * sign(g), which turns the float rounding
+     * noise of gradients that are zero in exact arithmetic (G's conv biases before BatchNorm,
+     * whose mean BN removes) into updates of up to lr, in a lone process as much as in two.
+     */
+    private static List<String> tiny(int iterations, String... more) {
+        List<String> args = new ArrayList<>(List.of("--preset", "fmnist-demo", "--threads", "1",
+                "--set", "optimizer.generator.kind=sgd", "--set", "optimizer.generator.lr=0.005",
+                "--set", "optimizer.discriminator.kind=sgd", "--set", "optimizer.discriminator.lr=0.005",
+                "--set", "training.iterations=" + iterations, "--set", "training.batch_size=8",
+                "--set", "training.ema_decay=0.9", "--set", "training.ema_start=0",
+                "--set", "output.checkpoint_every=1", "--set", "output.sample_every=1000",
+                "--set", "output.eval_every=0", "--set", "health.spectra_every=0", "--set", "health.on_collapse=off"));
+        for (String m : more) {
+            args.addAll(List.of("--set", m));
+        }
+        return args;
+    }
+
+    /** Starts rank {@code rank} of {@code size} running {@code train --out out args}, its output to a log file. */
+    private static Process rank(int rank, int size, int port, Path out, List<String> args, Path log) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g", "-cp", System.getProperty("java.class.path"), Biggan4j.class.getName(), "train",
+                "--out", out.toString()));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(Map.of("RANK", "" + rank, "WORLD_SIZE", "" + size, "MASTER_ADDR", "127.0.0.1",
+                "MASTER_PORT", "" + port, "OMP_NUM_THREADS", "1"));
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        return pb.start();
+    }
+
+    /** Runs a whole job of {@code size} ranks to completion; fails with the logs if any rank fails. */
+    private static void job(int size, Path out, List<String> args) throws Exception {
+        int port = LocalLauncher.freePort();
+        List<Process> ranks = new ArrayList<>();
+        for (int r = 0; r < size; r++) {
+            ranks.add(rank(r, size, port, out, args, out.resolveSibling(out.getFileName() + "-rank" + r + ".log")));
+        }
+        for (int r = 0; r < size; r++) {
+            Process p = ranks.get(r);
+            if (!p.waitFor(180, TimeUnit.SECONDS)) {
+                ranks.forEach(Process::destroyForcibly);
+                throw new AssertionError("rank " + r + " did not finish within 180 s");
+            }
+            assertEquals(0, p.exitValue(), "rank " + r + " failed: "
+                    + Files.readString(out.resolveSibling(out.getFileName() + "-rank" + r + ".log")));
+        }
+    }
+
+    private static Path checkpoint(Path run, long iteration) {
+        return run.resolve("checkpoints").resolve(String.format("ckpt-%09d.b4j", iteration));
+    }
+
+    /** The largest absolute difference between the weights and buffers of two checkpoints' G, D and G_ema. */
+    private static double maxDifference(Path a, Path b) {
+        return NativeMemory.scoped(() -> {
+            CheckpointData x = CheckpointFile.read(a, ComputeDevice.CPU);
+            CheckpointData y = CheckpointFile.read(b, ComputeDevice.CPU);
+            double max = 0;
+            for (String group : List.of("generator", "discriminator", "generator_ema")) {
+                Map<String, Tensor> gx = x.group(group, a.toString());
+                Map<String, Tensor> gy = y.group(group, b.toString());
+                assertEquals(gx.keySet(), gy.keySet());
+                for (String k : gx.keySet()) {
+                    if (k.endsWith("num_batches")) {
+                        continue; // counts forwards, which a replica makes as many of as a lone process
+                    }
+                    max = Math.max(max, gx.get(k).sub(gy.get(k)).abs().max().item_double());
+                }
+            }
+            return max;
+        });
+    }
+
+    @Test
+    void twoRanksOfBatchBStepLikeOneProcessOfBatch2BWithCrossReplicaBatchNorm(@TempDir Path dir) throws Exception {
+        List<String> alone = new ArrayList<>(List.of("train", "--out", dir.resolve("alone").toString()));
+        alone.addAll(tiny(1));
+        Cli.Run run = Cli.run(alone.toArray(new String[0]));
+        assertEquals(0, run.code(), run.err());
+
+        job(2, dir.resolve("synced"), tiny(1));
+        job(2, dir.resolve("local-bn"), tiny(1, "distributed.cross_replica_bn=false"));
+
+        double synced = maxDifference(checkpoint(dir.resolve("alone"), 1), checkpoint(dir.resolve("synced"), 1));
+        double local = maxDifference(checkpoint(dir.resolve("alone"), 1), checkpoint(dir.resolve("local-bn"), 1));
+        assertTrue(synced < 1e-5, "2 ranks x 4 vs 1 x 8 with cross-replica BN: max difference " + synced);
+        assertTrue(local > 1e-4, "per-rank BatchNorm moments must change the step measurably: " + local);
+
+        // The 2-rank checkpoint resumes on one process, where the lone run also continues: the
+        // loader stands at the same global place, and the weights stay together.
+        List<String> resume = new ArrayList<>(List.of("train", "--resume", "--out", dir.resolve("synced").toString(),
+                "--threads", "1", "--set", "training.iterations=2"));
+        Cli.Run resumed = Cli.run(resume.toArray(new String[0]));
+        assertEquals(0, resumed.code(), resumed.err());
+        Cli.Run continued = Cli.run("train", "--resume", "--out", dir.resolve("alone").toString(), "--threads", "1",
+                "--set", "training.iterations=2");
+        assertEquals(0, continued.code(), continued.err());
+        assertEquals(CheckpointFile.manifest(checkpoint(dir.resolve("alone"), 2)).path("state").path("loader"),
+                CheckpointFile.manifest(checkpoint(dir.resolve("synced"), 2)).path("state").path("loader"));
+        double after = maxDifference(checkpoint(dir.resolve("alone"), 2), checkpoint(dir.resolve("synced"), 2));
+        assertTrue(after < 1e-4, "one more step on one process from the 2-rank checkpoint: max difference " + after);
+    }
+}
