@@ -329,7 +329,9 @@ public final class ProcessGroup implements AutoCloseable {
     private static String firstLine(RuntimeException e) {
         String m = String.valueOf(e.getMessage()).strip();
         int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
+        m = nl < 0 ? m : m.substring(0, nl);
+        // Gloo prefixes its messages with the source file of the presets' build machine.
+        return m.startsWith("[") && m.indexOf("] ") > 0 ? m.substring(m.indexOf("] ") + 2) : m;
     }
 
     @Override

@@ -134,4 +134,84 @@ class TrainDistributedTest {
         double after = maxDifference(checkpoint(dir.resolve("alone"), 2), checkpoint(dir.resolve("synced"), 2));
         assertTrue(after < 1e-4, "one more step on one process from the 2-rank checkpoint: max difference " + after);
     }
+
+    @Test
+    void whenAWorkerIsKilledTheOtherStopsWithinTheTimeoutNamingItAndTheCheckpointsStayIntact(@TempDir Path dir)
+            throws Exception {
+        Path run = dir.resolve("run");
+        int port = LocalLauncher.freePort();
+        List<String> args = tiny(10_000, "distributed.timeout_s=30", "output.checkpoint_every=2");
+        Process leader = rank(0, 2, port, run, args, dir.resolve("rank0.log"));
+        Process worker = rank(1, 2, port, run, args, dir.resolve("rank1.log"));
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!Files.exists(checkpoint(run, 4))) {
+                assertTrue(System.nanoTime() < deadline && leader.isAlive() && worker.isAlive(),
+                        "the job did not reach iteration 4: " + Files.readString(dir.resolve("rank0.log")));
+                Thread.sleep(200);
+            }
+            worker.destroyForcibly(); // SIGKILL: no goodbye to the others
+            long killed = System.nanoTime();
+            assertTrue(leader.waitFor(45, TimeUnit.SECONDS), "rank 0 still runs 45 s after rank 1 was killed");
+            double seconds = (System.nanoTime() - killed) / 1e9;
+            String log = Files.readString(dir.resolve("rank0.log"));
+            assertEquals(1, leader.exitValue(), log);
+            assertTrue(seconds < 30 + 10, "rank 0 took " + seconds + " s to stop");
+            String error = log.substring(log.lastIndexOf("error: "));
+            assertTrue(error.contains("rank 1 stopped"), error);
+            try (var files = Files.list(run.resolve("checkpoints"))) {
+                List<Path> all = files.toList();
+                assertTrue(all.stream().allMatch(p -> p.getFileName().toString().endsWith(".b4j")),
+                        "no half-written checkpoint: " + all);
+                for (Path ckpt : all) {
+                    NativeMemory.scoped(() -> CheckpointFile.read(ckpt, ComputeDevice.CPU).iteration());
+                }
+            }
+        } finally {
+            leader.destroyForcibly();
+            worker.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aGlobalBatchThatDoesNotDivideAmongTheProcessesIsRefusedBeforeAnyWorkerStarts(@TempDir Path dir) {
+        Cli.Run run = Cli.run("train", "--preset", "fmnist-demo", "--out", dir.resolve("run").toString(), "--nproc", "3");
+        assertEquals(2, run.code(), run.err());
+        assertEquals("error: training.batch_size=32 is the global batch and must divide evenly among --nproc 3 processes: "
+                + "set it to a multiple of 3.", run.err().strip());
+        assertTrue(Files.notExists(dir.resolve("run")), "nothing written");
+    }
+
+    @Test
+    void ranksWithDifferentConfigurationsRefuseToTrainNamingTheKey(@TempDir Path dir) throws Exception {
+        int port = LocalLauncher.freePort();
+        Path run = dir.resolve("run");
+        Process leader = rank(0, 2, port, run, tiny(2), dir.resolve("rank0.log"));
+        Process worker = rank(1, 2, port, run, tiny(3), dir.resolve("rank1.log"));
+        try {
+            assertTrue(worker.waitFor(120, TimeUnit.SECONDS) && leader.waitFor(60, TimeUnit.SECONDS));
+            String log = Files.readString(dir.resolve("rank1.log"));
+            assertEquals(2, worker.exitValue(), log);
+            assertTrue(log.contains("error: Rank 1's configuration differs from rank 0's at training.iterations (3 here, 2 "
+                    + "on rank 0)"), log);
+            assertTrue(leader.exitValue() != 0, "rank 0 does not train alone");
+            assertTrue(Files.notExists(run.resolve("checkpoints")), "nothing trained");
+        } finally {
+            leader.destroyForcibly();
+            worker.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aRendezvousPortInUseIsNamed(@TempDir Path dir) throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+            Process leader = rank(0, 2, taken.getLocalPort(), dir.resolve("run"), tiny(1, "distributed.timeout_s=10"),
+                    dir.resolve("rank0.log"));
+            assertTrue(leader.waitFor(60, TimeUnit.SECONDS));
+            String log = Files.readString(dir.resolve("rank0.log"));
+            assertEquals(1, leader.exitValue(), log);
+            assertTrue(log.contains("error: Rank 0 could not open the rendezvous store on port " + taken.getLocalPort()
+                    + " (in use? choose another MASTER_PORT)"), log);
+        }
+    }
 }
