@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 BenchModelCommand.class,
                 BenchSampleCommand.class,
                 BenchTrainCommand.class,
+                BenchDistCommand.class,
         })
 public final class BenchCommand implements Runnable {
 

@@ -36,8 +36,14 @@ public final class LocalLauncher {
      */
     public static int launch(int n, String mainClass, List<String> args, Duration grace) throws IOException,
             InterruptedException {
-        if (n < 2) {
-            throw new IllegalArgumentException("--nproc must be >= 2 to start workers, got " + n + ".");
+        return launch(n, mainClass, args, grace, ProcessBuilder.Redirect.INHERIT);
+    }
+
+    /** As above, with the workers' standard output sent to {@code out} (their errors still to this process's). */
+    public static int launch(int n, String mainClass, List<String> args, Duration grace, ProcessBuilder.Redirect out)
+            throws IOException, InterruptedException {
+        if (n < 1) {
+            throw new IllegalArgumentException("The number of processes must be >= 1, got " + n + ".");
         }
         int port = freePort();
         List<Process> workers = new ArrayList<>();
@@ -45,7 +51,7 @@ public final class LocalLauncher {
         Runtime.getRuntime().addShutdownHook(forward);
         try {
             for (int rank = 0; rank < n; rank++) {
-                workers.add(start(rank, n, port, mainClass, args));
+                workers.add(start(rank, n, port, mainClass, args, out));
             }
             LOG.info("Started {} workers (ranks 0-{}) on 127.0.0.1:{}.", n, n - 1, port);
             int code = waitFor(workers, grace);
@@ -56,7 +62,8 @@ public final class LocalLauncher {
         }
     }
 
-    private static Process start(int rank, int n, int port, String mainClass, List<String> args) throws IOException {
+    private static Process start(int rank, int n, int port, String mainClass, List<String> args,
+                                 ProcessBuilder.Redirect out) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -73,7 +80,7 @@ public final class LocalLauncher {
         command.add(System.getProperty("java.class.path"));
         command.add(mainClass);
         command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+        ProcessBuilder pb = new ProcessBuilder(command).inheritIO().redirectOutput(out);
         pb.environment().putAll(Map.of("RANK", Integer.toString(rank), "WORLD_SIZE", Integer.toString(n),
                 "LOCAL_RANK", Integer.toString(rank), "LOCAL_WORLD_SIZE", Integer.toString(n),
                 "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", Integer.toString(port)));

@@ -116,6 +116,53 @@ class DataLoaderTest {
     }
 
     @Test
+    void shardsAreDisjointSlicesOfTheGlobalBatchesAndKeepItsPositions() {
+        LabelledImages data = small();
+        LoaderOptions whole = LoaderOptions.of(6, 11).withFlip(true);
+        int batches = 9; // over two epoch boundaries: 3 batches of 6 per epoch of 23
+        List<String> reference = new ArrayList<>();
+        List<String> fromShards = new ArrayList<>();
+        try (DataLoader loader = new DataLoader(data, whole, ComputeDevice.CPU);
+             DataLoader first = new DataLoader(data, whole.withShard(new LoaderOptions.Shard(0, 2)), ComputeDevice.CPU);
+             DataLoader second = new DataLoader(data, whole.withShard(new LoaderOptions.Shard(1, 2)), ComputeDevice.CPU)) {
+            for (int i = 0; i < batches; i++) {
+                try (PointerScope scope = new PointerScope()) {
+                    Batch b = loader.next();
+                    Batch x = first.next();
+                    Batch y = second.next();
+                    assertEquals(3, x.indices().length);
+                    assertEquals(b.position(), x.position(), "positions count global batches");
+                    assertEquals(b.position(), y.position());
+                    Set<Integer> overlap = new HashSet<>();
+                    for (int idx : x.indices()) {
+                        overlap.add(idx);
+                    }
+                    for (int idx : y.indices()) {
+                        assertTrue(!overlap.contains(idx), "image " + idx + " in both shards");
+                    }
+                    // Concatenated, the slices are the lone loader's batch: samples, labels, flips.
+                    reference.add(Arrays.toString(b.indices()) + Arrays.toString(Tensors.toLongs(b.labels()))
+                            + Arrays.hashCode(Tensors.toFloats(b.images())));
+                    int[] indices = new int[6];
+                    System.arraycopy(x.indices(), 0, indices, 0, 3);
+                    System.arraycopy(y.indices(), 0, indices, 3, 3);
+                    long[] labels = new long[6];
+                    System.arraycopy(Tensors.toLongs(x.labels()), 0, labels, 0, 3);
+                    System.arraycopy(Tensors.toLongs(y.labels()), 0, labels, 3, 3);
+                    float[] pixels = new float[6 * 64];
+                    System.arraycopy(Tensors.toFloats(x.images()), 0, pixels, 0, 3 * 64);
+                    System.arraycopy(Tensors.toFloats(y.images()), 0, pixels, 3 * 64, 3 * 64);
+                    fromShards.add(Arrays.toString(indices) + Arrays.toString(labels) + Arrays.hashCode(pixels));
+                }
+            }
+        }
+        assertEquals(reference, fromShards);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LoaderOptions.of(5, 1).withShard(new LoaderOptions.Shard(0, 2)));
+        assertEquals("The batch size 5 is not divisible by the 2 processes: choose a multiple of 2.", e.getMessage());
+    }
+
+    @Test
     void paddingCentresSmallImagesOnMinusOne() {
         try (DataLoader loader = new DataLoader(small(), LoaderOptions.of(2, 1).withShuffle(false)
                 .withModelResolution(12, LoaderOptions.Fit.PAD), ComputeDevice.CPU);
