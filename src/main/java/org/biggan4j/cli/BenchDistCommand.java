@@ -6,6 +6,7 @@ import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.dist.LocalLauncher;
 import org.biggan4j.tensor.Engine;
+import org.biggan4j.tensor.NativeAllocator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,13 +18,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code biggan4j bench dist}: training throughput of a preset with 1, 2, ... data-parallel
@@ -84,6 +83,8 @@ public final class BenchDistCommand implements Callable<Integer> {
         doc.put("preset", preset);
         doc.put("overrides", overrides);
         doc.put("physical_cores", cores);
+        // The workers inherit this process's environment, so its allocator is theirs.
+        doc.put("allocator", NativeAllocator.current().description());
         doc.put("global_batch", config.training().batchSize());
         doc.put("images_per_iteration", imagesPerIteration(config));
         doc.put("warmup_iterations", warmup);
@@ -93,8 +94,9 @@ public final class BenchDistCommand implements Callable<Integer> {
         if (json) {
             out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
         } else {
-            out.printf(Locale.ROOT, "%s%s, global batch %d, %d physical cores:%n", preset,
-                    overrides.isEmpty() ? "" : " " + String.join(" ", overrides), config.training().batchSize(), cores);
+            out.printf(Locale.ROOT, "%s%s, global batch %d, %d physical cores, %s:%n", preset,
+                    overrides.isEmpty() ? "" : " " + String.join(" ", overrides), config.training().batchSize(), cores,
+                    NativeAllocator.current().description());
             for (Map<String, Object> r : results) {
                 out.printf(Locale.ROOT, "  %d process(es) x %d threads: %.3f s/iteration, %.2f images/s%n",
                         r.get("processes"), r.get("threads_per_process"), r.get("seconds_per_iteration"),
@@ -151,11 +153,7 @@ public final class BenchDistCommand implements Callable<Integer> {
             r.put("images_per_second", imagesPerIteration(config) / median);
             return r;
         } finally {
-            try (Stream<Path> s = Files.walk(scratch)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            BenchTrainCommand.deleteTree(scratch);
         }
     }
 

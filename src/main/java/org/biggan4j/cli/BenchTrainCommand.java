@@ -13,6 +13,7 @@ import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Engine;
+import org.biggan4j.tensor.NativeAllocator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -124,6 +125,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
         doc.put("overrides", overrides);
         doc.put("device", r.device());
         doc.put("threads", r.threads());
+        doc.put("allocator", NativeAllocator.current().description());
         doc.put("batch_size", config.training().batchSize());
         doc.put("accumulation", config.training().accumulation());
         doc.put("d_steps", config.training().dSteps());
@@ -150,9 +152,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
         if (json) {
             out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
         } else {
-            out.printf(Locale.ROOT, "%s%s on %s, %d threads: batch %d x accumulation %d, %d D steps%n", preset,
+            out.printf(Locale.ROOT, "%s%s on %s, %d threads, %s: batch %d x accumulation %d, %d D steps%n", preset,
                     overrides.isEmpty() ? "" : " " + String.join(" ", overrides), r.device(), r.threads(),
-                    config.training().batchSize(), config.training().accumulation(), config.training().dSteps());
+                    NativeAllocator.current().description(), config.training().batchSize(),
+                    config.training().accumulation(), config.training().dSteps());
             out.printf(Locale.ROOT, "  %.3f s/iteration (median of %d after %d warm-up), %.3f iterations/s, "
                     + "%.1f images/s%n", r.secondsPerIteration(), runs, warmup, r.iterationsPerSecond(),
                     r.imagesPerSecond());
@@ -171,7 +174,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void deleteTree(Path dir) throws java.io.IOException {
+    /** Deletes a scratch folder and everything in it. */
+    static void deleteTree(Path dir) throws java.io.IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -51,7 +51,7 @@ public final class Biggan4j implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /** {@code --version}: the project, libtorch and JavaCPP versions. */
+    /** {@code --version}: the project, libtorch and JavaCPP versions, and the C allocator in use. */
     static final class Versions implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
@@ -60,6 +60,7 @@ public final class Biggan4j implements Runnable {
                     "libtorch " + Engine.libtorchVersion() + " (JavaCPP PyTorch presets)",
                     "JavaCPP " + Engine.javacppVersion(),
                     "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")",
+                    "native allocator: " + org.biggan4j.tensor.NativeAllocator.current().description(),
             };
         }
     }

@@ -85,6 +85,7 @@ public final class SessionFactory {
                     + "multiple of " + world + ".");
         }
         ComputeDevice device = Engine.configure(ComputeDevice.parse(config.device()), config.threads(), config.seed());
+        org.biggan4j.tensor.NativeAllocator.adviseForTraining(device);
         LabelledImages data = openData(config);
         ModelSpec spec = spec(config, data);
         Generator generator = Models.generator(spec, device);

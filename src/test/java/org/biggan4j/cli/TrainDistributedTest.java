@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -77,6 +78,23 @@ class TrainDistributedTest {
             }
             assertEquals(0, p.exitValue(), "rank " + r + " failed: "
                     + Files.readString(out.resolveSibling(out.getFileName() + "-rank" + r + ".log")));
+        }
+    }
+
+    /** Something that can be checked about a running job. */
+    @FunctionalInterface
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /** Waits (at most 120 s) until {@code reached} holds while both ranks run. */
+    private static void awaitIteration(long iteration, Condition reached, Process leader, Process worker, Path log)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!reached.holds()) {
+            assertTrue(System.nanoTime() < deadline && leader.isAlive() && worker.isAlive(),
+                    "the job did not reach iteration " + iteration + ": " + Files.readString(log));
+            Thread.sleep(100);
         }
     }
 
@@ -144,12 +162,7 @@ class TrainDistributedTest {
         Process leader = rank(0, 2, port, run, args, dir.resolve("rank0.log"));
         Process worker = rank(1, 2, port, run, args, dir.resolve("rank1.log"));
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!Files.exists(checkpoint(run, 4))) {
-                assertTrue(System.nanoTime() < deadline && leader.isAlive() && worker.isAlive(),
-                        "the job did not reach iteration 4: " + Files.readString(dir.resolve("rank0.log")));
-                Thread.sleep(200);
-            }
+            awaitIteration(4, () -> Files.exists(checkpoint(run, 4)), leader, worker, dir.resolve("rank0.log"));
             worker.destroyForcibly(); // SIGKILL: no goodbye to the others
             long killed = System.nanoTime();
             assertTrue(leader.waitFor(45, TimeUnit.SECONDS), "rank 0 still runs 45 s after rank 1 was killed");
@@ -212,6 +225,36 @@ class TrainDistributedTest {
             assertEquals(1, leader.exitValue(), log);
             assertTrue(log.contains("error: Rank 0 could not open the rendezvous store on port " + taken.getLocalPort()
                     + " (in use? choose another MASTER_PORT)"), log);
+        }
+    }
+
+    @Test
+    void aStopSignalToOneRankStopsEveryRankAfterTheSameIterationWithRankZerosCheckpoint(@TempDir Path dir)
+            throws Exception {
+        Path run = dir.resolve("run");
+        int port = LocalLauncher.freePort();
+        List<String> args = tiny(10_000, "output.checkpoint_every=1000", "output.log_every=1");
+        Process leader = rank(0, 2, port, run, args, dir.resolve("rank0.log"));
+        Process worker = rank(1, 2, port, run, args, dir.resolve("rank1.log"));
+        try {
+            Path metrics = run.resolve("metrics.jsonl");
+            awaitIteration(3, () -> Files.exists(metrics) && Files.readAllLines(metrics).size() >= 3, leader, worker,
+                    dir.resolve("rank0.log"));
+            worker.destroy(); // SIGTERM to rank 1 alone, as a scheduler preempting one task would
+            assertTrue(leader.waitFor(60, TimeUnit.SECONDS) && worker.waitFor(60, TimeUnit.SECONDS),
+                    "both ranks stop");
+            String log = Files.readString(dir.resolve("rank0.log"));
+            assertEquals(0, leader.exitValue(), log);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Stopped at iteration (\\d+)").matcher(log);
+            assertTrue(m.find(), log);
+            long stopped = Long.parseLong(m.group(1));
+            assertTrue(Files.exists(checkpoint(run, stopped)), "rank 0's final checkpoint at " + stopped);
+            assertEquals(stopped, Files.readAllLines(metrics).size(), "rank 0 logged every iteration up to the stop");
+            String workerLog = Files.readString(dir.resolve("rank1.log"));
+            assertFalse(workerLog.contains("error"), workerLog);
+        } finally {
+            leader.destroyForcibly();
+            worker.destroyForcibly();
         }
     }
 }
