@@ -1,6 +1,7 @@
 package org.biggan4j.dist;
 
 import org.biggan4j.nn.BatchNorm2d;
+import org.biggan4j.tensor.SampleNoise;
 import org.biggan4j.tensor.Tensors;
 import org.biggan4j.train.ReplicaSync;
 import org.bytedeco.pytorch.Module;
@@ -14,7 +15,8 @@ import java.util.Map;
 /**
  * {@link ReplicaSync} over a c10d {@link ProcessGroup}: gradients averaged in buckets after
  * every network update's backward passes (DistributedDataParallel's scheme, without its overlap
- * of communication and backward), metrics averaged once per iteration, and, when asked, every
+ * of communication and backward), metrics averaged once per iteration, per-sample noise drawn
+ * per replica ({@link SampleNoise}), and, when asked, every
  * BatchNorm that runs in the step normalised with the moments of the global batch
  * ({@link CrossReplicaMoments}).
  */
@@ -35,11 +37,16 @@ public final class Replicas implements ReplicaSync {
     @Override
     public Iteration begin(long iteration) {
         group.markIteration(iteration);
+        WorldSpec world = group.world();
+        SampleNoise.Scope noise = SampleNoise.shardRows(world.rank(), world.worldSize());
         if (moments == null) {
-            return () -> { };
+            return noise::close;
         }
         BatchNorm2d.Route route = BatchNorm2d.routeMoments(moments);
-        return route::close;
+        return () -> {
+            route.close();
+            noise.close();
+        };
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.biggan4j.model;
 
+import org.biggan4j.tensor.SampleNoise;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -50,10 +51,12 @@ public abstract class Discriminator extends org.bytedeco.pytorch.Module {
         return dropout;
     }
 
-    /** Applies D's dropout to {@code features} in training mode; identity otherwise. */
+    /**
+     * Applies D's dropout to {@code features} in training mode; identity otherwise. Masks are
+     * per sample ({@link SampleNoise}): replicas of a data-parallel job draw different ones.
+     */
     protected final Tensor dropoutBeforeHead(Tensor features) {
-        return dropout > 0 && is_training() ? org.bytedeco.pytorch.global.torch.dropout(features, dropout, true)
-                : features;
+        return dropout > 0 && is_training() ? SampleNoise.dropout(features, dropout) : features;
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.biggan4j.regularize;
 
+import org.biggan4j.tensor.SampleNoise;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -39,7 +40,8 @@ public final class GradientPenalty implements Regularizer {
         }
         fake = fake.reshape(shape); // same layout (a generator may emit [B, C, 1, 1] for vector data)
         long b = real.size(0);
-        Tensor eps = torch.rand(withOnes(b, real.dim()), real.options()).expand_as(real); // [B, 1, 1, 1] broadcast
+        // Per sample, so replicas interpolate their shares of the global batch differently.
+        Tensor eps = SampleNoise.rand(withOnes(b, real.dim()), real.options()).expand_as(real); // [B, 1, 1, 1] broadcast
         Tensor interpolates = eps.mul(real).add(torch.ones_like(eps).sub(eps).mul(fake)).detach().requires_grad_(true);
         Tensor grad = Gradients.ofSum(c.discriminator().forward(interpolates, c.realClasses()), interpolates);
         Tensor norms = Gradients.squaredNorms(grad).add(Gradients.s(1e-12)).sqrt();

@@ -1,8 +1,8 @@
 package org.biggan4j.regularize;
 
+import org.biggan4j.tensor.SampleNoise;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Instance noise (Arjovsky &amp; Bottou 2017; Sønderby et al. 2017; seed 002): Gaussian noise on
@@ -36,6 +36,6 @@ public final class InstanceNoise implements Regularizer {
     @Override
     public Tensor perturbDiscriminatorInput(Tensor images, long iteration) {
         double std = std(iteration);
-        return std == 0 ? images : images.add(torch.randn_like(images).mul(new Scalar(std)));
+        return std == 0 ? images : images.add(SampleNoise.randnLike(images).mul(new Scalar(std)));
     }
 }
