@@ -9,10 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The two synchronisations of data-parallel training over a {@link ProcessGroup}: every rank
- * starts from rank 0's parameters and buffers (spectral-norm vectors, BatchNorm statistics),
- * and every backward's parameter gradients are averaged across ranks before the optimiser step,
- * so all ranks apply the same update and stay identical.
+ * The start of data-parallel training over a {@link ProcessGroup}: every rank starts from rank
+ * 0's parameters and buffers (spectral-norm vectors, BatchNorm statistics); averaged gradients
+ * ({@link Replicas}) then keep them identical.
  */
 public final class DataParallel {
 
@@ -32,27 +31,5 @@ public final class DataParallel {
             state.add(new Tensor(buffers.get(i).value()));
         }
         group.broadcast(state, 0);
-    }
-
-    /**
-     * Replaces each parameter's gradient by its mean over the ranks. A parameter without a
-     * gradient on this rank contributes zeros, so every rank sends the same layout.
-     */
-    public static void averageGradients(ProcessGroup group, Module module) {
-        List<Tensor> grads = new ArrayList<>();
-        TensorVector params = module.parameters(true);
-        for (long i = 0; i < params.size(); i++) {
-            Tensor p = new Tensor(params.get(i));
-            if (!p.requires_grad()) {
-                continue;
-            }
-            Tensor g = p.grad();
-            if (!g.defined()) {
-                g = org.bytedeco.pytorch.global.torch.zeros_like(p);
-                p.mutable_grad().put(g);
-            }
-            grads.add(new Tensor(p.grad()));
-        }
-        group.allReduceMean(grads);
     }
 }

@@ -49,6 +49,7 @@ public final class ProcessGroup implements AutoCloseable {
     private final Duration timeout;
     private final Thread heartbeat;
     private final ComputeDevice device;
+    private org.bytedeco.pytorch.ProcessGroup c10d; // built with the first reducer
     private volatile boolean open = true;
 
     private ProcessGroup(WorldSpec world, TCPStore store, Backend backend, Duration timeout) {
@@ -217,10 +218,46 @@ public final class ProcessGroup implements AutoCloseable {
         try {
             work._wait(new Milliseconds(timeout.toMillis()));
         } catch (RuntimeException e) {
-            throw new ReplicaFailureException("Rank " + world.rank() + ": " + what + " across " + world.worldSize()
-                    + " ranks failed (timeout " + timeout.toSeconds() + " s): " + diagnose() + " (" + firstLine(e)
-                    + ")", e);
+            throw failure(what, e);
         }
+    }
+
+    /** {@code e}, the failure of a collective, as one line naming the ranks that failed. */
+    ReplicaFailureException failure(String what, RuntimeException e) {
+        return new ReplicaFailureException("Rank " + world.rank() + ": " + what + " across " + world.worldSize()
+                + " ranks failed (timeout " + timeout.toSeconds() + " s): " + diagnose() + " (" + firstLine(e) + ")", e);
+    }
+
+    /**
+     * libtorch's DistributedDataParallel engine (c10d's Reducer) over {@code parameters}, which
+     * must all require gradients: after {@code prepare_for_backward}, the next backward averages
+     * their gradients across ranks, each bucket's all-reduce starting as soon as the backward
+     * has produced the bucket's gradients, while it goes on computing the others. Buckets as
+     * DistributedDataParallel's defaults: 1 MB first (the last layers' gradients, ready first),
+     * then 25 MB. Unused parameters are found by walking the graph from the loss (a network
+     * may leave some out, as EBGAN or an unconditional run leaves class embeddings). The caller
+     * owns it (it outlives any open PointerScope).
+     */
+    org.bytedeco.pytorch.Reducer reducer(TensorVector parameters) {
+        if (c10d == null) {
+            // The Reducer takes a c10d ProcessGroup, a front over backends by device; ours is its only one.
+            // Kept past the training step's PointerScope that builds it: it lives as long as this group.
+            c10d = org.biggan4j.tensor.NativeMemory.keep(
+                    new org.bytedeco.pytorch.ProcessGroup(world.rank(), world.worldSize()));
+            org.bytedeco.pytorch.ProcessGroup.BackendType type = device.isCuda()
+                    ? org.bytedeco.pytorch.ProcessGroup.BackendType.NCCL : org.bytedeco.pytorch.ProcessGroup.BackendType.GLOO;
+            c10d.setBackend(device.isCuda() ? torch.DeviceType.CUDA : torch.DeviceType.CPU, type,
+                    new org.bytedeco.pytorch.BackendOptional(backend));
+            c10d.setDefaultBackend(type);
+        }
+        long first = 1024L * 1024;
+        long rest = BUCKET_ELEMENTS * 4;
+        org.bytedeco.pytorch.SizeTVectorVector buckets = torch.compute_bucket_assignment_by_size(parameters,
+                new org.bytedeco.pytorch.SizeTVector(first, rest)).get0();
+        boolean[] sparse = new boolean[(int) parameters.size()];
+        return org.biggan4j.tensor.NativeMemory.keep(new org.bytedeco.pytorch.Reducer(parameters, buckets, c10d,
+                new org.bytedeco.pytorch.BoolVector(sparse), rest, true, false, new org.bytedeco.pytorch.SizeTStringMap(),
+                first, false, false));
     }
 
     /** Beats this rank's counter once a second until closed. */
@@ -342,6 +379,9 @@ public final class ProcessGroup implements AutoCloseable {
             heartbeat.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (c10d != null) {
+            c10d.close();
         }
         backend.close();
         store.close();

@@ -12,6 +12,7 @@ import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Seeds;
 import org.biggan4j.train.optim.Optimizers;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.OptimizerParamGroupVector;
@@ -240,10 +241,8 @@ public final class GanStep {
         for (int a = 0; a < n; a++) {
             // Each forward/backward in its own scope: its activations are freed before the next,
             // so peak memory is one micro-batch's graph, not all D steps' and accumulations'.
-            NativeMemory.scoped(() -> discriminatorForwardBackward(iteration, acc, n));
-        }
-        if (replicas != null) {
-            replicas.averageGradients(discriminator);
+            boolean last = a == n - 1;
+            NativeMemory.scoped(() -> discriminatorForwardBackward(iteration, acc, n, last));
         }
         double gradNorm = gradientNorm(discriminator.parameters());
         if (!Double.isFinite(gradNorm)) {
@@ -284,10 +283,8 @@ public final class GanStep {
     private void generatorSteps(long iteration, Map<String, Double> metrics, Accumulator acc) {
         int n = settings.accumulation();
         for (int a = 0; a < n; a++) {
-            NativeMemory.scoped(() -> generatorForwardBackward(iteration, acc, n));
-        }
-        if (replicas != null) {
-            replicas.averageGradients(generator);
+            boolean last = a == n - 1;
+            NativeMemory.scoped(() -> generatorForwardBackward(iteration, acc, n, last));
         }
         double gradNorm = gradientNorm(generator.parameters());
         if (!Double.isFinite(gradNorm)) {
@@ -306,7 +303,7 @@ public final class GanStep {
     }
 
     /** One D micro-batch: forwards of real and fake images, loss and penalties, backward. */
-    private void discriminatorForwardBackward(long iteration, Accumulator acc, int n) {
+    private void discriminatorForwardBackward(long iteration, Accumulator acc, int n, boolean last) {
         RealBatch real = data.next();
         Tensor fakeClasses = latents.classes(settings.batchSize());
         Tensor fake;
@@ -358,11 +355,11 @@ public final class GanStep {
         acc.add("d_real", realScores.mean());
         acc.add("d_fake", fakeScores.mean());
         requireFinite(iteration, "d_total_loss", total);
-        total.div(new org.bytedeco.pytorch.Scalar((double) n)).backward();
+        backward(discriminator, total.div(new org.bytedeco.pytorch.Scalar((double) n)), last);
     }
 
     /** One G micro-batch: G forward, D forward with frozen weights, loss and penalties, backward. */
-    private void generatorForwardBackward(long iteration, Accumulator acc, int n) {
+    private void generatorForwardBackward(long iteration, Accumulator acc, int n, boolean last) {
         Tensor classes = latents.classes(settings.batchSize());
         Tensor fake;
         Tensor fakeScores;
@@ -389,7 +386,16 @@ public final class GanStep {
             }
         }
         requireFinite(iteration, "g_total_loss", total);
-        total.div(new org.bytedeco.pytorch.Scalar((double) n)).backward();
+        backward(generator, total.div(new org.bytedeco.pytorch.Scalar((double) n)), last);
+    }
+
+    /** A micro-batch's backward; a replica averages the update's gradients in its last ({@link ReplicaSync}). */
+    private void backward(Module network, Tensor loss, boolean last) {
+        if (replicas == null) {
+            loss.backward();
+        } else {
+            replicas.backward(network, loss, last);
+        }
     }
 
     /** Whether two batches can be concatenated: equal sizes in every dimension but the first. */

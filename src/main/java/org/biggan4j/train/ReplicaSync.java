@@ -1,6 +1,7 @@
 package org.biggan4j.train;
 
 import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
 
 import java.util.Map;
 
@@ -22,11 +23,13 @@ public interface ReplicaSync {
     Iteration begin(long iteration);
 
     /**
-     * Replaces the gradients of {@code network}'s parameters by their mean over the replicas,
-     * after all of a network update's backward passes (accumulation, penalties) and before the
-     * gradient norm and the optimiser step.
+     * Runs {@code loss.backward()} for one micro-batch of {@code network}'s update. The update's
+     * last backward ({@code last}) also leaves every parameter gradient of {@code network}
+     * replaced by its mean over the replicas (what this and the earlier micro-batches
+     * accumulated), before the step takes the gradient norm and the optimiser steps. Earlier
+     * backwards only accumulate locally, as DistributedDataParallel's {@code no_sync}.
      */
-    void averageGradients(Module network);
+    void backward(Module network, Tensor loss, boolean last);
 
     /** The iteration's metrics averaged over the replicas (each measured its share of the batch). */
     Map<String, Double> averageMetrics(Map<String, Double> metrics);

@@ -72,12 +72,12 @@ class ProcessGroupTest {
     }
 
     @Test
-    void dataParallelStartsFromRankZerosStateAndAveragesGradients(@TempDir Path dir) throws Exception {
+    void dataParallelStartsFromRankZerosStateAndAveragesTheGradientsOfAnUpdatesMicroBatches(@TempDir Path dir) throws Exception {
         List<List<String>> results = onRanks(2, "data-parallel", dir);
         assertEquals(results.get(0).get(0), results.get(1).get(0), "both ranks hold rank 0's weights");
         for (List<String> rank : results) {
-            assertEquals("[1.5, 1.5, 1.5, 1.5, 1.5, 1.5]", rank.get(1));
-            assertEquals("[2.0, 2.0]", rank.get(2), "a missing gradient counts as zeros");
+            assertEquals("[3.0, 3.0, 3.0, 3.0, 3.0, 3.0]", rank.get(1), "mean over ranks of 2 x (rank + 1)");
+            assertEquals("[2.0, 2.0]", rank.get(2), "a parameter a rank leaves unused counts as zeros there");
         }
     }
 

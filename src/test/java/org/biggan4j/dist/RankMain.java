@@ -6,7 +6,6 @@ import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,11 +39,14 @@ public final class RankMain {
                 LinearImpl net = new LinearImpl(3, 2);
                 DataParallel.broadcastState(group, net);
                 out.append(Arrays.toString(Tensors.toFloats(net.weight()))).append('\n');
-                net.weight().mutable_grad().put(torch.full_like(net.weight(), new Scalar(r + 1.0)));
-                if (r == 0) {                                                // rank 1 has no bias gradient
-                    net.bias().mutable_grad().put(torch.full_like(net.bias(), new Scalar(4.0)));
+                // Two micro-batches: the first accumulates locally, the last averages what both left.
+                Replicas replicas = new Replicas(group, false);
+                replicas.backward(net, net.weight().sum().mul(new Scalar(r + 1.0)), false);
+                Tensor loss = net.weight().sum().mul(new Scalar(r + 1.0));
+                if (r == 0) {                                                // rank 1 does not use the bias
+                    loss = loss.add(net.bias().sum().mul(new Scalar(4.0)));
                 }
-                DataParallel.averageGradients(group, net);
+                replicas.backward(net, loss, true);
                 out.append(Arrays.toString(Tensors.toFloats(net.weight().grad()))).append('\n');
                 out.append(Arrays.toString(Tensors.toFloats(net.bias().grad()))).append('\n');
             }
