@@ -58,7 +58,8 @@ public final class Replicas implements ReplicaSync {
         if (moments != null) {
             moments.rethrowFailure();
         }
-        if (!last) {
+        if (!last || group.world().worldSize() == 1) {
+            // Earlier micro-batches accumulate locally; a lone replica has nothing to average.
             loss.backward();
             return;
         }
