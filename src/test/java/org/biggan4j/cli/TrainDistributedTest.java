@@ -87,14 +87,33 @@ class TrainDistributedTest {
         boolean holds() throws Exception;
     }
 
-    /** Waits (at most 120 s) until {@code reached} holds while both ranks run. */
-    private static void awaitIteration(long iteration, Condition reached, Process leader, Process worker, Path log)
-            throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!reached.holds()) {
-            assertTrue(System.nanoTime() < deadline && leader.isAlive() && worker.isAlive(),
-                    "the job did not reach iteration " + iteration + ": " + Files.readString(log));
-            Thread.sleep(100);
+    /** Rank 0 and rank 1 of a 2-rank job running {@code train --out dir/run args}, logging to dir/rankN.log. */
+    private record Pair(Process leader, Process worker, Path run, Path leaderLog, Path workerLog)
+            implements AutoCloseable {
+
+        static Pair start(Path dir, List<String> args) throws Exception {
+            int port = LocalLauncher.freePort();
+            Path run = dir.resolve("run");
+            Path leaderLog = dir.resolve("rank0.log");
+            Path workerLog = dir.resolve("rank1.log");
+            return new Pair(rank(0, 2, port, run, args, leaderLog), rank(1, 2, port, run, args, workerLog), run,
+                    leaderLog, workerLog);
+        }
+
+        /** Waits (at most 120 s) until {@code reached} holds while both ranks run. */
+        void await(long iteration, Condition reached) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!reached.holds()) {
+                assertTrue(System.nanoTime() < deadline && leader.isAlive() && worker.isAlive(),
+                        "the job did not reach iteration " + iteration + ": " + Files.readString(leaderLog));
+                Thread.sleep(100);
+            }
+        }
+
+        @Override
+        public void close() {
+            leader.destroyForcibly();
+            worker.destroyForcibly();
         }
     }
 
@@ -178,19 +197,15 @@ class TrainDistributedTest {
     @Test
     void whenAWorkerIsKilledTheOtherStopsWithinTheTimeoutNamingItAndTheCheckpointsStayIntact(@TempDir Path dir)
             throws Exception {
-        Path run = dir.resolve("run");
-        int port = LocalLauncher.freePort();
-        List<String> args = tiny(10_000, "distributed.timeout_s=30", "output.checkpoint_every=2");
-        Process leader = rank(0, 2, port, run, args, dir.resolve("rank0.log"));
-        Process worker = rank(1, 2, port, run, args, dir.resolve("rank1.log"));
-        try {
-            awaitIteration(4, () -> Files.exists(checkpoint(run, 4)), leader, worker, dir.resolve("rank0.log"));
-            worker.destroyForcibly(); // SIGKILL: no goodbye to the others
+        try (Pair job = Pair.start(dir, tiny(10_000, "distributed.timeout_s=30", "output.checkpoint_every=2"))) {
+            Path run = job.run();
+            job.await(4, () -> Files.exists(checkpoint(run, 4)));
+            job.worker().destroyForcibly(); // SIGKILL: no goodbye to the others
             long killed = System.nanoTime();
-            assertTrue(leader.waitFor(45, TimeUnit.SECONDS), "rank 0 still runs 45 s after rank 1 was killed");
+            assertTrue(job.leader().waitFor(45, TimeUnit.SECONDS), "rank 0 still runs 45 s after rank 1 was killed");
             double seconds = (System.nanoTime() - killed) / 1e9;
-            String log = Files.readString(dir.resolve("rank0.log"));
-            assertEquals(1, leader.exitValue(), log);
+            String log = Files.readString(job.leaderLog());
+            assertEquals(1, job.leader().exitValue(), log);
             assertTrue(seconds < 30 + 10, "rank 0 took " + seconds + " s to stop");
             String error = log.substring(log.lastIndexOf("error: "));
             assertTrue(error.contains("rank 1 stopped"), error);
@@ -202,9 +217,6 @@ class TrainDistributedTest {
                     NativeMemory.scoped(() -> CheckpointFile.read(ckpt, ComputeDevice.CPU).iteration());
                 }
             }
-        } finally {
-            leader.destroyForcibly();
-            worker.destroyForcibly();
         }
     }
 
@@ -253,30 +265,21 @@ class TrainDistributedTest {
     @Test
     void aStopSignalToOneRankStopsEveryRankAfterTheSameIterationWithRankZerosCheckpoint(@TempDir Path dir)
             throws Exception {
-        Path run = dir.resolve("run");
-        int port = LocalLauncher.freePort();
-        List<String> args = tiny(10_000, "output.checkpoint_every=1000", "output.log_every=1");
-        Process leader = rank(0, 2, port, run, args, dir.resolve("rank0.log"));
-        Process worker = rank(1, 2, port, run, args, dir.resolve("rank1.log"));
-        try {
-            Path metrics = run.resolve("metrics.jsonl");
-            awaitIteration(3, () -> Files.exists(metrics) && Files.readAllLines(metrics).size() >= 3, leader, worker,
-                    dir.resolve("rank0.log"));
-            worker.destroy(); // SIGTERM to rank 1 alone, as a scheduler preempting one task would
-            assertTrue(leader.waitFor(60, TimeUnit.SECONDS) && worker.waitFor(60, TimeUnit.SECONDS),
+        try (Pair job = Pair.start(dir, tiny(10_000, "output.checkpoint_every=1000", "output.log_every=1"))) {
+            Path metrics = job.run().resolve("metrics.jsonl");
+            job.await(3, () -> Files.exists(metrics) && Files.readAllLines(metrics).size() >= 3);
+            job.worker().destroy(); // SIGTERM to rank 1 alone, as a scheduler preempting one task would
+            assertTrue(job.leader().waitFor(60, TimeUnit.SECONDS) && job.worker().waitFor(60, TimeUnit.SECONDS),
                     "both ranks stop");
-            String log = Files.readString(dir.resolve("rank0.log"));
-            assertEquals(0, leader.exitValue(), log);
+            String log = Files.readString(job.leaderLog());
+            assertEquals(0, job.leader().exitValue(), log);
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("Stopped at iteration (\\d+)").matcher(log);
             assertTrue(m.find(), log);
             long stopped = Long.parseLong(m.group(1));
-            assertTrue(Files.exists(checkpoint(run, stopped)), "rank 0's final checkpoint at " + stopped);
+            assertTrue(Files.exists(checkpoint(job.run(), stopped)), "rank 0's final checkpoint at " + stopped);
             assertEquals(stopped, Files.readAllLines(metrics).size(), "rank 0 logged every iteration up to the stop");
-            String workerLog = Files.readString(dir.resolve("rank1.log"));
+            String workerLog = Files.readString(job.workerLog());
             assertFalse(workerLog.contains("error"), workerLog);
-        } finally {
-            leader.destroyForcibly();
-            worker.destroyForcibly();
         }
     }
 }
