@@ -44,11 +44,29 @@ public final class Biggan4j implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Biggan4j());
         cl.setExecutionExceptionHandler(new ErrorHandler());
+        // Errors (OutOfMemoryError, StackOverflowError) pass picocli's exception handler by
+        // design; they get the same one line here.
+        CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parsed -> {
+            try {
+                return runLast.execute(parsed);
+            } catch (OutOfMemoryError | StackOverflowError e) {
+                return ErrorHandler.report(e, parsed.commandSpec().commandLine().getErr());
+            }
+        });
         return cl;
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (Throwable t) {
+            // Errors (OutOfMemoryError, StackOverflowError) pass picocli's handler by design.
+            code = ErrorHandler.report(t, cl.getErr());
+        }
+        System.exit(code);
     }
 
     /** {@code --version}: the project, libtorch and JavaCPP versions, and the C allocator in use. */

@@ -1,11 +1,13 @@
 package org.biggan4j.image;
 
+import org.biggan4j.io.BadInputException;
+
 /**
  * One image file that cannot be decoded: corrupt, truncated, in a format or colour model that
  * ImageIO does not read, or missing. Datasets skip such files with a warning and count them by
  * {@link #reason()}; one bad file never stops a run.
  */
-public class UnreadableImageException extends RuntimeException {
+public class UnreadableImageException extends BadInputException {
 
     private final String reason;
 
