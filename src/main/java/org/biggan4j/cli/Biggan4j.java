@@ -42,7 +42,11 @@ public final class Biggan4j implements Runnable {
 
     /** Builds the command line with the project's error handling; tests call this too. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Biggan4j());
+        return installHandlers(new CommandLine(new Biggan4j()));
+    }
+
+    /** One line and one exit code for whatever ends a command (see {@link ErrorHandler}). */
+    static CommandLine installHandlers(CommandLine cl) {
         cl.setExecutionExceptionHandler(new ErrorHandler());
         // Errors (OutOfMemoryError, StackOverflowError) pass picocli's exception handler by
         // design; they get the same one line here.
