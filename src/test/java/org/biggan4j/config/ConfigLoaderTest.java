@@ -37,6 +37,9 @@ class ConfigLoaderTest {
         assertEquals(0.9999, big.training().emaDecay());
         assertEquals(2048, big.training().batchSize() * big.training().accumulation());
         assertEquals(List.of(128), ConfigLoader.load("biggan-256", List.of()).model().attention());
+        // The BigGAN paper's z sizes (appendix B, tables 4-6): 120, 140 and, at 512 px, 128.
+        assertEquals(140, ConfigLoader.load("biggan-256", List.of()).model().latentDim());
+        assertEquals(128, ConfigLoader.load("biggan-512", List.of()).model().latentDim());
 
         TrainConfig wgan = ConfigLoader.load("wgan-clip", List.of());
         assertEquals(ObjectiveKind.WASSERSTEIN, wgan.objective().kind());
