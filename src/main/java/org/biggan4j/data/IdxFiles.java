@@ -372,7 +372,13 @@ public final class IdxFiles {
             int b1 = raw.read();
             raw.reset();
             if (b0 == 0x1f && b1 == 0x8b) {
-                return new IdxStream(source, new GZIPInputStream(raw, 1 << 16), -1);
+                try {
+                    return new IdxStream(source, new GZIPInputStream(raw, 1 << 16), -1);
+                } catch (EOFException | java.util.zip.ZipException e) {
+                    // The gzip header itself is read here: damage in it is damage, not an I/O fault.
+                    throw new DataFormatException("File " + source.name() + " is a damaged gzip file ("
+                            + oneLine(e.getMessage()) + "): download it again.", e);
+                }
             }
             return new IdxStream(source, raw, source.size());
         } catch (IOException | RuntimeException e) {
