@@ -5,6 +5,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -103,9 +104,12 @@ public final class Fuzz {
      * the mutation and the stack trace.
      */
     public static void readOrRefused(Object file, Object mutation, Read read) {
+        long before = allocated();
         try {
             read.run();
+            assertBounded(before, mutation);
         } catch (BadInputException e) {
+            assertBounded(before, mutation);
             String message = String.valueOf(e.getMessage());
             assertFalse(message.contains("\n") || message.contains("\r"), "not one line after " + mutation + ": " + message);
             assertTrue(message.contains(String.valueOf(file)), "the file is not named after " + mutation + ": " + message);
@@ -114,6 +118,26 @@ public final class Fuzz {
             t.printStackTrace(new PrintWriter(trace));
             fail("after " + mutation + " the reader threw " + t + " instead of a BadInputException:\n" + trace);
         }
+    }
+
+    /**
+     * Java heap a mutated small file may make a reader allocate: the test files are kilobytes (the
+     * bundled Fashion-MNIST 8 MB), so anything near this means a size was taken on trust.
+     */
+    public static final long MAX_ALLOCATED = 256L << 20;
+
+    /** Bytes this thread has allocated on the Java heap so far (HotSpot's per-thread counter). */
+    public static long allocated() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads) {
+            return threads.getCurrentThreadAllocatedBytes();
+        }
+        return 0;
+    }
+
+    private static void assertBounded(long before, Object mutation) {
+        long used = allocated() - before;
+        assertTrue(used < MAX_ALLOCATED, "after " + mutation + " the reader allocated " + (used >> 20)
+                + " MB of heap for a small file");
     }
 
     /** A read that may throw anything. */
