@@ -11,13 +11,11 @@ import org.biggan4j.io.Fuzz;
 
 import javax.imageio.ImageIO;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -82,7 +80,7 @@ class ImageDecodingFuzzTest {
                                                      @ForAll boolean gray) throws IOException {
         Path file = root.resolve("ihdr.png");
         // Gray 8-bit is the cheapest raster per pixel: 40000x40000 is 1.6 GB, under Java's 2 GiB array cap.
-        Files.write(file, withIhdr(VALID.get("png"), width, height, gray ? 0 : 2));
+        Files.write(file, PngHeaders.withIhdr(VALID.get("png"), width, height, gray ? 0 : 2));
         Fuzz.readOrRefused(file, width + "x" + height + (gray ? " gray" : " rgb"), () -> ImageDecoding.read(file, 3));
     }
 
@@ -98,18 +96,5 @@ class ImageDecodingFuzzTest {
         ImageBytes im = ImageDecoding.read(file, 3);
         assertEquals(12, im.width());
         assertEquals(10, im.height());
-    }
-
-    /** {@code png} with the IHDR's width, height and colour type replaced and its CRC recomputed. */
-    static byte[] withIhdr(byte[] png, int width, int height, int colourType) {
-        byte[] b = png.clone();
-        ByteBuffer buf = ByteBuffer.wrap(b);
-        // Signature (8), length (4), "IHDR" (4), then width, height, bit depth, colour type, ...;
-        // the CRC covers the type and the 13 data bytes.
-        buf.putInt(16, width).putInt(20, height).put(24, (byte) 8).put(25, (byte) colourType);
-        CRC32 crc = new CRC32();
-        crc.update(b, 12, 4 + 13);
-        buf.putInt(29, (int) crc.getValue());
-        return b;
     }
 }

@@ -25,7 +25,7 @@ class ImageDecodingHostileTest {
         PngFiles.write(new ImageBytes(3, 10, 12, new byte[360]), valid);
         Path p = dir.resolve("huge.png");
         // Gray 8-bit: 1.6 GB decoded, small enough for one Java array, so only the header check stops it.
-        Files.write(p, ImageDecodingFuzzTest.withIhdr(Files.readAllBytes(valid), width, height, 0));
+        Files.write(p, PngHeaders.withIhdr(Files.readAllBytes(valid), width, height, 0));
         return p;
     }
 
