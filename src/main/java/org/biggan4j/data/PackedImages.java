@@ -2,6 +2,7 @@ package org.biggan4j.data;
 
 import org.biggan4j.io.BoundedReads;
 import org.biggan4j.io.InputLimits;
+import org.biggan4j.io.MemoryBudget;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -106,7 +107,7 @@ public final class PackedImages implements LabelledImages {
                     + " bytes but the file holds " + size + "; run 'biggan4j prepare' again.");
         }
         // The JSON header is read whole: bounded like any text (a sparse file can hold a 2 GB "header").
-        InputLimits.check(file, "a packed header of " + InputLimits.human(length) + " bytes", length,
+        InputLimits.check(file, "a packed header of " + MemoryBudget.bytes(length), length,
                 InputLimits.current().textBytes(), "text_bytes");
         ByteBuffer json = ByteBuffer.allocate(length);
         readFully(ch, json, PackedFormat.PREAMBLE);

@@ -23,8 +23,8 @@ public final class MemoryBudget {
      */
     public static void heap(Object file, String what, long bytes) {
         if (bytes > BoundedReads.MAX_ARRAY) {
-            throw BadInputException.of(file, what + " needs " + InputLimits.human(bytes)
-                    + " bytes, more than one Java array holds (2 GiB)", "split the data into smaller files");
+            throw BadInputException.of(file, what + " needs " + bytes(bytes) + ", more than one Java array holds (2 GiB)",
+                    "split the data into smaller files");
         }
         if (bytes <= freeHeap()) {
             return;
@@ -32,8 +32,8 @@ public final class MemoryBudget {
         System.gc();   // rare path: only when the request looks too large, so a stale heap does not refuse it
         long free = freeHeap();
         if (bytes > free) {
-            throw BadInputException.of(file, what + " needs " + InputLimits.human(bytes) + " bytes of Java heap but "
-                    + InputLimits.human(free) + " are free", "if the file is genuine, give Java more memory with -Xmx "
+            throw BadInputException.of(file, what + " needs " + bytes(bytes) + " of Java heap but " + bytes(free)
+                    + " are free", "if the file is genuine, give Java more memory with -Xmx "
                     + "(in BIGGAN4J_JAVA_OPTS)");
         }
     }
@@ -46,8 +46,8 @@ public final class MemoryBudget {
     public static void physical(Object file, String what, long bytes) {
         long total = physicalMemory();
         if (total > 0 && bytes > total) {
-            throw BadInputException.of(file, what + " needs " + InputLimits.human(bytes) + " bytes but this machine has "
-                    + InputLimits.human(total) + " of memory", "use a machine with more memory or a smaller file");
+            throw BadInputException.of(file, what + " needs " + bytes(bytes) + " but this machine has " + bytes(total)
+                    + " of memory", "use a machine with more memory or a smaller file");
         }
     }
 
@@ -74,6 +74,12 @@ public final class MemoryBudget {
             filled += got;
         }
         return buf;
+    }
+
+    /** A byte count for messages: "12,000 bytes" or "20.0 GiB". */
+    public static String bytes(long n) {
+        return n >= 1L << 30 ? String.format(java.util.Locale.ROOT, "%.1f GiB", n / (double) (1L << 30))
+                : String.format(java.util.Locale.ROOT, "%,d bytes", n);
     }
 
     private static long freeHeap() {

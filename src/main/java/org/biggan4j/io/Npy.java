@@ -334,7 +334,7 @@ public final class Npy {
         long count = BoundedReads.product(name, "the element count of shape " + Arrays.toString(dims), dims);
         long bytes = BoundedReads.multiply(name, "the data size of shape " + Arrays.toString(dims), count,
                 dtype.itemSize());
-        InputLimits.check(name, "an array of " + InputLimits.human(bytes) + " bytes (" + dtype.descr() + " "
+        InputLimits.check(name, "an array of " + MemoryBudget.bytes(bytes) + " (" + dtype.descr() + " "
                 + Arrays.toString(dims) + ")", bytes, InputLimits.current().tensorBytes(), "tensor_bytes");
         return new NpyHeader(dtype, dims, offset);
     }
@@ -373,7 +373,7 @@ public final class Npy {
     private static NpyArray readData(ReadableByteChannel ch, NpyHeader h, String name) throws IOException {
         long bytes = h.dataBytes();
         if (bytes > BoundedReads.MAX_ARRAY) {
-            throw BadInputException.of(name, InputLimits.human(bytes) + " data bytes (" + h
+            throw BadInputException.of(name, MemoryBudget.bytes(bytes) + " of data (" + h
                     + "), too many for a Java array", "read it as a tensor with Npy.read(path, device)");
         }
         MemoryBudget.heap(name, "the array " + h, bytes);
