@@ -1,9 +1,7 @@
 package org.biggan4j.cli;
 
-import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.biggan4j.io.Fuzz;
@@ -25,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * command line: exit 0 with a distance, or exit 2 with one line naming the file; never exit 1.
  * Few tries: each is a whole command (about 0.25 s); {@code NpyFuzzTest} fuzzes the reader itself.
  */
-class FeatureFilesFuzzTest {
+class FeatureFilesFuzzTest extends Fuzz.Properties {
 
     private static Path root;
     private static Path valid;
@@ -53,16 +51,7 @@ class FeatureFilesFuzzTest {
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        try (var files = Files.walk(root)) {
-            for (Path p : files.sorted((a, b) -> b.compareTo(a)).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    @Provide
-    Arbitrary<Fuzz.Mutation> mutations() {
-        return Fuzz.mutations();
+        Fuzz.deleteTree(root);
     }
 
     @Property(tries = 20, seed = "19601")

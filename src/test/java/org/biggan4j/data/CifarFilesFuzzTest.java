@@ -1,9 +1,7 @@
 package org.biggan4j.data;
 
-import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.biggan4j.io.Fuzz;
@@ -16,7 +14,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Mutated CIFAR batches and class-name files (issue 19): a correct read or a one-line refusal naming the file. */
-class CifarFilesFuzzTest {
+class CifarFilesFuzzTest extends Fuzz.Properties {
 
     private static Path root;
     private static byte[] cifar10;
@@ -35,12 +33,7 @@ class CifarFilesFuzzTest {
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        DataFuzzSupport.delete(root);
-    }
-
-    @Provide
-    Arbitrary<Fuzz.Mutation> mutations() {
-        return Fuzz.mutations();
+        Fuzz.deleteTree(root);
     }
 
     @Property(tries = 200, seed = "19201")
@@ -57,7 +50,7 @@ class CifarFilesFuzzTest {
             Fuzz.readOrRefused(dir, m, () -> DataFuzzSupport.touchAll(
                     CifarFiles.read(dir, DataOptions.Split.ALL, null)));
         } finally {
-            DataFuzzSupport.delete(dir);
+            Fuzz.deleteTree(dir);
         }
     }
 
@@ -70,7 +63,7 @@ class CifarFilesFuzzTest {
             assertEquals(3, a.count());
             assertEquals(2, a.label(2));
         } finally {
-            DataFuzzSupport.delete(dir);
+            Fuzz.deleteTree(dir);
         }
     }
 }

@@ -1,9 +1,7 @@
 package org.biggan4j.data;
 
-import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.biggan4j.io.Fuzz;
@@ -23,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Mutated idx files, raw and gzipped (issue 19): a correct read or a one-line refusal naming the
  * file, never another exception, an {@link Error} or an allocation the file only claims.
  */
-class IdxFilesFuzzTest {
+class IdxFilesFuzzTest extends Fuzz.Properties {
 
     private static Path root;
     private static byte[] images;
@@ -45,12 +43,7 @@ class IdxFilesFuzzTest {
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        DataFuzzSupport.delete(root);
-    }
-
-    @Provide
-    Arbitrary<Fuzz.Mutation> mutations() {
-        return Fuzz.mutations();
+        Fuzz.deleteTree(root);
     }
 
     @Property(tries = 300, seed = "19101")
@@ -79,7 +72,7 @@ class IdxFilesFuzzTest {
             Fuzz.readOrRefused(dir, m, () -> DataFuzzSupport.touchAll(
                     IdxFiles.read(IdxFiles.pairs(dir), null, dir.toString())));
         } finally {
-            DataFuzzSupport.delete(dir);
+            Fuzz.deleteTree(dir);
         }
     }
 
@@ -95,7 +88,7 @@ class IdxFilesFuzzTest {
         try {
             Fuzz.readOrRefused(dir, m, () -> IdxFiles.read(IdxFiles.pairs(dir), null, dir.toString()));
         } finally {
-            DataFuzzSupport.delete(dir);
+            Fuzz.deleteTree(dir);
         }
     }
 
@@ -110,7 +103,7 @@ class IdxFilesFuzzTest {
             assertEquals(6, a.count());
             assertEquals(8, a.resolution());
         } finally {
-            DataFuzzSupport.delete(dir);
+            Fuzz.deleteTree(dir);
         }
     }
 

@@ -1,9 +1,7 @@
 package org.biggan4j.data;
 
-import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.biggan4j.image.PngHeaders;
@@ -26,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * line naming it; a huge or non-UTF-8 labels file is refused before it is read whole; a folder
  * holding an image whose header promises 40000x40000 pixels is packed without it, the reason counted.
  */
-class ImageFilesFuzzTest {
+class ImageFilesFuzzTest extends Fuzz.Properties {
 
     private static Path root;
     private static final byte[] LABELS = ("# path<TAB>labels\na.png\tcat,dog\nsub/b.png\t3\n"
@@ -42,12 +40,7 @@ class ImageFilesFuzzTest {
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        DataFuzzSupport.delete(root);
-    }
-
-    @Provide
-    Arbitrary<Fuzz.Mutation> mutations() {
-        return Fuzz.mutations();
+        Fuzz.deleteTree(root);
     }
 
     @Property(tries = 300, seed = "19501")

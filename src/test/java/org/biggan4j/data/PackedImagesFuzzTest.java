@@ -1,9 +1,7 @@
 package org.biggan4j.data;
 
-import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.biggan4j.io.Fuzz;
@@ -21,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * channels, data offset, labels) and the data are damaged; a read serves every image or refuses
  * in one line naming the file.
  */
-class PackedImagesFuzzTest {
+class PackedImagesFuzzTest extends Fuzz.Properties {
 
     private static Path root;
     private static byte[] packed;
@@ -39,12 +37,7 @@ class PackedImagesFuzzTest {
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        DataFuzzSupport.delete(root);
-    }
-
-    @Provide
-    Arbitrary<Fuzz.Mutation> mutations() {
-        return Fuzz.mutations();
+        Fuzz.deleteTree(root);
     }
 
     @Property(tries = 300, seed = "19301")

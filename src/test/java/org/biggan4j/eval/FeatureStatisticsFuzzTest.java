@@ -1,9 +1,7 @@
 package org.biggan4j.eval;
 
-import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.biggan4j.io.Fuzz;
@@ -16,7 +14,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Mutated feature statistics ({@code .npz} with mu, sigma, n; issue 19): loaded or refused in one line naming the file. */
-class FeatureStatisticsFuzzTest {
+class FeatureStatisticsFuzzTest extends Fuzz.Properties {
 
     private static Path root;
     private static byte[] valid;
@@ -31,16 +29,7 @@ class FeatureStatisticsFuzzTest {
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        try (var files = Files.walk(root)) {
-            for (Path p : files.sorted((a, b) -> b.compareTo(a)).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    @Provide
-    Arbitrary<Fuzz.Mutation> mutations() {
-        return Fuzz.mutations();
+        Fuzz.deleteTree(root);
     }
 
     @Property(tries = 250, seed = "19701")

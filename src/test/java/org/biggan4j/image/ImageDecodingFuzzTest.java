@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * count and skip); never another exception, never an {@link OutOfMemoryError} from a header
  * that promises more pixels than the file holds.
  */
-class ImageDecodingFuzzTest {
+class ImageDecodingFuzzTest extends Fuzz.Properties {
 
     private static Path root;
     private static final Map<String, byte[]> VALID = new LinkedHashMap<>();
@@ -49,16 +49,7 @@ class ImageDecodingFuzzTest {
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        try (var files = Files.walk(root)) {
-            for (Path p : files.sorted((a, b) -> b.compareTo(a)).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    @Provide
-    Arbitrary<Fuzz.Mutation> mutations() {
-        return Fuzz.mutations();
+        Fuzz.deleteTree(root);
     }
 
     @Provide

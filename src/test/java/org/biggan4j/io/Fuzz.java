@@ -3,14 +3,19 @@ package org.biggan4j.io;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Provide;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -144,6 +149,29 @@ public final class Fuzz {
     @FunctionalInterface
     public interface Read {
         void run() throws Throwable;
+    }
+
+    /** Deletes {@code dir} and everything in it (the fuzz tests' scratch folders). */
+    public static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /**
+     * A base for the readers' fuzz properties: provides {@code @ForAll("mutations")}, so each
+     * test class holds only its valid file and its reads.
+     */
+    public abstract static class Properties {
+        @Provide
+        protected Arbitrary<Mutation> mutations() {
+            return Fuzz.mutations();
+        }
     }
 
     private static void put(byte[] b, int at, byte[] value) {

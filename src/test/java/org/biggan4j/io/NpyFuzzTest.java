@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Mutated {@code .npy} and {@code .npz} files (issue 19): every read either returns an array or
  * refuses in one line naming the file, and none allocates what the file merely claims.
  */
-class NpyFuzzTest {
+class NpyFuzzTest extends Fuzz.Properties {
 
     private static Path dir;
     private static byte[] npy;
@@ -56,16 +56,7 @@ class NpyFuzzTest {
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted((a, b) -> b.compareTo(a)).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    @Provide
-    Arbitrary<Fuzz.Mutation> mutations() {
-        return Fuzz.mutations();
+        Fuzz.deleteTree(dir);
     }
 
     @Property(tries = 300, seed = "19001")
