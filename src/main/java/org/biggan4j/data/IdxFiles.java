@@ -325,7 +325,9 @@ public final class IdxFiles {
 
         /** The next {@code n} bytes, then the end of the data. */
         byte[] body(long n, String what) throws IOException {
-            byte[] b = gunzipping(() -> MemoryBudget.readUpTo(in, n));
+            // A raw file's size was checked against the header, so its data is allocated once; a gzip
+            // stream's is not known, so its buffer grows only as bytes really arrive.
+            byte[] b = gunzipping(() -> rawSize >= 0 ? exactly(n) : MemoryBudget.readUpTo(in, n));
             if (b.length < n) {
                 throw truncated(n, b.length, what);
             }
@@ -334,6 +336,12 @@ public final class IdxFiles {
                         + " promises (" + what + "); download it again.");
             }
             return b;
+        }
+
+        private byte[] exactly(long n) throws IOException {
+            byte[] b = new byte[(int) n];
+            int got = in.readNBytes(b, 0, b.length);
+            return got == b.length ? b : java.util.Arrays.copyOf(b, got);
         }
 
         /** Runs a read, turning gzip damage into a one-line refusal naming this file. */
