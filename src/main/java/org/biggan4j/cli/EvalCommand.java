@@ -155,6 +155,8 @@ public final class EvalCommand implements Callable<Integer> {
         Tensor samples = null;
         Tensor labels = null;
         if (samplesFile != null) {
+            // Shape from the header first: a file of the wrong shape is refused before its data is read.
+            checkSampleShape(Npy.readHeader(samplesFile).shape());
             samples = NativeMemory.keep(Npy.read(samplesFile, ComputeDevice.CPU));
             labels = labelsFile == null ? null : NativeMemory.keep(Npy.read(labelsFile, ComputeDevice.CPU));
             checkSamples(samples, labels);
@@ -237,12 +239,16 @@ public final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void checkSamples(Tensor samples, Tensor labels) {
-        long[] shape = Tensors.shape(samples);
-        if (shape.length != 4 || shape[0] < 2) {
+    private void checkSampleShape(long[] shape) {
+        if (shape.length != 4 || shape[0] < 2 || shape[1] < 1 || shape[2] < 1 || shape[3] < 1) {
             throw new IllegalArgumentException(samplesFile + " holds shape " + java.util.Arrays.toString(shape)
                     + "; expected images [N >= 2, C, H, W] in [-1, 1].");
         }
+    }
+
+    private void checkSamples(Tensor samples, Tensor labels) {
+        long[] shape = Tensors.shape(samples);
+        checkSampleShape(shape);
         double max = samples.abs().max().item_double();
         if (!(max <= 1.0 + 1e-3)) {
             throw new IllegalArgumentException(samplesFile + " has values up to " + max + "; scale images to [-1, 1] "

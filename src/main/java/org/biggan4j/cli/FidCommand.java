@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.biggan4j.eval.FeatureStatistics;
 import org.biggan4j.eval.Fid;
+import org.biggan4j.io.BadInputException;
 import org.biggan4j.io.Npy;
 import org.biggan4j.io.NpyHeader;
 import org.biggan4j.tensor.ComputeDevice;
@@ -143,6 +144,12 @@ final class FidCommand implements Callable<Integer> {
             throw new IllegalArgumentException(file + " holds " + h.dtype().descr()
                     + " values; features must be float32 or float64.");
         }
+        if (h.shape()[0] < 2) {
+            throw BadInputException.of(file, h.shape()[0] + " feature vector(s)",
+                    "a covariance needs at least 2 (FID is meaningful with thousands)");
+        }
+        // The covariance is D x D doubles whatever N is: a 1 MB file of width 200,000 asks for 320 GB.
+        FeatureStatistics.checkDims(file, h.shape()[1]);
         return h.shape()[1];
     }
 

@@ -1,5 +1,10 @@
 package org.biggan4j.data;
 
+import org.biggan4j.io.BoundedReads;
+import org.biggan4j.io.MemoryBudget;
+
+import java.io.BufferedInputStream;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -90,26 +95,34 @@ public final class CifarFiles {
             }
             total += size / record;
         }
-        if (total * IMAGE > Integer.MAX_VALUE - 16) {
-            throw new DataFormatException("The CIFAR files in " + dir + " hold too many records to keep in memory.");
+        // Sizes were checked against the files; the memory must exist too (a sparse file passes the size check).
+        long pixelBytes = total * IMAGE;
+        if (pixelBytes > BoundedReads.MAX_ARRAY) {
+            throw new DataFormatException("The CIFAR files in " + dir + " hold " + total + " records, too many to keep "
+                    + "in memory: split them into several folders.");
         }
-        byte[] pixels = new byte[(int) (total * IMAGE)];
+        MemoryBudget.heap(dir, total + " CIFAR images", pixelBytes + 4 * total);
+        byte[] pixels = new byte[(int) pixelBytes];
         int[] labels = new int[(int) total];
         int n = 0;
         int maxLabel = 0;
+        byte[] rec = new byte[record];
         for (Path f : files) {
-            byte[] bytes;
-            try {
-                bytes = Files.readAllBytes(f);
+            // Record by record into the one pixel array: no second copy of a whole batch file.
+            long records = size(f) / record;
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(f), 1 << 16)) {
+                for (long r = 0; r < records; r++) {
+                    if (in.readNBytes(rec, 0, record) != record) {
+                        throw new DataFormatException("File " + f + " shrank while it was read: read it again.");
+                    }
+                    // CIFAR-100: the fine label is the second byte.
+                    labels[n] = rec[variant.labelBytes - 1] & 0xFF;
+                    maxLabel = Math.max(maxLabel, labels[n]);
+                    System.arraycopy(rec, variant.labelBytes, pixels, n * IMAGE, IMAGE);
+                    n++;
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("Could not read " + f + ": " + e.getMessage(), e);
-            }
-            for (int off = 0; off < bytes.length; off += record) {
-                // CIFAR-100: the fine label is the second byte.
-                labels[n] = bytes[off + variant.labelBytes - 1] & 0xFF;
-                maxLabel = Math.max(maxLabel, labels[n]);
-                System.arraycopy(bytes, off + variant.labelBytes, pixels, n * IMAGE, IMAGE);
-                n++;
             }
         }
         List<String> names = classNames != null ? classNames : classNames(dir, variant);
@@ -125,7 +138,7 @@ public final class CifarFiles {
         Path file = dir.resolve(variant.namesFile);
         if (Files.isRegularFile(file)) {
             try {
-                List<String> names = Files.readAllLines(file).stream().map(String::strip)
+                List<String> names = TextFiles.lines(file).stream().map(String::strip)
                         .filter(s -> !s.isEmpty()).toList();
                 if (!names.isEmpty()) {
                     return names;

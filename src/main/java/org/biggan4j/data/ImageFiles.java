@@ -143,7 +143,7 @@ public final class ImageFiles implements LabelledImages {
         DataOptions.checkResolution(resolution);
         List<String> lines;
         try {
-            lines = Files.readAllLines(file);
+            lines = TextFiles.lines(file);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not read " + file + ": " + e.getMessage(), e);
         }
@@ -161,10 +161,15 @@ public final class ImageFiles implements LabelledImages {
             List<String> labs = cut < 0 ? List.of() : Stream.of(line.substring(cut + 1).split("[,;]"))
                     .map(String::strip).filter(s -> !s.isEmpty()).distinct().toList();
             if (labs.isEmpty()) {
-                throw new DataFormatException("Line " + (i + 1) + " of " + file + " has no labels ('" + line
+                throw new DataFormatException("Line " + (i + 1) + " of " + file + " has no labels ('" + shorten(line)
                         + "'): write 'path<TAB>label1,label2'.");
             }
-            files.add(base.resolve(path));
+            try {
+                files.add(base.resolve(path));
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new DataFormatException("Line " + (i + 1) + " of " + file + " names no usable path ('"
+                        + shorten(path) + "': " + e.getReason() + "): write 'path<TAB>label1,label2'.");
+            }
             rawLabels.add(labs);
         }
         if (files.isEmpty()) {
@@ -186,6 +191,12 @@ public final class ImageFiles implements LabelledImages {
         }
         List<String> finalNames = overrideNames(names, classNames, file);
         return new ImageFiles(files, labels, finalNames, resolution, channels, multi, "labels file " + file);
+    }
+
+    /** At most 80 characters of a line, for messages. */
+    private static String shorten(String line) {
+        String one = line.replaceAll("\\p{Cntrl}+", " ");
+        return one.length() <= 80 ? one : one.substring(0, 77) + "...";
     }
 
     /** Integers numerically, then everything else alphabetically. */

@@ -1,5 +1,9 @@
 package org.biggan4j.data;
 
+import org.biggan4j.io.BoundedReads;
+import org.biggan4j.io.InputLimits;
+import org.biggan4j.io.MemoryBudget;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -102,14 +106,20 @@ public final class PackedImages implements LabelledImages {
             throw new DataFormatException("Packed file " + file + " is truncated: its header claims " + length
                     + " bytes but the file holds " + size + "; run 'biggan4j prepare' again.");
         }
+        // The JSON header is read whole: bounded like any text (a sparse file can hold a 2 GB "header").
+        InputLimits.check(file, "a packed header of " + MemoryBudget.bytes(length), length,
+                InputLimits.current().textBytes(), "text_bytes");
         ByteBuffer json = ByteBuffer.allocate(length);
         readFully(ch, json, PackedFormat.PREAMBLE);
         PackedHeader h;
         try {
             h = PackedFormat.JSON.readValue(new String(json.array(), StandardCharsets.UTF_8).strip(), PackedHeader.class);
-        } catch (IOException e) {
-            throw new DataFormatException("Packed file " + file + " has a damaged header (" + e.getMessage().lines().findFirst().orElse("")
-                    + "): run 'biggan4j prepare' again.", e);
+        } catch (IOException | RuntimeException e) {
+            throw new DataFormatException("Packed file " + file + " has a damaged header ("
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + "): run 'biggan4j prepare' again.", e);
+        }
+        if (h == null) {
+            throw new DataFormatException("Packed file " + file + " has an empty header: run 'biggan4j prepare' again.");
         }
         if (h.formatVersion() > PackedFormat.VERSION || h.formatVersion() < 1) {
             throw new DataFormatException("Packed file " + file + " has format version " + h.formatVersion()
@@ -120,7 +130,11 @@ public final class PackedImages implements LabelledImages {
             throw new DataFormatException("Packed file " + file + " declares " + h.channels()
                     + " channels (1 or 3 expected): run 'biggan4j prepare' again.");
         }
-        DataOptions.checkResolution(h.resolution());
+        if (h.resolution() < DataOptions.MIN_RESOLUTION || h.resolution() > DataOptions.MAX_RESOLUTION) {
+            throw new DataFormatException("Packed file " + file + " declares a resolution of " + h.resolution()
+                    + " (" + DataOptions.MIN_RESOLUTION + " to " + DataOptions.MAX_RESOLUTION
+                    + " expected): run 'biggan4j prepare' again.");
+        }
         if (h.count() <= 0 || h.classNames() == null || h.classNames().isEmpty()) {
             throw new DataFormatException("Packed file " + file + " declares " + h.count() + " images and "
                     + (h.classNames() == null ? 0 : h.classNames().size()) + " classes: run 'biggan4j prepare' again.");
@@ -130,14 +144,20 @@ public final class PackedImages implements LabelledImages {
             throw new DataFormatException("Packed file " + file + " declares " + h.count() + " images but "
                     + Math.max(labelled, 0) + " labels: run 'biggan4j prepare' again.");
         }
+        if (h.classNames().contains(null)) {
+            throw new DataFormatException("Packed file " + file + " has a null class name: run 'biggan4j prepare' again.");
+        }
         if (h.dataOffset() < PackedFormat.PREAMBLE + (long) length) {
             throw new DataFormatException("Packed file " + file + " has a data offset (" + h.dataOffset()
                     + ") inside its header: run 'biggan4j prepare' again.");
         }
-        if (h.expectedFileSize() != size) {
+        // Checked arithmetic: a forged offset near 2^63 must not wrap round to the file's size.
+        long expected = BoundedReads.add(file, "the data end", h.dataOffset(),
+                BoundedReads.multiply(file, "the data size", h.imageBytes(), h.count()));
+        if (expected != size) {
             throw new DataFormatException("Packed file " + file + " disagrees with its header: " + h.count() + " images of "
                     + h.channels() + "x" + h.resolution() + "x" + h.resolution() + " from offset " + h.dataOffset()
-                    + " need " + h.expectedFileSize() + " bytes but the file holds " + size
+                    + " need " + expected + " bytes but the file holds " + size
                     + " (truncated or damaged copy); copy it again or run 'biggan4j prepare' again.");
         }
         int classes = h.classNames().size();

@@ -1,6 +1,7 @@
 package org.biggan4j.eval;
 
 import org.biggan4j.data.DataFormatException;
+import org.biggan4j.io.InputLimits;
 import org.biggan4j.io.Npy;
 import org.biggan4j.io.NpyArray;
 import org.biggan4j.tensor.ComputeDevice;
@@ -77,6 +78,16 @@ public record FeatureStatistics(long count, double[] mu, double[] sigma) {
         return Tensors.fromDoubles(sigma, device, mu.length, mu.length);
     }
 
+    /**
+     * Refuses a feature width over {@link InputLimits#featureDim()} before anything of that width
+     * is allocated: the covariance alone is {@code dims^2} doubles, so a width of 200,000 from a
+     * small file would ask for 320 GB.
+     */
+    public static void checkDims(Object file, long dims) {
+        InputLimits.check(file, "a feature width of " + dims + " (its covariance is width^2 doubles)",
+                dims, InputLimits.current().featureDim(), "feature_dim");
+    }
+
     /** Saves {@code mu}, {@code sigma} and {@code n} to a {@code .npz} archive, atomically. */
     public void save(Path file) throws IOException {
         Map<String, NpyArray> m = new LinkedHashMap<>();
@@ -106,10 +117,16 @@ public record FeatureStatistics(long count, double[] mu, double[] sigma) {
             throw new DataFormatException(file + " has mu of shape " + java.util.Arrays.toString(ms) + " and sigma of shape "
                     + java.util.Arrays.toString(ss) + "; expected [D] and [D, D].");
         }
+        checkDims(file, ms[0]);
         if (!mu.dtype().isFloatingPoint() || !sigma.dtype().isFloatingPoint()) {
             throw new DataFormatException(file + " stores mu/sigma as integers; feature statistics must be float32 or float64.");
         }
-        long n = m.containsKey("n") ? m.get("n").scalarLong() : 0;
+        NpyArray count = m.get("n");
+        if (count != null && (count.count() != 1 || count.dtype().isFloatingPoint())) {
+            throw new DataFormatException(file + ": its 'n' is not one integer (" + count + "); save it as np.int64(N)"
+                    + " or leave it out.");
+        }
+        long n = count != null ? count.scalarLong() : 0;
         return new FeatureStatistics(n, mu.toDoubles(), sigma.toDoubles());
     }
 }

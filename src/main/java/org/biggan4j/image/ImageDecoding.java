@@ -1,5 +1,7 @@
 package org.biggan4j.image;
 
+import org.biggan4j.io.InputLimits;
+
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -67,10 +69,11 @@ public final class ImageDecoding {
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             try {
                 reader.setInput(in, true, true);
+                checkSize(file, reader);
                 BufferedImage image = reader.read(0);
                 if (!warnings.isEmpty()) {
                     throw new UnreadableImageException("truncated", "Image " + file + " is damaged or truncated ("
-                            + warnings.get(0) + ").", null);
+                            + oneLine(warnings.get(0)) + ").", null);
                 }
                 return image;
             } finally {
@@ -84,11 +87,32 @@ public final class ImageDecoding {
                 throw new UnreadableImageException("cmyk", "Image " + file + " is a CMYK/YCCK JPEG, which ImageIO "
                         + "cannot decode: convert it to RGB (for example: convert in.jpg -colorspace sRGB out.jpg).", e);
             }
-            throw new UnreadableImageException("corrupt", "Image " + file + " is corrupt (" + message + ").", e);
+            throw new UnreadableImageException("corrupt", "Image " + file + " is corrupt (" + oneLine(message) + ").", e);
         } catch (IOException | RuntimeException e) {
             // Decoders throw assorted runtime exceptions (IndexOutOfBounds, IllegalArgument) on bad bytes.
             String kind = e instanceof java.io.EOFException ? "truncated" : "corrupt";
-            throw new UnreadableImageException(kind, "Image " + file + " is " + kind + " (" + e + ").", e);
+            throw new UnreadableImageException(kind, "Image " + file + " is " + kind + " (" + oneLine(e.toString()) + ").", e);
+        }
+    }
+
+    /**
+     * Refuses an image whose header promises more pixels than {@link InputLimits#imagePixels()}
+     * before the decoder allocates its raster: a 100-byte PNG can declare 40000x40000 pixels
+     * (6.4 GB decoded). The readers of ImageIO take the size from the header (IHDR, SOF, BMP and
+     * GIF headers) without decoding the pixels.
+     */
+    private static void checkSize(Path file, ImageReader reader) throws IOException {
+        long width = reader.getWidth(0);
+        long height = reader.getHeight(0);
+        if (width <= 0 || height <= 0) {
+            throw new UnreadableImageException("corrupt", "Image " + file + " declares a size of " + width + "x" + height
+                    + " pixels; the file is damaged.", null);
+        }
+        long limit = InputLimits.current().imagePixels();
+        if (width * height > limit) {
+            throw new UnreadableImageException("too-large", "Image " + file + " declares " + width + "x" + height
+                    + " pixels, over the limit of " + InputLimits.human(limit) + "; if the image is genuine, raise the"
+                    + " limit with -D" + InputLimits.PREFIX + "image_pixels=N (in BIGGAN4J_JAVA_OPTS).", null);
         }
     }
 
@@ -181,6 +205,10 @@ public final class ImageDecoding {
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         out.setRGB(0, 0, w, h, rgb, 0, w);
         return out;
+    }
+
+    private static String oneLine(String s) {
+        return String.valueOf(s).replaceAll("\\p{Cntrl}+", " ");
     }
 
     private static int scale(int value, int max) {

@@ -1,6 +1,5 @@
 package org.biggan4j.io;
 
-import org.biggan4j.data.DataFormatException;
 import org.biggan4j.tensor.ComputeDevice;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.Tensor;
@@ -49,6 +48,12 @@ public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final int ALIGN = 64;
     private static final int CHUNK = 1 << 26;
+    /** NumPy's headers are a few hundred bytes; a megabyte leaves room for any honest one. */
+    private static final long MAX_HEADER = 1 << 20;
+    /** NumPy caps arrays at 64 dimensions. */
+    private static final int MAX_DIMS = 64;
+    /** Deflate cannot expand data by more than about 1032:1 (RFC 1951's longest match per code). */
+    private static final long MAX_DEFLATE_RATIO = 1032;
     private static final Pattern DESCR = Pattern.compile("['\"]descr['\"]\\s*:\\s*['\"]([^'\"]*)['\"]");
     private static final Pattern FORTRAN = Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("['\"]shape['\"]\\s*:\\s*\\(([^)]*)\\)");
@@ -58,19 +63,27 @@ public final class Npy {
 
     // ----------------------------------------------------------------------------------- reading
 
-    /** Reads only the header of {@code file}: dtype and shape, without the data. */
+    /**
+     * Reads only the header of {@code file}: dtype and shape, without the data. The header is
+     * checked against the file's size and {@link InputLimits} as {@link #read} checks it, so a
+     * shape from here is one the file really holds.
+     */
     public static NpyHeader readHeader(Path file) throws IOException {
         try (FileChannel ch = open(file)) {
-            return parseHeader(ch, file.toString());
+            String name = file.toString();
+            NpyHeader h = parseHeader(ch, name, ch.size());
+            checkSize(name, h, ch.size());
+            return h;
         }
     }
 
     /** Reads {@code file} onto the Java heap (up to 2 GiB of data). */
     public static NpyArray readArray(Path file) throws IOException {
         try (FileChannel ch = open(file)) {
-            NpyHeader h = parseHeader(ch, file.toString());
-            checkSize(file.toString(), h, ch.size());
-            return readData(ch, h, file.toString());
+            String name = file.toString();
+            NpyHeader h = parseHeader(ch, name, ch.size());
+            checkSize(name, h, ch.size());
+            return readData(ch, h, name);
         }
     }
 
@@ -82,10 +95,11 @@ public final class Npy {
         requireLittleEndianHost();
         try (FileChannel ch = open(file)) {
             String name = file.toString();
-            NpyHeader h = parseHeader(ch, name);
+            NpyHeader h = parseHeader(ch, name, ch.size());
             checkSize(name, h, ch.size());
-            Tensor cpu = torch.empty(h.shape(), ComputeDevice.CPU.options(h.dtype().scalarType()), null);
             long bytes = h.dataBytes();
+            MemoryBudget.physical(name, "the array " + h, bytes);
+            Tensor cpu = torch.empty(h.shape(), ComputeDevice.CPU.options(h.dtype().scalarType()), null);
             if (bytes > 0) {
                 BytePointer base = new BytePointer(cpu.data_ptr()).capacity(bytes);
                 for (long off = 0; off < bytes; off += CHUNK) {
@@ -102,9 +116,16 @@ public final class Npy {
      * Reads every {@code .npy} member of a {@code .npz} archive (as written by {@code np.savez} or
      * {@code np.savez_compressed}), keyed by member name without the {@code .npy} suffix, in
      * archive order.
+     *
+     * <p>A member is sized from the archive's directory and its own header before anything is
+     * allocated: the two must agree, a deflated member cannot claim more than deflate can produce
+     * from its compressed bytes (about 1032:1), and the data must fit {@link InputLimits} and the
+     * heap. A member that inflates past its header's promise is refused after one extra byte, so a
+     * zip bomb costs a few kilobytes.
      */
     public static Map<String, NpyArray> readNpz(Path file) throws IOException {
         Map<String, NpyArray> out = new LinkedHashMap<>();
+        long fileSize = java.nio.file.Files.size(file);
         try (ZipFile zip = openZip(file)) {
             Enumeration<? extends ZipEntry> entries = zip.entries();
             while (entries.hasMoreElements()) {
@@ -112,15 +133,35 @@ public final class Npy {
                 if (e.isDirectory() || !e.getName().endsWith(".npy")) {
                     continue;
                 }
-                String name = file + "[" + e.getName() + "]";
+                String name = file + "[" + oneLine(e.getName()) + "]";
+                long declared = e.getSize();
+                long compressed = e.getCompressedSize();
+                if (compressed > fileSize) {
+                    throw BadInputException.of(name, "the member claims " + compressed + " compressed bytes but the"
+                            + " archive holds " + fileSize, "the archive is truncated or damaged: re-create it with np.savez");
+                }
+                if (e.getMethod() == ZipEntry.DEFLATED && compressed >= 0 && declared > compressed * MAX_DEFLATE_RATIO + 1024) {
+                    throw BadInputException.of(name, "the member claims to inflate from " + compressed + " to " + declared
+                            + " bytes, more than deflate can produce", "the archive is damaged or hostile (a zip bomb):"
+                            + " re-create it with np.savez");
+                }
                 try (InputStream in = zip.getInputStream(e); ReadableByteChannel ch = Channels.newChannel(in)) {
-                    NpyHeader h = parseHeader(ch, name);
+                    NpyHeader h = parseHeader(ch, name, declared);
+                    if (declared >= 0 && declared != h.dataOffset() + h.dataBytes()) {
+                        throw BadInputException.of(name, "the archive says the member holds " + declared + " bytes but"
+                                + " its header describes " + (h.dataOffset() + h.dataBytes()) + " (" + h + ")",
+                                "the archive is damaged: re-create it with np.savez");
+                    }
                     NpyArray a = readData(ch, h, name);
                     if (ch.read(ByteBuffer.allocate(1)) > 0) {
-                        throw new DataFormatException(name + " has bytes after its " + h.dataBytes()
-                                + " data bytes; the archive is corrupt: re-create it with np.savez.");
+                        throw BadInputException.of(name, "the member has bytes after the " + h.dataBytes()
+                                + " data bytes its header promises", "the archive is corrupt: re-create it with np.savez");
                     }
                     out.put(e.getName().substring(0, e.getName().length() - 4), a);
+                } catch (ZipException | java.io.EOFException z) {
+                    // Inflater and CRC failures: damage inside the archive, not an I/O fault of the machine.
+                    throw BadInputException.of(name, "the member cannot be inflated (" + firstLine(z) + ")",
+                            "the archive is truncated or damaged: re-create it with np.savez");
                 }
             }
         }
@@ -234,75 +275,108 @@ public final class Npy {
         return b.array();
     }
 
-    /** Parses the header from the current position of {@code ch}, leaving it at the first data byte. */
-    static NpyHeader parseHeader(ReadableByteChannel ch, String name) throws IOException {
+    /**
+     * Parses the header from the current position of {@code ch}, leaving it at the first data byte.
+     * Sizes are checked in 64-bit arithmetic and the header against {@code available}, the bytes the
+     * file or archive member holds ({@code -1} when unknown), before anything is allocated.
+     */
+    static NpyHeader parseHeader(ReadableByteChannel ch, String name, long available) throws IOException {
         ByteBuffer pre = ByteBuffer.allocate(MAGIC.length + 2).order(ByteOrder.LITTLE_ENDIAN);
         if (!fill(ch, pre) || !Arrays.equals(Arrays.copyOf(pre.array(), MAGIC.length), MAGIC)) {
-            throw new DataFormatException(name + " is not a NumPy .npy file (it lacks the \\x93NUMPY magic); "
-                    + "save arrays with np.save.");
+            throw BadInputException.of(name, "not a NumPy .npy file (it lacks the \\x93NUMPY magic)",
+                    "save arrays with np.save");
         }
         int major = pre.get(6) & 0xff;
         if (major < 1 || major > 3) {
-            throw new DataFormatException(name + " uses .npy format version " + major + "." + (pre.get(7) & 0xff)
-                    + ", which biggan4j does not read; re-save it with np.save (versions 1.0 to 3.0 are read).");
+            throw BadInputException.of(name, ".npy format version " + major + "." + (pre.get(7) & 0xff)
+                    + ", which biggan4j does not read", "re-save it with np.save (versions 1.0 to 3.0 are read)");
         }
         ByteBuffer len = ByteBuffer.allocate(major == 1 ? 2 : 4).order(ByteOrder.LITTLE_ENDIAN);
         if (!fill(ch, len)) {
             throw truncatedHeader(name);
         }
         long headerLen = major == 1 ? len.getShort(0) & 0xffff : len.getInt(0) & 0xffffffffL;
-        if (headerLen > 1 << 24) {
-            throw new DataFormatException(name + " declares a header of " + headerLen + " bytes; the file is corrupt.");
+        long offset = MAGIC.length + 2 + len.capacity() + headerLen;
+        if (available >= 0 && offset > available) {
+            throw BadInputException.of(name, "truncated: its header claims " + headerLen + " bytes but the file holds "
+                    + available, "re-create or re-download the file");
+        }
+        if (headerLen > MAX_HEADER) {
+            throw BadInputException.of(name, "a .npy header of " + headerLen + " bytes (NumPy writes a few "
+                    + "hundred)", "the file is corrupt: re-create it with np.save");
         }
         ByteBuffer text = ByteBuffer.allocate((int) headerLen);
         if (!fill(ch, text)) {
             throw truncatedHeader(name);
         }
         String dict = new String(text.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        long offset = MAGIC.length + 2 + len.capacity() + headerLen;
 
         Matcher fortran = FORTRAN.matcher(dict);
         Matcher shape = SHAPE.matcher(dict);
         Matcher descr = DESCR.matcher(dict);
         if (!descr.find()) {
             if (dict.contains("descr") && dict.contains("[")) {
-                throw new DataFormatException(name + " holds a structured (record) array; biggan4j reads plain "
-                        + "numeric arrays only: save each field as its own array.");
+                throw BadInputException.of(name, "a structured (record) array; biggan4j reads plain numeric arrays"
+                        + " only", "save each field as its own array");
             }
-            throw new DataFormatException(name + " has a .npy header without a 'descr' entry; the file is corrupt.");
+            throw BadInputException.of(name, "a .npy header without a 'descr' entry", "the file is corrupt");
         }
         if (!fortran.find() || !shape.find()) {
-            throw new DataFormatException(name + " has a .npy header without 'fortran_order' or 'shape'; the file is corrupt.");
+            throw BadInputException.of(name, "a .npy header without 'fortran_order' or 'shape'", "the file is corrupt");
         }
         NpyDtype dtype = NpyDtype.parse(descr.group(1), name);
         if (fortran.group(1).equals("True")) {
-            throw new DataFormatException(name + " is stored in Fortran (column-major) order; biggan4j reads C order: "
-                    + "re-save it with np.save(path, np.ascontiguousarray(arr)).");
+            throw BadInputException.of(name, "stored in Fortran (column-major) order; biggan4j reads C order",
+                    "re-save it with np.save(path, np.ascontiguousarray(arr))");
         }
+        long[] dims = parseShape(shape.group(1), name);
+        // Checked before NpyHeader multiplies them: a forged shape must not overflow into a small size.
+        long count = BoundedReads.product(name, "the element count of shape " + Arrays.toString(dims), dims);
+        long bytes = BoundedReads.multiply(name, "the data size of shape " + Arrays.toString(dims), count,
+                dtype.itemSize());
+        InputLimits.check(name, "an array of " + MemoryBudget.bytes(bytes) + " (" + dtype.descr() + " "
+                + Arrays.toString(dims) + ")", bytes, InputLimits.current().tensorBytes(), "tensor_bytes");
+        return new NpyHeader(dtype, dims, offset);
+    }
+
+    /** The dimensions of a header's shape tuple, refusing anything but non-negative integers. */
+    private static long[] parseShape(String tuple, String name) {
         List<Long> dims = new ArrayList<>();
-        for (String part : shape.group(1).split(",")) {
+        for (String part : tuple.split(",", -1)) {
             String p = part.strip();
             if (p.endsWith("L")) {
                 p = p.substring(0, p.length() - 1);   // Python 2 longs
             }
-            if (!p.isEmpty()) {
-                try {
-                    dims.add(Long.parseLong(p));
-                } catch (NumberFormatException e) {
-                    throw new DataFormatException(name + " has an unreadable shape '(" + shape.group(1)
-                            + ")' in its header; the file is corrupt.");
-                }
+            if (p.isEmpty()) {
+                continue;
             }
+            long d;
+            try {
+                d = Long.parseLong(p);
+            } catch (NumberFormatException e) {
+                throw BadInputException.of(name, "an unreadable shape '(" + abbreviate(tuple) + ")' in its header"
+                        + " (sizes must be integers below 2^63)", "the file is corrupt");
+            }
+            if (d < 0) {
+                throw BadInputException.of(name, "a negative size " + d + " in its shape '(" + abbreviate(tuple)
+                        + ")'", "the file is corrupt");
+            }
+            if (dims.size() == MAX_DIMS) {
+                throw BadInputException.of(name, "a shape of more than " + MAX_DIMS + " dimensions",
+                        "the file is corrupt");
+            }
+            dims.add(d);
         }
-        return new NpyHeader(dtype, dims.stream().mapToLong(Long::longValue).toArray(), offset);
+        return dims.stream().mapToLong(Long::longValue).toArray();
     }
 
     private static NpyArray readData(ReadableByteChannel ch, NpyHeader h, String name) throws IOException {
         long bytes = h.dataBytes();
-        if (bytes > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException(name + " holds " + bytes + " bytes, too many for a Java array; "
-                    + "read it as a tensor with Npy.read(path, device).");
+        if (bytes > BoundedReads.MAX_ARRAY) {
+            throw BadInputException.of(name, MemoryBudget.bytes(bytes) + " of data (" + h
+                    + "), too many for a Java array", "read it as a tensor with Npy.read(path, device)");
         }
+        MemoryBudget.heap(name, "the array " + h, bytes);
         ByteBuffer data = ByteBuffer.allocate((int) bytes);
         readFully(ch, data, name, h, 0);
         return new NpyArray(h.dtype(), h.shape(), data.array());
@@ -317,24 +391,41 @@ public final class Npy {
         }
     }
 
+    /** The file must hold exactly the data its header promises: checked before anything is allocated. */
     private static void checkSize(String name, NpyHeader h, long fileSize) {
         long available = fileSize - h.dataOffset();
         if (available < h.dataBytes()) {
             throw truncated(name, h, Math.max(0, available));
         }
         if (available > h.dataBytes()) {
-            throw new DataFormatException(name + " has " + (available - h.dataBytes()) + " bytes after the "
-                    + h.dataBytes() + " its header promises (" + h + "); the file is corrupt: re-create it with np.save.");
+            throw BadInputException.of(name, (available - h.dataBytes()) + " bytes after the " + h.dataBytes()
+                    + " its header promises (" + h + ")", "the file is corrupt: re-create it with np.save");
         }
     }
 
-    private static DataFormatException truncated(String name, NpyHeader h, long got) {
-        return new DataFormatException(name + " is truncated: its header promises " + h.dataBytes() + " data bytes ("
-                + h + ") but only " + got + " follow; re-create or re-download the file.");
+    private static BadInputException truncated(String name, NpyHeader h, long got) {
+        return BadInputException.of(name, "truncated: its header promises " + h.dataBytes() + " data bytes (" + h
+                + ") but only " + got + " follow", "re-create or re-download the file");
     }
 
-    private static DataFormatException truncatedHeader(String name) {
-        return new DataFormatException(name + " is truncated inside its .npy header; re-create or re-download the file.");
+    private static BadInputException truncatedHeader(String name) {
+        return BadInputException.of(name, "truncated inside its .npy header", "re-create or re-download the file");
+    }
+
+    /** At most 60 characters of a header fragment, on one line, for messages. */
+    static String abbreviate(String s) {
+        String one = oneLine(s);
+        return one.length() <= 60 ? one : one.substring(0, 57) + "...";
+    }
+
+    /** {@code s} with line breaks and other control characters shown as spaces: messages are one line. */
+    static String oneLine(String s) {
+        return s.replaceAll("\\p{Cntrl}+", " ");
+    }
+
+    private static String firstLine(Throwable t) {
+        String m = String.valueOf(t.getMessage());
+        return m.lines().findFirst().orElse(t.getClass().getSimpleName());
     }
 
     private static boolean fill(ReadableByteChannel ch, ByteBuffer b) throws IOException {
@@ -367,8 +458,8 @@ public final class Npy {
         try {
             return new ZipFile(file.toFile());
         } catch (ZipException e) {
-            throw new DataFormatException(file + " is not a readable .npz (zip) archive (" + e.getMessage()
-                    + "); save statistics with np.savez or biggan4j.");
+            throw BadInputException.of(file, "not a readable .npz (zip) archive (" + firstLine(e) + ")",
+                    "save statistics with np.savez or biggan4j");
         }
     }
 

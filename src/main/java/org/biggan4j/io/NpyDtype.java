@@ -72,17 +72,17 @@ public enum NpyDtype {
      * The dtype for a header descriptor such as {@code <f4}; {@code file} names the source in errors.
      * A one-byte type may be written with {@code |}, {@code <} or {@code =} as NumPy allows.
      *
-     * @throws org.biggan4j.data.DataFormatException for big-endian, object (pickled) or unsupported types
+     * @throws BadInputException for big-endian, object (pickled) or unsupported types
      */
     static NpyDtype parse(String descr, String file) {
-        String d = descr.strip();
+        String d = Npy.abbreviate(descr.strip());
         if (d.length() >= 2 && d.charAt(0) == '>' && !d.endsWith("1")) {
-            throw new org.biggan4j.data.DataFormatException(file + " stores big-endian data ('" + d
+            throw new BadInputException(file + " stores big-endian data ('" + d
                     + "'); biggan4j reads little-endian .npy only: re-save it with numpy as "
                     + "np.save(path, arr.astype(arr.dtype.newbyteorder('<'))).");
         }
         if (d.endsWith("O")) {
-            throw new org.biggan4j.data.DataFormatException(file + " holds pickled Python objects (dtype '" + d
+            throw new BadInputException(file + " holds pickled Python objects (dtype '" + d
                     + "'); biggan4j reads numeric arrays only and never unpickles: save a numeric array "
                     + "(for example arr.astype(np.float32)).");
         }
@@ -93,7 +93,7 @@ public enum NpyDtype {
                 return t;
             }
         }
-        throw new org.biggan4j.data.DataFormatException(file + " has dtype '" + d + "', which biggan4j does not read; "
+        throw new BadInputException(file + " has dtype '" + d + "', which biggan4j does not read; "
                 + "supported dtypes are " + supported() + " (convert with arr.astype(...)).");
     }
 }

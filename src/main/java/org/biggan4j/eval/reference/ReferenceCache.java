@@ -128,7 +128,8 @@ public final class ReferenceCache {
 
     @SuppressWarnings("try")
     private static ReferenceFeatures read(Path dir, ReferenceKey key, ComputeDevice device) throws IOException {
-        JsonNode index = JSON.readTree(dir.resolve(INDEX).toFile());
+        // Bounded like any text read whole: a damaged cache must not be able to fill the heap.
+        JsonNode index = JSON.readTree(org.biggan4j.io.BoundedReads.smallFile(dir.resolve(INDEX)));
         if (!FORMAT.equals(index.path("format").asText()) || index.path("version").asInt() != ReferenceKey.VERSION) {
             throw new IllegalStateException("its index is not a version " + ReferenceKey.VERSION + " " + FORMAT + " index");
         }
@@ -140,6 +141,7 @@ public final class ReferenceCache {
         long d = index.path("feature_dim").asLong();
         long k = index.path("classes").asLong();
         boolean hasLabels = index.path("labels").asBoolean();
+        FeatureStatistics.checkDims(dir.resolve(FEATURES), d);
         requireShape(dir.resolve(FEATURES), n, d);
         if (k > 0) {
             requireShape(dir.resolve(LOGITS), n, k);
