@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.biggan4j.io.BadInputException;
 import org.biggan4j.io.BoundedReads;
 import org.biggan4j.io.InputLimits;
 import org.biggan4j.tensor.ComputeDevice;
@@ -121,8 +122,12 @@ public final class SafeTensors {
             throw new CheckpointException(file + ": cannot be read (" + e.getClass().getSimpleName() + " "
                     + firstLine(e.getMessage()) + "); check the path and its permissions.", e);
         }
-        InputLimits.check(file, "a safetensors file of " + InputLimits.human(size) + " bytes", size,
-                InputLimits.current().entryBytes(), "entry_bytes");
+        if (size > InputLimits.current().entryBytes()) {
+            throw new CheckpointException(BadInputException.of(file, "a safetensors file of " + InputLimits.human(size)
+                    + " bytes is over the limit of " + InputLimits.human(InputLimits.current().entryBytes()),
+                    "if the file is genuine, raise the limit with -D" + InputLimits.PREFIX + "entry_bytes=N")
+                    .getMessage());
+        }
         if (size > BoundedReads.MAX_ARRAY) {
             throw new CheckpointException(file + ": a safetensors file over 2 GiB cannot be read in one piece; "
                     + "split it into smaller files.");
@@ -151,7 +156,15 @@ public final class SafeTensors {
     public static Contents read(byte[] bytes, ComputeDevice device, String source) {
         List<Entry> entries = new ArrayList<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        long dataStart = parseHeader(bytes, source, entries, metadata);
+        long dataStart;
+        try {
+            dataStart = parseHeader(bytes, source, entries, metadata);
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (BadInputException e) {
+            // Sizes refused by BoundedReads and InputLimits: the same line, as the checkpoint error it is.
+            throw new CheckpointException(e.getMessage(), e);
+        }
         LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
         for (Entry e : entries) {
             Tensor cpu = torch.empty(e.shape, ComputeDevice.CPU.options(e.dtype), null);

@@ -457,8 +457,11 @@ public final class TorchStateDictReader {
             }
             boolean zip = head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
             return zip ? readZip(file, device) : readLegacy(file, device);
-        } catch (BadInputException e) {
+        } catch (CheckpointException e) {
             throw e;
+        } catch (BadInputException e) {
+            // Sizes refused by BoundedReads and InputLimits: the same line, as the checkpoint error it is.
+            throw new CheckpointException(e.getMessage(), e);
         } catch (EOFException e) {
             throw new CheckpointException(file + ": the PyTorch state dict ends early; the file is truncated.", e);
         } catch (IOException | RuntimeException e) {
