@@ -19,42 +19,42 @@ import java.util.zip.ZipOutputStream;
  * pickles, zip or legacy container), so tests can give any field any value: negative or
  * overflowing sizes, strides and offsets, nesting bombs, foreign globals.
  */
-final class TorchFiles {
+public final class TorchFiles {
 
     private TorchFiles() {
     }
 
     /** A protocol-2 pickle, opcode by opcode. */
-    static final class Pickle {
+    public static final class Pickle {
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-        Pickle() {
+        public Pickle() {
             out.write(0x80);
             out.write(2);
         }
 
-        Pickle op(char opcode) {
+        public Pickle op(char opcode) {
             out.write(opcode);
             return this;
         }
 
-        Pickle op(int opcode) {
+        public Pickle op(int opcode) {
             out.write(opcode);
             return this;
         }
 
-        Pickle global(String module, String name) {
+        public Pickle global(String module, String name) {
             return op('c').raw((module + "\n" + name + "\n").getBytes(StandardCharsets.US_ASCII));
         }
 
-        Pickle string(String s) {
+        public Pickle string(String s) {
             byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
             return op('X').raw(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(utf8.length).array())
                     .raw(utf8);
         }
 
         /** An int: BININT when it fits 32 bits, else LONG1 (any size, two's complement). */
-        Pickle integer(BigInteger v) {
+        public Pickle integer(BigInteger v) {
             if (v.bitLength() < 32) {
                 return op('J').raw(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v.intValue()).array());
             }
@@ -66,11 +66,11 @@ final class TorchFiles {
             return op(0x8a).op(le.length).raw(le);
         }
 
-        Pickle integer(long v) {
+        public Pickle integer(long v) {
             return integer(BigInteger.valueOf(v));
         }
 
-        Pickle tuple(long... values) {
+        public Pickle tuple(long... values) {
             op('(');
             for (long v : values) {
                 integer(v);
@@ -78,23 +78,23 @@ final class TorchFiles {
             return op('t');
         }
 
-        Pickle raw(byte[] bytes) {
+        public Pickle raw(byte[] bytes) {
             out.writeBytes(bytes);
             return this;
         }
 
-        byte[] stop() {
+        public byte[] stop() {
             out.write('.');
             return out.toByteArray();
         }
     }
 
     /** A view of a float32 storage, as {@code _rebuild_tensor_v2} receives it. */
-    record View(String key, String storage, long storageNumel, long offset, long[] size, long[] stride) {
+    public record View(String key, String storage, long storageNumel, long offset, long[] size, long[] stride) {
     }
 
     /** {@code OrderedDict([(key, _rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict()))...])}. */
-    static byte[] stateDict(View... views) {
+    public static byte[] stateDict(View... views) {
         Pickle p = new Pickle().global("collections", "OrderedDict").op(')').op('R').op('(');
         for (View v : views) {
             p.string(v.key()).global("torch._utils", "_rebuild_tensor_v2").op('(');
@@ -107,7 +107,7 @@ final class TorchFiles {
     }
 
     /** Little-endian float32 bytes 0, 1, 2, ... n - 1. */
-    static byte[] floats(int n) {
+    public static byte[] floats(int n) {
         ByteBuffer b = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
             b.putFloat(i);
@@ -116,7 +116,7 @@ final class TorchFiles {
     }
 
     /** The zip container of torch 1.6+: archive/data.pkl, archive/data/KEY, archive/version. */
-    static byte[] zip(byte[] pickle, Map<String, byte[]> storages, boolean deflate) {
+    public static byte[] zip(byte[] pickle, Map<String, byte[]> storages, boolean deflate) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             entry(zip, "archive/data.pkl", pickle, deflate);
@@ -149,7 +149,7 @@ final class TorchFiles {
      * The legacy container of torch 1.5 and earlier: magic, protocol 1001, system info, the
      * pickle, the list of storage keys, then each storage's int64 element count and bytes.
      */
-    static byte[] legacy(byte[] pickle, Map<String, byte[]> storages) {
+    public static byte[] legacy(byte[] pickle, Map<String, byte[]> storages) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new Pickle().integer(new BigInteger("1950a86a20f9469cfc6c", 16)).stop());
         out.writeBytes(new Pickle().integer(1001).stop());
@@ -165,7 +165,7 @@ final class TorchFiles {
         return out.toByteArray();
     }
 
-    static Path write(Path file, byte[] bytes) throws IOException {
+    public static Path write(Path file, byte[] bytes) throws IOException {
         try (OutputStream out = Files.newOutputStream(file)) {
             out.write(bytes);
         }
