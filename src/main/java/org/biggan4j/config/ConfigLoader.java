@@ -98,7 +98,8 @@ public final class ConfigLoader {
             merge(tree, JSON.readTree(json), "");
             return bind(tree, "the checkpoint's stored configuration");
         } catch (IOException e) {
-            throw new IllegalArgumentException("The stored configuration is not valid JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException("The stored configuration is not valid JSON (" + yamlProblem(e)
+                    + "); the checkpoint is damaged.", e);
         }
     }
 

@@ -2,11 +2,15 @@ package org.biggan4j.checkpoint;
 
 import org.biggan4j.io.BadInputException;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -126,6 +130,20 @@ public final class HostileInput {
         assertFalse(m.contains("class java.") || m.contains("cannot be cast"), "a ClassCastException text ("
                 + context + "): " + m);
         assertTrue(m.length() < 1000, "an unreadably long line (" + context + "): " + m.length() + " characters");
+    }
+
+    /**
+     * A temporary folder for properties: jqwik runs them outside JUnit's lifecycle, so they cannot
+     * use {@code @TempDir}; each try deletes its file, the folder goes when the JVM exits.
+     */
+    public static Path tempDir(String prefix) {
+        try {
+            Path d = Files.createTempDirectory(prefix);
+            d.toFile().deleteOnExit();
+            return d;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Runs {@code body} with {@code -Dbiggan4j.limit.<name>=value}, restoring the previous setting. */

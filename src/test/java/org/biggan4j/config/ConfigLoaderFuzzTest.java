@@ -7,7 +7,6 @@ import org.biggan4j.io.BadInputException;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConfigLoaderFuzzTest {
 
     /** jqwik properties run outside JUnit's lifecycle, so no @TempDir: files are deleted after each try. */
-    static final Path DIR = tempDir();
+    static final Path DIR = HostileInput.tempDir("config-fuzz");
 
     /** A preset file touching every kind of value: numbers, lists, enums, booleans, nested sections. */
     static final String VALID = """
@@ -43,15 +42,6 @@ class ConfigLoaderFuzzTest {
             seed: 7
             """;
 
-    static Path tempDir() {
-        try {
-            Path d = Files.createTempDirectory("config-fuzz");
-            d.toFile().deleteOnExit();
-            return d;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     static Path write(String name, String text) throws IOException {
         return Files.writeString(DIR.resolve(name), text);

@@ -7,7 +7,6 @@ import org.biggan4j.checkpoint.HostileInput;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -22,17 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ImportConfigFuzzTest {
 
     /** jqwik properties run outside JUnit's lifecycle, so no @TempDir: files are deleted after each try. */
-    static final Path DIR = tempDir();
+    static final Path DIR = HostileInput.tempDir("import-fuzz");
 
-    static Path tempDir() {
-        try {
-            Path d = Files.createTempDirectory("import-fuzz");
-            d.toFile().deleteOnExit();
-            return d;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     static byte[] fixture(String path) throws Exception {
         return Files.readAllBytes(Path.of(ImportConfigFuzzTest.class.getResource("/fixtures/" + path).toURI()));
@@ -61,23 +51,37 @@ class ImportConfigFuzzTest {
         return e.getMessage();
     }
 
+    /** Each case {original, replacement, expected words}: the edited file is refused naming the key. */
+    static void assertCases(String name, String valid, String[][] cases, boolean hf) throws IOException {
+        for (String[] c : cases) {
+            assertTrue(valid.contains(c[0]), c[0]);
+            String m = refused(name, valid.replace(c[0], c[1]), hf);
+            assertTrue(m.contains(c[2]), c[1] + " -> " + m);
+        }
+    }
+
     @Property(tries = 300, seed = "19301")
     void mutatedConfigJsonIsReadOrRefusedInOneLine(@ForAll long seed) throws Exception {
-        Path file = DIR.resolve("config.json");
-        Files.write(file, HostileInput.mutate(fixture("pretrained-biggan-deep/config.json"), seed));
-        try {
-            HostileInput.readOrRefused(file, seed, () -> readHf(file));
-        } finally {
-            Files.deleteIfExists(file);
-        }
+        fuzz("pretrained-biggan-deep/config.json", seed, true);
     }
 
     @Property(tries = 300, seed = "19302")
     void mutatedGeneratorArgsAreReadOrRefusedInOneLine(@ForAll long seed) throws Exception {
-        Path file = DIR.resolve("generator_args.json");
-        Files.write(file, HostileInput.mutate(fixture("biggan-pytorch/generator_args.json"), seed));
+        fuzz("biggan-pytorch/generator_args.json", seed, false);
+    }
+
+    /** Reads the fixture {@code path} mutated by {@code seed} as an HF config or as generator arguments. */
+    static void fuzz(String path, long seed, boolean hf) throws Exception {
+        Path file = DIR.resolve(Path.of(path).getFileName().toString());
+        Files.write(file, HostileInput.mutate(fixture(path), seed));
         try {
-            HostileInput.readOrRefused(file, seed, () -> readArgs(file));
+            HostileInput.readOrRefused(file, seed, () -> {
+                if (hf) {
+                    readHf(file);
+                } else {
+                    readArgs(file);
+                }
+            });
         } finally {
             Files.deleteIfExists(file);
         }
@@ -98,11 +102,7 @@ class ImportConfigFuzzTest {
                 {"\"z_dim\": 128", "\"z_dim\": 128, \"evil\": 1", "'evil' is not a field"},
                 {"\"attention_layer_position\": 8", "\"attention_layer_position\": 99", "attention_layer_position"},
                 {"true,\n      16,\n      8", "true,\n      16,\n      9999999999", "layers[3]"}};
-        for (String[] c : cases) {
-            assertTrue(valid.contains(c[0]), c[0]);
-            String m = refused("config.json", valid.replace(c[0], c[1]), true);
-            assertTrue(m.contains(c[2]), c[1] + " -> " + m);
-        }
+        assertCases("config.json", valid, cases, true);
         assertTrue(refused("config.json", "[1, 2]", true).contains("must hold a JSON object"));
         assertTrue(refused("config.json", "{\"layers\": " + "[".repeat(100_000) + "]".repeat(100_000) + "}", true)
                 .contains("nests deeper"));
@@ -122,11 +122,7 @@ class ImportConfigFuzzTest {
                 {"\"G_attn\": \"64\"", "\"G_attn\": {\"a\": " + "[".repeat(50) + "]".repeat(50) + "}", "G_attn must be a string"},
                 {"\"BN_eps\": 1e-05", "\"BN_eps\": -1", "BN_eps"},
                 {"\"resolution\": 128", "\"resolution\": 96", "resolution 96"}};
-        for (String[] c : cases) {
-            assertTrue(valid.contains(c[0]), c[0]);
-            String m = refused("generator_args.json", valid.replace(c[0], c[1]), false);
-            assertTrue(m.contains(c[2]), c[1] + " -> " + m);
-        }
+        assertCases("generator_args.json", valid, cases, false);
         HostileInput.withLimit("text_bytes", 100, () -> assertTrue(
                 refused("generator_args.json", valid, false).contains("text_bytes")));
     }

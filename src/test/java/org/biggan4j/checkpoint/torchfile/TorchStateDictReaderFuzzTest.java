@@ -35,17 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TorchStateDictReaderFuzzTest {
 
     /** Not a JUnit @TempDir: jqwik properties run outside JUnit's lifecycle. Files are deleted after each read. */
-    static final Path dir = tempDir();
+    static final Path dir = HostileInput.tempDir("torch-fuzz");
 
-    static Path tempDir() {
-        try {
-            Path d = Files.createTempDirectory("torch-fuzz");
-            d.toFile().deleteOnExit();
-            return d;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 
     /** Two views of one storage of 8 floats: w = [[0, 1, 2], [3, 4, 5]] and b = [6, 7] at offset 6. */
     static final View[] VIEWS = {
