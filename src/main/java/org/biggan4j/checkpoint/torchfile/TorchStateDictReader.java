@@ -464,7 +464,14 @@ public final class TorchStateDictReader {
             throw new CheckpointException(e.getMessage(), e);
         } catch (EOFException e) {
             throw new CheckpointException(file + ": the PyTorch state dict ends early; the file is truncated.", e);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            // Pyrolite reports a cut pickle as a plain IOException.
+            if (String.valueOf(e.getMessage()).contains("premature end")) {
+                throw new CheckpointException(file + ": the PyTorch state dict ends early; the file is truncated.", e);
+            }
+            throw new CheckpointException(file + " is not a readable PyTorch state dict (" + describe(e)
+                    + "); the file is truncated or corrupt.", e);
+        } catch (RuntimeException e) {
             throw new CheckpointException(file + " is not a readable PyTorch state dict (" + describe(e)
                     + "); the file is truncated or corrupt.", e);
         }
