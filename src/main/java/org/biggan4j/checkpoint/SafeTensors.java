@@ -1,7 +1,13 @@
 package org.biggan4j.checkpoint;
 
-import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.biggan4j.io.BadInputException;
+import org.biggan4j.io.BoundedReads;
+import org.biggan4j.io.InputLimits;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.javacpp.BytePointer;
@@ -11,11 +17,17 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,75 +108,221 @@ public final class SafeTensors {
     }
 
     /**
+     * Reads a safetensors file from disk: its size is checked against the Java array limit and
+     * {@link InputLimits#entryBytes()} before a byte is read, so a sparse multi-GB file is refused
+     * instead of filling the heap.
+     *
+     * @throws CheckpointException naming the file when it is missing, too large or not a valid file
+     */
+    public static Contents read(Path file, ComputeDevice device) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new CheckpointException(file + ": cannot be read (" + e.getClass().getSimpleName() + " "
+                    + firstLine(e.getMessage()) + "); check the path and its permissions.", e);
+        }
+        if (size > InputLimits.current().entryBytes()) {
+            throw new CheckpointException(BadInputException.of(file, "a safetensors file of " + InputLimits.human(size)
+                    + " bytes is over the limit of " + InputLimits.human(InputLimits.current().entryBytes()),
+                    "if the file is genuine, raise the limit with -D" + InputLimits.PREFIX + "entry_bytes=N")
+                    .getMessage());
+        }
+        if (size > BoundedReads.MAX_ARRAY) {
+            throw new CheckpointException(file + ": a safetensors file over 2 GiB cannot be read in one piece; "
+                    + "split it into smaller files.");
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = BoundedReads.readAll(in, size, file, "the file", "entry_bytes");
+        } catch (IOException e) {
+            throw new CheckpointException(file + ": cannot be read (" + firstLine(e.getMessage())
+                    + "); check the file.", e);
+        }
+        return read(bytes, device, file.toString());
+    }
+
+    /**
      * Parses a safetensors file held in {@code bytes}; tensors are created on {@code device}.
+     *
+     * <p>Nothing is allocated for a tensor until the whole header has been checked: the header
+     * length against the file, the JSON's nesting, every dtype, shape and offset pair in checked
+     * 64-bit arithmetic, and the offsets as the reference implementation requires them (sorted,
+     * they tile the data section exactly, with no overlap and no gap).
      *
      * @param source names the file in error messages
      * @throws CheckpointException naming {@code source} when the bytes are not a valid file
      */
     public static Contents read(byte[] bytes, ComputeDevice device, String source) {
-        if (bytes.length < 8) {
-            throw new CheckpointException(source + " is not a safetensors file: it has only " + bytes.length
-                    + " bytes.");
-        }
-        long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > bytes.length) {
-            throw new CheckpointException(source + " is not a valid safetensors file: header length "
-                    + headerLength + " does not fit in its " + bytes.length + " bytes (truncated or corrupt).");
-        }
-        Map<String, Object> header;
-        try {
-            header = JSON.readValue(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8),
-                    new TypeReference<LinkedHashMap<String, Object>>() { });
-        } catch (IOException e) {
-            throw new CheckpointException(source + " has a corrupt safetensors header: " + e.getMessage(), e);
-        }
-        long dataStart = 8 + headerLength;
-        long dataLength = bytes.length - dataStart;
+        List<Entry> entries = new ArrayList<>();
         Map<String, String> metadata = new LinkedHashMap<>();
+        long dataStart;
+        try {
+            dataStart = parseHeader(bytes, source, entries, metadata);
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (BadInputException e) {
+            // Sizes refused by BoundedReads and InputLimits: the same line, as the checkpoint error it is.
+            throw new CheckpointException(e.getMessage(), e);
+        }
         LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> e : header.entrySet()) {
-            if (e.getKey().equals("__metadata__")) {
-                if (e.getValue() instanceof Map<?, ?> m) {
-                    m.forEach((k, v) -> metadata.put(String.valueOf(k), String.valueOf(v)));
-                }
-                continue;
+        for (Entry e : entries) {
+            Tensor cpu = torch.empty(e.shape, ComputeDevice.CPU.options(e.dtype), null);
+            if (e.bytes > 0) {
+                new BytePointer(cpu.data_ptr()).put(bytes, (int) (dataStart + e.begin), (int) e.bytes);
             }
-            if (!(e.getValue() instanceof Map<?, ?> entry)) {
-                throw new CheckpointException(source + ": entry '" + e.getKey() + "' is not a tensor description.");
-            }
-            ScalarType dtype = scalarType(String.valueOf(entry.get("dtype")), e.getKey(), source);
-            long[] shape = longs(entry.get("shape"), e.getKey(), source);
-            long[] offsets = longs(entry.get("data_offsets"), e.getKey(), source);
-            long numel = 1;
-            for (long s : shape) {
-                numel *= s;
-            }
-            Tensor cpu = torch.empty(shape, ComputeDevice.CPU.options(dtype), null);
-            long expected = numel * cpu.itemsize();
-            if (offsets.length != 2 || offsets[0] < 0 || offsets[1] > dataLength
-                    || offsets[1] - offsets[0] != expected) {
-                throw new CheckpointException(source + ": tensor '" + e.getKey() + "' of shape "
-                        + java.util.Arrays.toString(shape) + " needs " + expected + " bytes but its offsets "
-                        + java.util.Arrays.toString(offsets) + " do not fit the " + dataLength
-                        + " data bytes (truncated or corrupt file).");
-            }
-            if (expected > 0) {
-                new BytePointer(cpu.data_ptr()).put(bytes, (int) (dataStart + offsets[0]), (int) expected);
-            }
-            tensors.put(e.getKey(), device.type().equals("cpu") ? cpu : cpu.to(device.torchDevice(), dtype));
+            tensors.put(e.name, device.type().equals("cpu") ? cpu : cpu.to(device.torchDevice(), e.dtype));
         }
         return new Contents(tensors, metadata);
     }
 
-    private static long[] longs(Object value, String name, String source) {
-        if (!(value instanceof List<?> list)) {
-            throw new CheckpointException(source + ": tensor '" + name + "' lacks a shape or data_offsets list.");
+    /** A checked header entry: nothing in it can overflow or reach outside the data section. */
+    private record Entry(String name, ScalarType dtype, long[] shape, long begin, long bytes) {
+    }
+
+    /** Validates the header into {@code entries} and {@code metadata}; returns where the data starts. */
+    private static long parseHeader(byte[] bytes, String source, List<Entry> entries, Map<String, String> metadata) {
+        if (bytes.length < 8) {
+            throw new CheckpointException(source + " is not a safetensors file: it has only " + bytes.length
+                    + " bytes, fewer than the 8-byte header length; the file is truncated or of another format.");
         }
-        long[] out = new long[list.size()];
+        long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (headerLength < 2 || headerLength > bytes.length - 8L) {
+            throw new CheckpointException(source + " is not a valid safetensors file: header length "
+                    + headerLength + " does not fit in its " + bytes.length + " bytes; the file is truncated or corrupt.");
+        }
+        InputLimits.check(source, "a safetensors header of " + InputLimits.human(headerLength) + " bytes",
+                headerLength, Math.min(MAX_HEADER, InputLimits.current().textBytes()), "text_bytes");
+        JsonNode header;
+        try {
+            header = jsonReader().readTree(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8));
+        } catch (StreamConstraintsException e) {
+            throw new CheckpointException(source + ": the safetensors header nests deeper than the limit of "
+                    + InputLimits.current().nestingDepth() + "; the file is corrupt or hostile (raise -D"
+                    + InputLimits.PREFIX + "nesting_depth=N only for a genuine file).", e);
+        } catch (IOException e) {
+            throw new CheckpointException(source + ": the safetensors header is not valid JSON ("
+                    + firstLine(e.getMessage()) + "); the file is truncated or corrupt.", e);
+        }
+        if (header == null || !header.isObject()) {
+            throw new CheckpointException(source + ": the safetensors header is not a JSON object; the file is corrupt.");
+        }
+        long dataStart = 8 + headerLength;
+        long dataLength = bytes.length - dataStart;
+        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            if (f.getKey().equals("__metadata__")) {
+                metadata(f.getValue(), source, metadata);
+            } else {
+                entries.add(entry(f.getKey(), f.getValue(), dataLength, source));
+            }
+        }
+        checkTiling(entries, dataLength, source);
+        return dataStart;
+    }
+
+    private static void metadata(JsonNode value, String source, Map<String, String> metadata) {
+        if (!value.isObject()) {
+            throw new CheckpointException(source + ": __metadata__ is not a map of strings; the file is corrupt.");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> m = value.fields(); m.hasNext(); ) {
+            Map.Entry<String, JsonNode> kv = m.next();
+            if (!kv.getValue().isTextual()) {
+                throw new CheckpointException(source + ": __metadata__ value '" + shortened(kv.getKey())
+                        + "' is not a string; the file is corrupt.");
+            }
+            metadata.put(kv.getKey(), kv.getValue().textValue());
+        }
+    }
+
+    private static Entry entry(String name, JsonNode value, long dataLength, String source) {
+        String tensor = "tensor '" + shortened(name) + "'";
+        String where = source + ": " + tensor;
+        if (!value.isObject()) {
+            throw new CheckpointException(where + " is not a tensor description {dtype, shape, data_offsets}; "
+                    + "the file is corrupt.");
+        }
+        JsonNode dtypeNode = value.get("dtype");
+        if (dtypeNode == null || !dtypeNode.isTextual()) {
+            throw new CheckpointException(where + " has no dtype string; the file is corrupt.");
+        }
+        ScalarType dtype = scalarType(dtypeNode.textValue(), name, source);
+        long[] shape = longs(value.get("shape"), "shape", where, -1);
+        long[] offsets = longs(value.get("data_offsets"), "data_offsets", where, 2);
+        long numel = BoundedReads.product(source, tensor + ": the element count of shape " + Arrays.toString(shape),
+                shape);
+        long expected = BoundedReads.multiply(source, tensor + ": the byte size", numel, itemSize(dtype));
+        InputLimits.check(source, tensor + " of " + InputLimits.human(expected) + " bytes", expected,
+                InputLimits.current().tensorBytes(), "tensor_bytes");
+        if (offsets[0] > offsets[1] || offsets[1] > dataLength || offsets[1] - offsets[0] != expected) {
+            throw new CheckpointException(where + " of dtype " + dtypeNode.textValue() + " and shape "
+                    + Arrays.toString(shape) + " needs " + expected + " bytes, but its data_offsets "
+                    + Arrays.toString(offsets) + " do not span that within the " + dataLength
+                    + " data bytes; the file is truncated or corrupt.");
+        }
+        return new Entry(name, dtype, shape, offsets[0], expected);
+    }
+
+    /** The reference implementation's rule: sorted by offset, the tensors cover the data with no overlap or gap. */
+    private static void checkTiling(List<Entry> entries, long dataLength, String source) {
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::bytes));
+        long end = 0;
+        for (Entry e : sorted) {
+            if (e.begin != end) {
+                throw new CheckpointException(source + ": tensor '" + shortened(e.name) + "' starts at data byte "
+                        + e.begin + " but the previous tensor ends at " + end + " (" + (e.begin < end ? "overlapping"
+                        : "a gap in the") + " data_offsets); the file is corrupt.");
+            }
+            end = e.begin + e.bytes;
+        }
+        if (end != dataLength) {
+            throw new CheckpointException(source + ": the tensors cover " + end + " of the " + dataLength
+                    + " data bytes; the file is truncated or has trailing bytes.");
+        }
+    }
+
+    private static ObjectMapper jsonReader() {
+        // Limits are read per call: a user may raise them with -Dbiggan4j.limit.* at any time.
+        JsonFactory factory = JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(InputLimits.current().nestingDepth()).build()).build();
+        return new ObjectMapper(factory);
+    }
+
+    private static int itemSize(ScalarType dtype) {
+        return switch (dtype.intern()) {
+            case Double, Long -> 8;
+            case Float, Int -> 4;
+            case Half, BFloat16, Short -> 2;
+            default -> 1;
+        };
+    }
+
+    private static long[] longs(JsonNode value, String field, String where, int length) {
+        if (value == null || !value.isArray() || (length >= 0 && value.size() != length)) {
+            throw new CheckpointException(where + " has no " + field + " list" + (length >= 0 ? " of " + length
+                    + " integers" : "") + "; the file is corrupt.");
+        }
+        long[] out = new long[value.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = ((Number) list.get(i)).longValue();
+            JsonNode n = value.get(i);
+            if (!n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 0) {
+                throw new CheckpointException(where + ": " + field + "[" + i + "] = " + shortened(n.toString())
+                        + " is not a non-negative 64-bit integer; the file is corrupt.");
+            }
+            out[i] = n.longValue();
         }
         return out;
+    }
+
+    /** Names from a hostile header can be megabytes long or span lines; messages stay one readable line. */
+    static String shortened(String text) {
+        String oneLine = text.replaceAll("[\\r\\n\\t]", " ");
+        return oneLine.length() <= 80 ? oneLine : oneLine.substring(0, 77) + "...";
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : shortened(message.lines().findFirst().orElse(""));
     }
 
     static String dtypeName(ScalarType type, String name) {
@@ -196,8 +354,9 @@ public final class SafeTensors {
             case "I8" -> ScalarType.Char;
             case "U8" -> ScalarType.Byte;
             case "BOOL" -> ScalarType.Bool;
-            default -> throw new CheckpointException(source + ": tensor '" + tensor + "' has unsupported dtype '"
-                    + name + "'.");
+            default -> throw new CheckpointException(source + ": tensor '" + shortened(tensor)
+                    + "' has unsupported dtype '" + shortened(name) + "'; biggan4j reads F64, F32, F16, BF16, I64, I32, "
+                    + "I16, I8, U8 and BOOL.");
         };
     }
 }

@@ -100,20 +100,20 @@ public final class SafeTensorsExport {
      * @throws CheckpointException naming the file when it is not a biggan4j export
      */
     public static void importTo(Path export, Path checkpoint) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(export);
-        } catch (IOException e) {
-            throw new CheckpointException("Could not read " + export + ": " + e.getMessage(), e);
-        }
         NativeMemory.scoped(() -> {
-            SafeTensors.Contents contents = SafeTensors.read(bytes, ComputeDevice.CPU, export.toString());
+            // Reads with the file's size checked first: a sparse multi-GB file is refused, not buffered.
+            SafeTensors.Contents contents = SafeTensors.read(export, ComputeDevice.CPU);
             Map<String, String> meta = contents.metadata();
             if (!FORMAT.equals(meta.get("format"))) {
                 throw new CheckpointException(export + " is a safetensors file but not a biggan4j export (no "
                         + "__metadata__ format '" + FORMAT + "'): weights of other projects need their own --format.");
             }
-            int version = Integer.parseInt(meta.getOrDefault("version", "-1"));
+            int version;
+            try {
+                version = Integer.parseInt(meta.getOrDefault("version", "-1").strip());
+            } catch (NumberFormatException e) {
+                version = -1;
+            }
             if (version < 1 || version > VERSION) {
                 throw new CheckpointException(export + " is export version " + version + "; this build reads 1 to "
                         + VERSION + ": use a newer biggan4j.");
@@ -140,8 +140,9 @@ public final class SafeTensorsExport {
                 if (e instanceof CheckpointException ce) {
                     throw ce;
                 }
-                throw new CheckpointException(export + " has a damaged biggan4j header (" + e.getMessage()
-                        + "): export the checkpoint again.", e);
+                throw new CheckpointException(export + " has a damaged biggan4j header (" + e.getClass().getSimpleName()
+                        + ": " + SafeTensors.shortened(String.valueOf(e.getMessage()).lines().findFirst().orElse(""))
+                        + "); export the checkpoint again.", e);
             }
         });
     }

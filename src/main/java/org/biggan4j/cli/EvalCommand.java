@@ -13,6 +13,7 @@ import org.biggan4j.eval.SampleEvaluator;
 import org.biggan4j.eval.reference.ReferenceCache;
 import org.biggan4j.eval.reference.ReferenceFeatures;
 import org.biggan4j.eval.reference.ReferenceKey;
+import org.biggan4j.eval.torchscript.TorchScriptFeatures;
 import org.biggan4j.io.AtomicFiles;
 import org.biggan4j.io.Npy;
 import org.biggan4j.sample.LatentDistribution;
@@ -178,6 +179,7 @@ public final class EvalCommand implements Callable<Integer> {
                 .withSplit(DataOptions.Split.TEST), resolution);
         FeatureExtractor features = featureNetwork.open(device);
         String featureDescription = features.describe();
+        String featureSha256 = features instanceof TorchScriptFeatures ts ? ts.sha256() : null;
         // Class-dependent scores need the network's classes to be the samples' (as the bundled
         // classifier's are Fashion-MNIST's); an ImageNet network's 1,000 are not CIFAR-10's 10.
         int classes = trained != null ? trained.generator().numClasses() : labels == null ? 0 : real.classCount();
@@ -213,7 +215,7 @@ public final class EvalCommand implements Callable<Integer> {
                 }));
             }
         }
-        Map<String, Object> doc = report(rows, realIs, realAccuracy, trained, featureDescription);
+        Map<String, Object> doc = report(rows, realIs, realAccuracy, trained, featureDescription, featureSha256);
         if (trained != null) {
             doc.put("standing_statistics", standingUsed);
             doc.put("memorisation", MemorisationCheck.run(checkpoint, trained, heldOut, memorisationImages, batch,
@@ -313,7 +315,8 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private static Map<String, Object> report(List<SampleEvaluator.Scores> rows, double realIs, double realAccuracy,
-                                              TrainedGenerator trained, String featureNetwork) {
+                                              TrainedGenerator trained, String featureNetwork,
+                                              String featureSha256) {
         Map<String, Object> doc = new LinkedHashMap<>();
         if (trained != null) {
             doc.put("checkpoint", trained.checkpoint().toString());
@@ -321,6 +324,9 @@ public final class EvalCommand implements Callable<Integer> {
             doc.put("weights", trained.ema() ? "G_ema" : "G");
         }
         doc.put("feature_network", featureNetwork);
+        if (featureSha256 != null) {
+            doc.put("feature_network_sha256", featureSha256); // the exact TorchScript code that ran
+        }
         doc.put("real_inception_score", realIs);
         doc.put("real_class_accuracy", realAccuracy);
         doc.put("results", rows);

@@ -25,7 +25,9 @@ public final class FeatureNetworkOptions {
 
     @Option(names = "--features", paramLabel = "FILE.pt",
             description = "A TorchScript feature network (torch.jit.save), for example Inception v3, instead of the "
-                    + "bundled Fashion-MNIST classifier. The --feature-* options say how to feed it.")
+                    + "bundled Fashion-MNIST classifier. The --feature-* options say how to feed it. A TorchScript "
+                    + "file is code that runs with your rights: use only files you trust (its SHA-256 is logged when "
+                    + "loaded and stored with the results).")
     Path torchScript;
 
     @Option(names = "--feature-input-size", paramLabel = "N",

@@ -98,7 +98,11 @@ public final class ImageSheet {
                     + rowLabels.size() + ".");
         }
         Font font = new Font(Font.SANS_SERIF, Font.PLAIN, Math.max(10, Math.min(16, h / 2)));
-        int margin = rowLabels.isEmpty() ? 0 : labelWidth(rowLabels, font) + padding + 4;
+        // A class name can be arbitrarily long (labels files, checkpoints): the label column is
+        // capped and longer labels are elided, so a name cannot make the sheet's pixel count
+        // overflow (issue 19: a very long class name ended in "error: -865864976").
+        int maxLabel = Math.max(MAX_LABEL_WIDTH, 2 * w);
+        int margin = rowLabels.isEmpty() ? 0 : Math.min(maxLabel, labelWidth(rowLabels, font)) + padding + 4;
         int width = margin + columns * (w + padding) + padding;
         int height = rows * (h + padding) + padding;
         BufferedImage sheet = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
@@ -118,13 +122,29 @@ public final class ImageSheet {
                 FontMetrics fm = g.getFontMetrics();
                 for (int r = 0; r < rows; r++) {
                     int y = padding + r * (h + padding) + (h + fm.getAscent() - fm.getDescent()) / 2;
-                    g.drawString(rowLabels.get(r), padding + 2, y);
+                    g.drawString(elide(rowLabels.get(r), fm, maxLabel), padding + 2, y);
                 }
             }
         } finally {
             g.dispose();
         }
         return sheet;
+    }
+
+    /** The widest label column in pixels (unless the images are wider): room for any real class name. */
+    static final int MAX_LABEL_WIDTH = 480;
+
+    /** {@code label} cut with an ellipsis to fit {@code width} pixels. */
+    static String elide(String label, FontMetrics fm, int width) {
+        if (fm.stringWidth(label) <= width) {
+            return label;
+        }
+        // Glyphs are at least a pixel wide, so at most `width` characters can fit: cut there first.
+        String cut = label.substring(0, Math.min(label.length(), width));
+        while (!cut.isEmpty() && fm.stringWidth(cut + "\u2026") > width) {
+            cut = cut.substring(0, cut.length() - 1);
+        }
+        return cut + "\u2026";
     }
 
     private static int labelWidth(List<String> labels, Font font) {
@@ -134,7 +154,9 @@ public final class ImageSheet {
             FontMetrics fm = g.getFontMetrics(font);
             int max = 0;
             for (String s : labels) {
-                max = Math.max(max, fm.stringWidth(s));
+                // stringWidth of a megabyte-long name is slow and can overflow an int: measure a prefix.
+                String measured = s.length() > 4 * MAX_LABEL_WIDTH ? s.substring(0, 4 * MAX_LABEL_WIDTH) : s;
+                max = Math.max(max, fm.stringWidth(measured));
             }
             return max;
         } finally {

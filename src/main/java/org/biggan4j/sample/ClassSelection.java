@@ -14,6 +14,9 @@ import java.util.Locale;
  */
 public final class ClassSelection {
 
+    /** Longer than every synonym list of ImageNet's classes (the longest is under 200 characters). */
+    static final int MAX_NAME = 1000;
+
     private ClassSelection() {
     }
 
@@ -74,6 +77,12 @@ public final class ClassSelection {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("A class name is blank: give --class NAME with a name, or ids with "
                     + "--classes.");
+        }
+        if (name.length() > MAX_NAME) {
+            // Echoing a megabyte-long argument would make the one-line error unreadable.
+            throw new IllegalArgumentException("A class name of " + name.length() + " characters ('"
+                    + name.substring(0, 40) + "...') is longer than any class name (at most " + MAX_NAME
+                    + "); give a name such as 'golden retriever', or ids with --classes.");
         }
         if (known.isEmpty()) {
             throw new IllegalArgumentException("This generator's checkpoint has no class names: give ids with --classes.");

@@ -94,6 +94,9 @@ class EvalTorchScriptTest {
         assertEquals(0, first.code(), first.err());
         JsonNode doc = new ObjectMapper().readTree(first.out());
         assertTrue(doc.path("feature_network").asText().contains("TorchScript tiny.pt"), first.out());
+        // The TorchScript file is code that ran: the result names its exact bytes.
+        assertEquals(org.biggan4j.eval.reference.Fingerprints.sha256(net), doc.path("feature_network_sha256").asText(),
+                first.out());
         JsonNode r = doc.path("results").get(0);
         double fid = r.path("fid").asDouble();
         assertTrue(Double.isFinite(fid) && fid >= 0, first.out());

@@ -130,14 +130,14 @@ class ExportCommandTest {
         Files.write(foreign, SafeTensors.toBytes(Map.of("w", torch.ones(new long[] {2})), Map.of()));
         Path out = dir.resolve("out.b4j");
         Cli.Run r = Cli.run("import", "--format", "safetensors", "--in", foreign.toString(), "--out", out.toString());
-        assertEquals(1, r.code());
+        assertEquals(2, r.code()); // bad input (issue 19: one exit code for every reader)
         assertTrue(r.err().contains("not a biggan4j export"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
 
         Path truncated = dir.resolve("truncated.safetensors");
         Files.write(truncated, new byte[] {1, 2, 3});
         Cli.Run t = Cli.run("import", "--format", "safetensors", "--in", truncated.toString(), "--out", out.toString());
-        assertEquals(1, t.code());
+        assertEquals(2, t.code());
         assertTrue(t.err().contains("truncated.safetensors"), t.err());
         assertFalse(Files.exists(out));
         try (var files = Files.list(dir)) {

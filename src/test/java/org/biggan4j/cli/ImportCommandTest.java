@@ -108,7 +108,7 @@ class ImportCommandTest {
         Path ckpt = dir.resolve("bad.b4j");
         Cli.Run r = Cli.run("import", "--format", "biggan-pytorch", "--in", fixture("G.pth").toString(),
                 "--config", args.toString(), "--out", ckpt.toString());
-        assertEquals(1, r.code(), r.err());
+        assertEquals(2, r.code(), r.err()); // bad input (issue 19: one exit code for every reader)
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("'blocks.3.1.gamma'"), r.err());
         assertFalse(Files.exists(ckpt));
@@ -163,7 +163,7 @@ class ImportCommandTest {
         Files.copy(deepFixture("pytorch_model.bin"), folder.resolve("pytorch_model.bin"));
         Path ckpt = dir.resolve("deep.b4j");
         Cli.Run r = Cli.run("import", "--format", "hf-biggan-deep", "--in", folder.toString(), "--out", ckpt.toString());
-        assertEquals(1, r.code(), r.err());
+        assertEquals(2, r.code(), r.err()); // bad input
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("config.json"), r.err());
         assertFalse(Files.exists(ckpt));

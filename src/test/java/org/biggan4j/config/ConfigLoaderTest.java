@@ -3,6 +3,7 @@ package org.biggan4j.config;
 import org.biggan4j.config.TrainConfig.Architecture;
 import org.biggan4j.config.TrainConfig.ObjectiveKind;
 import org.biggan4j.config.TrainConfig.OptimizerKind;
+import org.biggan4j.io.BadInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -153,8 +154,10 @@ class ConfigLoaderTest {
         assertEquals(8, c.training().batchSize());
         assertEquals(96, c.model().ch());
         Files.writeString(file, "model:\n  resolutoin: 64\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        // A preset file's refusal is bad input naming the file (exit 2), not only the key.
+        BadInputException e = assertThrows(BadInputException.class,
                 () -> ConfigLoader.load(file.toString(), List.of()));
-        assertTrue(e.getMessage().contains("model.resolutoin"), e.getMessage());
+        assertTrue(e.getMessage().contains("model.resolutoin") && e.getMessage().contains(file.toString()),
+                e.getMessage());
     }
 }

@@ -52,4 +52,16 @@ class ImageSheetTest {
         assertEquals(plain.getHeight(), labelled.getHeight());
         assertThrows(IllegalArgumentException.class, () -> ImageSheet.grid(images, 1, 2, List.of("one")));
     }
+
+    @Test
+    void aVeryLongClassNameIsElidedInsteadOfOverflowingTheSheet() {
+        // Issue 19: a class name of millions of characters made width x height overflow an int
+        // ("error: -865864976" from the raster's array); the label column is now capped.
+        List<ImageBytes> images = List.of(AreaResizeTest.random(3, 8, 8, 1));
+        BufferedImage labelled = ImageSheet.grid(images, 1, 2, List.of("x".repeat(5_000_000)));
+        BufferedImage plain = ImageSheet.grid(images, 1, 2, List.of());
+        assertTrue(labelled.getWidth() <= plain.getWidth() + ImageSheet.MAX_LABEL_WIDTH + 6, "width "
+                + labelled.getWidth());
+        assertTrue(labelled.getWidth() > plain.getWidth() + ImageSheet.MAX_LABEL_WIDTH / 2);
+    }
 }

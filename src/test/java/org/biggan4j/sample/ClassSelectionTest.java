@@ -54,6 +54,13 @@ class ClassSelectionTest {
     }
 
     @Test
+    void aVeryLongNameIsRefusedInAShortLine() {
+        // Issue 19: a megabyte-long --class was echoed whole into the error line.
+        String message = failure(() -> ClassSelection.parse(null, List.of("x".repeat(3_000_000)), IMAGENET, 1000));
+        assertTrue(message.contains("3000000 characters") && message.length() < 300, message.length() + " characters");
+    }
+
+    @Test
     void blankNamesAreRejected() {
         for (String blank : new String[] {"", "   "}) {
             String message = failure(() -> ClassSelection.parse(null, List.of(blank), IMAGENET, 1000));

@@ -1,12 +1,10 @@
 package org.biggan4j.checkpoint.imports;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.biggan4j.checkpoint.CheckpointException;
 import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -67,20 +65,12 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
      * keys and settings biggan4j does not reproduce are one-line errors naming the key.
      */
     public static BigGanPyTorchArgs read(Path file) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("Could not read " + file + " as JSON: "
-                    + e.getMessage().lines().findFirst().orElse("") + ".", e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException(file + " must hold a JSON object of BigGAN.Generator arguments.");
-        }
+        JsonNode root = ImportJson.readObject(file, "BigGAN-PyTorch's generator_args.json (the arguments of "
+                + "BigGAN.Generator: G_ch, dim_z, resolution, ...)");
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!KNOWN.contains(key)) {
-                throw new IllegalArgumentException(file + ": '" + key + "' is not an argument of BigGAN-PyTorch's "
+                throw new CheckpointException(file + ": '" + ImportJson.shortened(key) + "' is not an argument of BigGAN-PyTorch's "
                         + "Generator; known: " + new TreeSet<>(KNOWN) + ".");
             }
         }
@@ -94,20 +84,20 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
         a.require("cross_replica", false, a.bool("cross_replica", false));
         String activation = a.text("G_activation", "relu");
         if (!List.of("relu", "inplace_relu", "ir").contains(activation)) {
-            throw new IllegalArgumentException(file + ": G_activation '" + activation
+            throw new CheckpointException(file + ": G_activation '" + ImportJson.shortened(activation)
                     + "' is not supported; biggan4j's BigGAN uses ReLU (relu, inplace_relu or ir).");
         }
         String param = a.text("G_param", "SN");
         if (!param.equals("SN") && !param.equals("none")) {
-            throw new IllegalArgumentException(file + ": G_param '" + param + "' is not supported: use SN or none.");
+            throw new CheckpointException(file + ": G_param '" + ImportJson.shortened(param) + "' is not supported: use SN or none.");
         }
         if (a.integer("num_G_SV_itrs", 1) < 1) {
-            throw new IllegalArgumentException(file + ": num_G_SV_itrs must be >= 1.");
+            throw new CheckpointException(file + ": num_G_SV_itrs must be >= 1.");
         }
         int resolution = a.integer("resolution", 128);
         int slots = Integer.numberOfTrailingZeros(resolution) - 1; // blocks (4 px doubled up to the resolution) + 1
         if (Integer.bitCount(resolution) != 1 || resolution < 32 || resolution > 512) {
-            throw new IllegalArgumentException(file + ": resolution " + resolution
+            throw new CheckpointException(file + ": resolution " + resolution
                     + " is not one of BigGAN-PyTorch's generators (32, 64, 128, 256, 512).");
         }
         boolean hier = a.bool("hier", false);
@@ -122,7 +112,7 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
             sharedDim = a.integer("dim_z", 128); // the constructor's rule: shared_dim 0 means dim_z
         }
         if (!shared && hier) {
-            throw new IllegalArgumentException(file + ": hier without G_shared is not a working BigGAN-PyTorch "
+            throw new CheckpointException(file + ": hier without G_shared is not a working BigGAN-PyTorch "
                     + "configuration (its blocks would concatenate class ids with z).");
         }
         List<Integer> attention = new ArrayList<>();
@@ -133,7 +123,7 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
                     attention.add(r);
                 }
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(file + ": G_attn '" + a.text("G_attn", "64")
+                throw new CheckpointException(file + ": G_attn '" + ImportJson.shortened(a.text("G_attn", "64"))
                         + "' must be resolutions joined by '_' (for example 64 or 0).", e);
             }
         }
@@ -157,6 +147,11 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
         for (String key : shapes.keySet()) {
             Matcher m = BLOCK.matcher(key);
             if (m.matches()) {
+                if (m.group(1).length() > 2) {
+                    throw new CheckpointException(source + ": key '" + ImportJson.shortened(key) + "' names block "
+                            + ImportJson.shortened(m.group(1)) + ", beyond any BigGAN-PyTorch generator; the file is "
+                            + "not one.");
+                }
                 int block = Integer.parseInt(m.group(1));
                 blocks.add(block);
                 if (m.group(2).equals("1")) {
@@ -172,6 +167,22 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
                     + "generator_args.json, or check that this is G.pth / G_ema.pth.");
         }
         int n = blocks.size();
+        if (n > 7) {
+            throw new CheckpointException(source + ": has " + n + " generator blocks; BigGAN-PyTorch's generators have "
+                    + "3 to 7 (32 to 512 px); give --config generator_args.json or check the file.");
+        }
+        // Shapes come from the file: a dimension is checked before it is narrowed to an int.
+        for (String key : List.of("output_layer.0.gain", "linear.weight", "blocks.0.0.bn1.gain.weight",
+                "shared.weight")) {
+            long[] shape = shapes.get(key);
+            for (int i = 0; shape != null && i < shape.length; i++) {
+                if (shape[i] < 1 || shape[i] > (1 << 20)) {
+                    throw new CheckpointException(source + ": tensor '" + key + "' has shape "
+                            + java.util.Arrays.toString(shape) + ", outside any BigGAN-PyTorch generator (every "
+                            + "dimension 1 to " + (1 << 20) + "); the file is damaged or not a generator.");
+                }
+            }
+        }
         int resolution = 4 << n;
         long[] embedding = shapes.get("shared.weight");
         boolean shared = embedding != null && embedding.length == 2;
@@ -183,6 +194,11 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
             classes = (int) embedding[0];
             sharedDim = (int) embedding[1];
             int chunk = (int) (bn[1] - sharedDim);
+            if (chunk < 0) {
+                throw new CheckpointException(source + ": blocks.0.0.bn1.gain.weight " + java.util.Arrays.toString(bn)
+                        + " is narrower than the shared embedding " + java.util.Arrays.toString(embedding)
+                        + "; the file is damaged or not a BigGAN-PyTorch generator.");
+            }
             hier = chunk > 0;
             dimZ = hier ? chunk * (n + 1) : (int) linear[1];
         } else {
@@ -228,8 +244,11 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
             if (v == null || v.isNull()) {
                 return fallback;
             }
-            if (!v.canConvertToInt() || !v.isIntegralNumber()) {
-                throw new IllegalArgumentException(file + ": " + key + " must be an integer, got " + v + ".");
+            // Sizes stay far above the published models (G_ch 96, 1000 classes) but low enough that
+            // the generator's channel arithmetic (up to 16 x G_ch) cannot overflow 32 bits.
+            if (!v.canConvertToInt() || !v.isIntegralNumber() || v.intValue() < 0 || v.intValue() > (1 << 20)) {
+                throw new CheckpointException(file + ": " + key + " must be an integer from 0 to " + (1 << 20)
+                        + ", got " + ImportJson.shortened(v) + "; give BigGAN.Generator's argument.");
             }
             return v.intValue();
         }
@@ -239,8 +258,9 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
             if (v == null || v.isNull()) {
                 return fallback;
             }
-            if (!v.isNumber() || !(v.doubleValue() > 0)) {
-                throw new IllegalArgumentException(file + ": " + key + " must be a positive number, got " + v + ".");
+            if (!v.isNumber() || !(v.doubleValue() > 0) || !Double.isFinite(v.doubleValue())) {
+                throw new CheckpointException(file + ": " + key + " must be a positive finite number, got "
+                        + ImportJson.shortened(v) + ".");
             }
             return v.doubleValue();
         }
@@ -251,7 +271,8 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
                 return fallback;
             }
             if (!v.isBoolean()) {
-                throw new IllegalArgumentException(file + ": " + key + " must be true or false, got " + v + ".");
+                throw new CheckpointException(file + ": " + key + " must be true or false, got "
+                        + ImportJson.shortened(v) + ".");
             }
             return v.booleanValue();
         }
@@ -261,12 +282,16 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
             if (v == null || v.isNull()) {
                 return fallback;
             }
-            return v.isTextual() ? v.textValue() : v.toString();
+            if (!v.isTextual() && !v.isNumber()) {
+                throw new CheckpointException(file + ": " + key + " must be a string, got " + ImportJson.shortened(v)
+                        + ".");
+            }
+            return v.isTextual() ? v.textValue() : v.asText();
         }
 
         void require(String key, Object supported, Object value) {
             if (!supported.equals(value)) {
-                throw new IllegalArgumentException(file + ": " + key + " = " + value + " is not supported by the "
+                throw new CheckpointException(file + ": " + key + " = " + ImportJson.shortened(value) + " is not supported by the "
                         + "importer (only " + supported + ", as in BigGAN-PyTorch's ImageNet launch scripts).");
             }
         }

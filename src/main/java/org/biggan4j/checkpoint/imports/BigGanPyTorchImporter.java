@@ -81,7 +81,8 @@ public final class BigGanPyTorchImporter {
                 : BigGanPyTorchArgs.infer(shapes, file.toString());
         String generator = "generator of " + (config != null ? config.toString() : "the arguments inferred from "
                 + file.getFileName()) + " (" + args + ")";
-        return new Converted(args, args.config(), convert(theirs, args, file.toString(), generator));
+        return new Converted(args, LayoutErrors.config(config != null ? config : file, args::config),
+                convert(theirs, args, file.toString(), generator));
     }
 
     /** Our generator's state-dict names and shapes for {@code args}, built on the meta device. */

@@ -1,13 +1,11 @@
 package org.biggan4j.checkpoint.imports;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import org.biggan4j.checkpoint.CheckpointException;
 import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.model.deep.DeepGenerator;
 
-import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -50,23 +48,12 @@ public record HfBigGanDeepConfig(int resolution, int zDim, int classEmbedDim, in
 
     /** Reads and checks {@code config.json}; one-line errors name the file and the key. */
     public static HfBigGanDeepConfig read(Path file) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(file.toFile());
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            throw new IllegalArgumentException("Configuration " + file + " does not exist: a pytorch-pretrained-BigGAN "
-                    + "model folder holds pytorch_model.bin and config.json.", e);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("Could not read " + file + " as JSON: "
-                    + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ".", e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException(file + " must hold a JSON object (pytorch-pretrained-BigGAN's BigGANConfig).");
-        }
+        JsonNode root = ImportJson.readObject(file, "the config.json of a pytorch-pretrained-BigGAN model "
+                + "(its BigGANConfig: output_dim, z_dim, channel_width, ...)");
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!KNOWN.contains(key)) {
-                throw new IllegalArgumentException(file + ": '" + key + "' is not a field of pytorch-pretrained-BigGAN's "
+                throw new CheckpointException(file + ": '" + ImportJson.shortened(key) + "' is not a field of pytorch-pretrained-BigGAN's "
                         + "BigGANConfig; known: " + new TreeSet<>(KNOWN) + ".");
             }
         }
@@ -75,17 +62,17 @@ public record HfBigGanDeepConfig(int resolution, int zDim, int classEmbedDim, in
         try {
             table = DeepGenerator.blockTable(resolution);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": output_dim " + resolution + " is not a BigGAN-deep resolution "
+            throw new CheckpointException(file + ": output_dim " + resolution + " is not a BigGAN-deep resolution "
                     + "biggan4j builds (64, 128, 256, 512).", e);
         }
         int[][] layers = layers(root, file);
         if (!Arrays.deepEquals(layers, table)) {
-            throw new IllegalArgumentException(file + ": layers " + describe(layers) + " differ from BigGAN-deep's "
+            throw new CheckpointException(file + ": layers " + describe(layers) + " differ from BigGAN-deep's "
                     + resolution + " px table " + describe(table) + ", the only layout biggan4j reproduces.");
         }
         int position = integer(root, file, "attention_layer_position");
         if (position < 0 || position >= layers.length) {
-            throw new IllegalArgumentException(file + ": attention_layer_position " + position + " is not a block index "
+            throw new CheckpointException(file + ": attention_layer_position " + position + " is not a block index "
                     + "(0 to " + (layers.length - 1) + ").");
         }
         int attentionResolution = 4;
@@ -102,14 +89,14 @@ public record HfBigGanDeepConfig(int resolution, int zDim, int classEmbedDim, in
             r *= layers[i][0] == 1 ? 2 : 1;
         }
         if (first != position) {
-            throw new IllegalArgumentException(file + ": attention_layer_position " + position + " is not supported: "
+            throw new CheckpointException(file + ": attention_layer_position " + position + " is not supported: "
                     + "biggan4j places BigGAN-deep's attention in front of the first non-upsampling block at its "
                     + "resolution (" + attentionResolution + " px: block " + first + ").");
         }
         double eps = number(root, file, "eps");
         int nStats = integer(root, file, "n_stats");
         if (nStats < 2) {
-            throw new IllegalArgumentException(file + ": n_stats " + nStats + " is not supported: biggan4j reproduces "
+            throw new CheckpointException(file + ": n_stats " + nStats + " is not supported: biggan4j reproduces "
                     + "the truncation-indexed statistics tables (n_stats >= 2, official: 51).");
         }
         return new HfBigGanDeepConfig(resolution, integer(root, file, "z_dim"), integer(root, file, "class_embed_dim"),
@@ -144,14 +131,19 @@ public record HfBigGanDeepConfig(int resolution, int zDim, int classEmbedDim, in
     private static int[][] layers(JsonNode root, Path file) {
         JsonNode v = root.get("layers");
         if (v == null || !v.isArray()) {
-            throw new IllegalArgumentException(file + ": layers is missing or not a list of [upsample, in, out].");
+            throw new CheckpointException(file + ": layers is missing or not a list of [upsample, in, out].");
         }
         int[][] out = new int[v.size()][];
         for (int i = 0; i < v.size(); i++) {
             JsonNode l = v.get(i);
             if (!l.isArray() || l.size() != 3 || !l.get(0).isBoolean() || !l.get(1).isIntegralNumber()
                     || !l.get(2).isIntegralNumber()) {
-                throw new IllegalArgumentException(file + ": layers[" + i + "] = " + l + " is not [upsample, in, out].");
+                throw new CheckpointException(file + ": layers[" + i + "] = " + ImportJson.shortened(l)
+                        + " is not [upsample, in, out]; give the official table for output_dim.");
+            }
+            if (!l.get(1).canConvertToInt() || !l.get(2).canConvertToInt()) {
+                throw new CheckpointException(file + ": layers[" + i + "] = " + ImportJson.shortened(l)
+                        + " has a channel factor outside 32 bits; give the official table for output_dim.");
             }
             out[i] = new int[] {l.get(0).booleanValue() ? 1 : 0, l.get(1).intValue(), l.get(2).intValue()};
         }
@@ -167,20 +159,32 @@ public record HfBigGanDeepConfig(int resolution, int zDim, int classEmbedDim, in
         return b.append(']').toString();
     }
 
+    /**
+     * Upper bounds on the sizes a config may give, far above the official models (channel_width
+     * 128, 1000 classes, z 128, 51 rows): a width times the block table's factor of 16 stays
+     * within 32 bits, and a hostile config cannot ask for a model no file could hold.
+     */
+    private static final java.util.Map<String, Integer> MAX = java.util.Map.of("output_dim", 1 << 12,
+            "z_dim", 1 << 14, "class_embed_dim", 1 << 14, "channel_width", 1 << 12, "num_classes", 1 << 20,
+            "attention_layer_position", 1 << 10, "n_stats", 1 << 12);
+
     private static int integer(JsonNode root, Path file, String key) {
         JsonNode v = root.get(key);
-        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() <= 0 && !key.equals("attention_layer_position")) {
-            throw new IllegalArgumentException(file + ": " + key + " must be a positive integer, got "
-                    + (v == null ? "nothing" : v.toString()) + ".");
+        int min = key.equals("attention_layer_position") ? 0 : 1;
+        int max = MAX.get(key);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < min || v.intValue() > max) {
+            throw new CheckpointException(file + ": " + key + " must be an integer from " + min + " to " + max
+                    + ", got " + (v == null ? "nothing" : ImportJson.shortened(v)) + "; give the value of the "
+                    + "official config.json.");
         }
         return v.intValue();
     }
 
     private static double number(JsonNode root, Path file, String key) {
         JsonNode v = root.get(key);
-        if (v == null || !v.isNumber() || !(v.doubleValue() > 0)) {
-            throw new IllegalArgumentException(file + ": " + key + " must be a positive number, got "
-                    + (v == null ? "nothing" : v.toString()) + ".");
+        if (v == null || !v.isNumber() || !(v.doubleValue() > 0) || !Double.isFinite(v.doubleValue())) {
+            throw new CheckpointException(file + ": " + key + " must be a positive finite number, got "
+                    + (v == null ? "nothing" : ImportJson.shortened(v)) + "; give the value of the official config.json.");
         }
         return v.doubleValue();
     }

@@ -78,9 +78,11 @@ public final class HfBigGanDeepImporter {
                     + "pytorch-pretrained-BigGAN model folder holds " + WEIGHTS + " and " + CONFIG + ".");
         }
         HfBigGanDeepConfig hf = HfBigGanDeepConfig.read(configFile);
+        // Validated as a biggan4j configuration before a byte of the weights is read.
+        TrainConfig trainConfig = LayoutErrors.config(configFile, hf::config);
         LinkedHashMap<String, Tensor> theirs = TorchStateDictReader.read(weights, ComputeDevice.CPU);
         String generator = "generator of " + configFile + " (" + hf + ")";
-        return new Converted(hf, hf.config(), convert(theirs, hf, weights.toString(), generator));
+        return new Converted(hf, trainConfig, convert(theirs, hf, weights.toString(), generator));
     }
 
     /** Our generator's state-dict names and shapes for {@code config}, built on the meta device. */

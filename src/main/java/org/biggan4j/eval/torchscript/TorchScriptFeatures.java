@@ -17,6 +17,13 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
+import org.biggan4j.io.BadInputException;
+import org.biggan4j.io.InputLimits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -33,6 +40,17 @@ import java.util.Arrays;
  * index past the tuple's end, a 3-D output) are known before any data is read; such a mismatch
  * is an {@link IllegalArgumentException} of one line naming the file.
  *
+ * <p><b>A TorchScript file is code that runs.</b> Unlike the weight formats biggan4j reads
+ * (safetensors, state dicts through a restricted unpickler), a TorchScript module is a program:
+ * {@code torch::jit::load} deserialises it and {@code forward} executes whatever it contains,
+ * with the rights of this process (files, network, subprocesses through custom ops it may
+ * reference). Load only modules from a source you trust. The file's SHA-256 is logged at info
+ * level when it is loaded and recorded in the evaluation's JSON ({@code feature_network_sha256})
+ * and in the reference-cache key, so a result can be traced to the exact bytes that ran.
+ * Before libtorch sees the file it is checked to exist, to be a zip archive (what
+ * {@code torch.jit.save} writes) and to be within {@link InputLimits#entryBytes()}; any libtorch
+ * error while loading becomes a one-line {@link BadInputException} naming the file.
+ *
  * <p>The module and every tensor live on the configured device. {@link #extract} creates its
  * tensors in the caller's {@code PointerScope}, as the {@link FeatureExtractor} contract says.
  */
@@ -41,6 +59,7 @@ public final class TorchScriptFeatures implements FeatureExtractor {
 
     /** Images in the zero batch probed at load time (2, so that batch-dependent code paths show). */
     private static final int PROBE_BATCH = 2;
+    private static final Logger LOG = LoggerFactory.getLogger(TorchScriptFeatures.class);
 
     private final Path file;
     private final String sha256;
@@ -77,21 +96,24 @@ public final class TorchScriptFeatures implements FeatureExtractor {
      * Loads {@code file} with {@code torch::jit::load} onto {@code device}, puts it in evaluation
      * mode and probes one forward pass.
      *
-     * @throws IllegalArgumentException one line naming the file and what is wrong with it or the spec
+     * <p>The module is code and runs as such (see the class comment); its SHA-256 is logged first.
+     *
+     * @throws BadInputException one line naming the file when it is missing, too large, not a
+     *                           TorchScript archive or refused by libtorch
+     * @throws IllegalArgumentException one line naming the file when the module does not fit the spec
      */
     public static TorchScriptFeatures load(Path file, TorchScriptSpec spec, ComputeDevice device) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("Feature network " + file + " does not exist or is not a file; give "
-                    + "a TorchScript module saved with torch.jit.save.");
-        }
+        checkFile(file);
         String sha256 = Fingerprints.sha256(file);
+        LOG.info("Loading TorchScript feature network {} (sha256 {}): it is code and runs with this process's rights.",
+                file, sha256);
         JitModule module;
         try {
             module = NativeMemory.keep(torch.load(file.toString(), new DeviceOptional(device.torchDevice()), false));
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("Feature network " + file + " could not be loaded as TorchScript ("
-                    + firstLine(e.getMessage()) + "); save it with torch.jit.save(torch.jit.script(model) or "
-                    + "torch.jit.trace(model, x), path).", e);
+            // c10::Error arrives as a RuntimeException whose message carries C++ frames: keep one line.
+            throw BadInputException.of(file, "could not be loaded as TorchScript (" + firstLine(e.getMessage()) + ")",
+                    "save it with torch.jit.save(torch.jit.script(model) or torch.jit.trace(model, x), path)");
         }
         module.eval();
         try {
@@ -99,6 +121,32 @@ public final class TorchScriptFeatures implements FeatureExtractor {
         } catch (RuntimeException e) {
             module.close();
             throw e;
+        }
+    }
+
+    /**
+     * What can be checked before libtorch reads the file: that it exists, is no larger than
+     * {@link InputLimits#entryBytes()} and starts like the zip archive {@code torch.jit.save} writes.
+     */
+    private static void checkFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw BadInputException.of(file, "the feature network does not exist or is not a file",
+                    "give a TorchScript module saved with torch.jit.save");
+        }
+        byte[] head;
+        long size;
+        try (InputStream in = Files.newInputStream(file)) {
+            size = Files.size(file);
+            head = in.readNBytes(4);
+        } catch (IOException e) {
+            throw BadInputException.of(file, "the feature network cannot be read (" + firstLine(e.getMessage()) + ")",
+                    "check the file and its permissions");
+        }
+        InputLimits.check(file, "a TorchScript file of " + InputLimits.human(size) + " bytes", size,
+                InputLimits.current().entryBytes(), "entry_bytes");
+        if (head.length < 4 || head[0] != 'P' || head[1] != 'K' || head[2] != 3 || head[3] != 4) {
+            throw BadInputException.of(file, "could not be loaded as TorchScript: it is not the zip archive "
+                    + "torch.jit.save writes", "save the network with torch.jit.save(torch.jit.script(model), path)");
         }
     }
 

@@ -8,6 +8,10 @@ import java.util.Locale;
  * record says how they become the network's input and how its outputs become features [B, D] and
  * logits [B, K].
  *
+ * <p>The network itself is a TorchScript file, which is code that runs with this process's rights
+ * when it is loaded and called: see {@link TorchScriptFeatures} (its SHA-256 is logged and
+ * recorded with every result).
+ *
  * <p>For torchvision's Inception v3 as FID uses it: input 299, {@link Resize#BILINEAR},
  * {@link Normalisation#IMAGENET}, 3 channels, a module returning {@code (pool3, logits)} read with
  * feature output 0 and logits output 1.
