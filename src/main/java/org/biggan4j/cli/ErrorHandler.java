@@ -56,7 +56,21 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         if (isNative(t)) {
             return "libtorch: " + m;
         }
+        if (isJvmInternal(t)) {
+            // Texts such as "-865864976" (a negative array size) or "Index 0 out of bounds for
+            // length 0" name neither the file nor the problem: they mean a check is missing.
+            return t.getClass().getSimpleName() + ": " + m + " (a check is missing in biggan4j: run again with"
+                    + " BIGGAN4J_DEBUG=1 and report the trace)";
+        }
         return m;
+    }
+
+    /** Exceptions the JVM raises itself, whose messages say nothing a user can act on. */
+    private static boolean isJvmInternal(Throwable t) {
+        return t instanceof ArithmeticException || t instanceof IndexOutOfBoundsException
+                || t instanceof NegativeArraySizeException || t instanceof ClassCastException
+                || t instanceof NullPointerException || t instanceof ArrayStoreException
+                || t instanceof NumberFormatException || t instanceof java.util.NoSuchElementException;
     }
 
     /** The first line of a message, without libtorch's "Exception raised from ..." frames. */
@@ -90,6 +104,9 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     }
 
     private static boolean isUserError(Throwable t) {
+        if (t instanceof NumberFormatException) {
+            return false; // an IllegalArgumentException, but one that escaped our own parsing
+        }
         return t instanceof BadInputException
                 || t instanceof IllegalArgumentException
                 || t instanceof NoSuchFileException

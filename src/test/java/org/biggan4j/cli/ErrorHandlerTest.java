@@ -79,6 +79,23 @@ class ErrorHandlerTest {
     }
 
     @Test
+    void jvmTextsThatNameNothingAreMarkedAsAMissingCheck() {
+        // issue 19 saw "error: -865864976" and "error: Index 0 out of bounds for length 0"
+        for (RuntimeException e : new RuntimeException[] {
+                new NegativeArraySizeException("-865864976"),
+                new IndexOutOfBoundsException("Index 0 out of bounds for length 0"),
+                new ArithmeticException("long overflow"),
+                new ClassCastException("class java.lang.String cannot be cast to class java.lang.Integer"),
+        }) {
+            Reported r = report(e);
+            assertOneLine(r);
+            assertEquals(ErrorHandler.FAILURE, r.code, e.toString());
+            assertTrue(r.line().startsWith("error: " + e.getClass().getSimpleName() + ": "), r.line());
+            assertTrue(r.line().contains("BIGGAN4J_DEBUG=1"), r.line());
+        }
+    }
+
+    @Test
     void wrappedIoErrorsShowTheirMessage() {
         Reported r = report(new UncheckedIOException("Could not write run/x: disk full", new IOException("ENOSPC")));
         assertOneLine(r);
