@@ -34,6 +34,9 @@ import java.util.Map;
 public final class TrainingSession implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingSession.class);
+    /** The tensor groups holding G's and D's optimiser state. */
+    public static final String OPTIMIZER_G = "optimizer_generator";
+    public static final String OPTIMIZER_D = "optimizer_discriminator";
 
     private TrainConfig config;
     private final Path runDir;
@@ -223,9 +226,9 @@ public final class TrainingSession implements AutoCloseable {
         if (generatorEma != null) {
             groups.put("generator_ema", StateDict.of(generatorEma));
         }
-        Map<String, byte[]> blobs = new LinkedHashMap<>();
-        blobs.put("optimizer_generator", OptimizerState.toBytes(step.generatorOptimizer()));
-        blobs.put("optimizer_discriminator", OptimizerState.toBytes(step.discriminatorOptimizer()));
+        // Plain tensors (moments, momentum buffers, step counts), read back by copying numbers.
+        groups.put(OPTIMIZER_G, step.generatorOptimizer().state());
+        groups.put(OPTIMIZER_D, step.discriminatorOptimizer().state());
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("loader", data.position());
         state.put("class_names", data.classNames());
@@ -235,7 +238,7 @@ public final class TrainingSession implements AutoCloseable {
         state.put("noise_salt", step.noiseSalt());
         state.putAll(extraState);
         return new CheckpointData(iteration, ConfigLoader.toJson(config),
-                Provenance.current(config.seed(), data.description()), state, metrics, groups, blobs);
+                Provenance.current(config.seed(), data.description()), state, metrics, groups, Map.of());
     }
 
     /** Writes a checkpoint of the current state; returns its path. */
@@ -257,8 +260,9 @@ public final class TrainingSession implements AutoCloseable {
             if (generatorEma != null) {
                 StateDict.load(generatorEma, ckpt.group("generator_ema", source), source + ": generator_ema");
             }
-            OptimizerState.load(step.generatorOptimizer(), blob(ckpt, "optimizer_generator", source), source);
-            OptimizerState.load(step.discriminatorOptimizer(), blob(ckpt, "optimizer_discriminator", source), source);
+            restoreOptimizer(ckpt, OPTIMIZER_G, step.generatorOptimizer(), Interventions.Network.GENERATOR, source);
+            restoreOptimizer(ckpt, OPTIMIZER_D, step.discriminatorOptimizer(), Interventions.Network.DISCRIMINATOR,
+                    source);
             Object loader = ckpt.stateJson().get("loader");
             if (loader instanceof Map<?, ?> m) {
                 data.restore((Map<String, Object>) m);
@@ -275,12 +279,31 @@ public final class TrainingSession implements AutoCloseable {
         LOG.info("Resumed from {} at iteration {}.", checkpoint, iteration);
     }
 
-    private static byte[] blob(CheckpointData ckpt, String name, String source) {
-        byte[] b = ckpt.blobs().get(name);
-        if (b == null) {
-            throw new CheckpointException(source + " lacks the " + name + " state needed to resume.");
+    /**
+     * Restores an optimiser's state from its tensor group. A version-1 checkpoint stored it as a
+     * libtorch archive (blob {@code name}), whose loader is TorchScript's: that is not read any
+     * more. Such a checkpoint resumes only when the optimiser's moments are reset at the first
+     * resumed iteration ({@code --resume --reset-moments}), which would discard them anyway.
+     */
+    private void restoreOptimizer(CheckpointData ckpt, String name, org.biggan4j.train.optim.ParameterOptimizer optimizer,
+                                  Interventions.Network network, String source) {
+        Map<String, org.bytedeco.pytorch.Tensor> group = ckpt.tensorGroups().get(name);
+        if (group != null) {
+            optimizer.loadState(group, source + ": " + name);
+            return;
         }
-        return b;
+        boolean reset = Interventions.of(config).resetsMoments(network, ckpt.iteration() + 1);
+        if (reset) {
+            optimizer.close();
+            return;
+        }
+        String which = network == Interventions.Network.GENERATOR ? "g" : "d";
+        throw new CheckpointException(source + (ckpt.blobs().containsKey(name)
+                ? " stores " + name + " as a libtorch archive (checkpoint format 1), which biggan4j no longer loads "
+                        + "because its loader runs TorchScript: resume with --resume --reset-moments " + which
+                        + " (or both) to continue from its weights with fresh optimiser state."
+                : " lacks the " + name + " state needed to resume: resume with --resume --reset-moments " + which
+                        + " (or both) to start the optimiser afresh."));
     }
 
     /**
