@@ -173,7 +173,8 @@ public final class CheckpointFile {
         } catch (BadInputException e) {
             throw new CheckpointException(e.getMessage(), e);
         } catch (IOException e) {
-            throw new CheckpointException("Could not read checkpoint " + path + ": " + oneLine(e) + ".", e);
+            throw new CheckpointException(path + " could not be read (" + oneLine(e) + "): it is damaged or "
+                    + "unreadable; use an earlier checkpoint.", e);
         }
     }
 
