@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a checkpoint proves about itself on read (issue 19), and how the store uses it. */
-class CheckpointIntegrityTest {
+public class CheckpointIntegrityTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -47,7 +47,7 @@ class CheckpointIntegrityTest {
     }
 
     /** Rewrites one entry of a checkpoint zip, leaving every other entry's bytes as they were. */
-    static void rewrite(Path file, String entry, UnaryOperator<byte[]> change) throws Exception {
+    public static void rewrite(Path file, String entry, UnaryOperator<byte[]> change) throws Exception {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         try (ZipFile zip = new ZipFile(file.toFile())) {
             for (ZipEntry e : java.util.Collections.list(zip.entries())) {
@@ -80,7 +80,7 @@ class CheckpointIntegrityTest {
     }
 
     /** Flips one bit in the data section (past the header) of a safetensors entry. */
-    static byte[] flipDataBit(byte[] safetensors) {
+    public static byte[] flipDataBit(byte[] safetensors) {
         byte[] out = safetensors.clone();
         long header = ByteBuffer.wrap(out, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         out[(int) (8 + header + 5)] ^= 0x10;
