@@ -300,8 +300,8 @@ public final class TrainingSession implements AutoCloseable {
         String which = network == Interventions.Network.GENERATOR ? "g" : "d";
         throw new CheckpointException(source + (ckpt.blobs().containsKey(name)
                 ? " stores " + name + " as a libtorch archive (checkpoint format 1), which biggan4j no longer loads "
-                        + "because its loader runs TorchScript: resume with --resume --reset-moments " + which
-                        + " (or both) to continue from its weights with fresh optimiser state."
+                        + "because its loader runs TorchScript: resume with --resume --reset-moments both to continue "
+                        + "from its weights with fresh optimiser state."
                 : " lacks the " + name + " state needed to resume: resume with --resume --reset-moments " + which
                         + " (or both) to start the optimiser afresh."));
     }

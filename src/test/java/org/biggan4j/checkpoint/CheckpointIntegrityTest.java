@@ -67,7 +67,7 @@ public class CheckpointIntegrityTest {
     }
 
     /** Changes the manifest as JSON. */
-    static void editManifest(Path file, java.util.function.Consumer<ObjectNode> edit) throws Exception {
+    public static void editManifest(Path file, java.util.function.Consumer<ObjectNode> edit) throws Exception {
         rewrite(file, "manifest.json", bytes -> {
             try {
                 ObjectNode m = (ObjectNode) JSON.readTree(bytes);

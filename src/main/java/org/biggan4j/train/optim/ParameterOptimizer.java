@@ -141,8 +141,25 @@ public final class ParameterOptimizer implements AutoCloseable {
         }
         expAvg.mul_(new Scalar(beta1)).add_(grad, new Scalar(1 - beta1));
         expAvgSq.mul_(new Scalar(beta2)).addcmul_(grad, grad, new Scalar(1 - beta2));
-        Tensor denom = expAvgSq.sqrt().div(new Scalar(Math.sqrt(biasCorrection2))).add_(new Scalar(settings.eps()));
+        // libtorch's (exp_avg_sq.sqrt() / sqrt(bc2)).add_(eps), dividing in place: the same kernel
+        // and result, one temporary instead of two.
+        Tensor denom = expAvgSq.sqrt();
+        denom.div_(new Scalar(Math.sqrt(biasCorrection2))).add_(new Scalar(settings.eps()));
         p.addcdiv_(expAvg, denom, new Scalar(-learningRate / biasCorrection1));
+        release(denom, grad, p);
+    }
+
+    /**
+     * Frees a temporary now rather than when the step's scope closes, as C++ would at the end
+     * of each parameter's update: a step over a large model then holds one parameter's
+     * temporaries at a time, not all of them. ({@code grad} is a temporary only when weight
+     * decay made a new tensor of it.)
+     */
+    private void release(Tensor temporary, Tensor grad, Tensor p) {
+        temporary.close();
+        if (settings.weightDecay() != 0) {
+            grad.close();
+        }
     }
 
     private void rmsProp(int i, Tensor p, Tensor grad) {
@@ -153,7 +170,8 @@ public final class ParameterOptimizer implements AutoCloseable {
             grad = grad.add(p, new Scalar(settings.weightDecay()));
         }
         squareAvg.mul_(new Scalar(alpha)).addcmul_(grad, grad, new Scalar(1 - alpha));
-        Tensor avg = squareAvg.sqrt().add_(new Scalar(settings.eps()));
+        Tensor avg = squareAvg.sqrt();
+        avg.add_(new Scalar(settings.eps()));
         if (settings.momentum() > 0) {
             Tensor momentum = buffer(i, 1, p);
             momentum.mul_(new Scalar(settings.momentum())).addcdiv_(grad, avg);
@@ -161,6 +179,7 @@ public final class ParameterOptimizer implements AutoCloseable {
         } else {
             p.addcdiv_(grad, avg, new Scalar(-learningRate));
         }
+        release(avg, grad, p);
     }
 
     private void sgd(int i, Tensor p, Tensor grad) {
