@@ -46,9 +46,14 @@ public final class CheckpointStore {
         this.lowerIsBetter = m.contains("fid") || m.contains("loss") || m.contains("distance");
         Path best = dir.resolve(BEST);
         if (!this.bestMetric.isEmpty() && Files.isRegularFile(best)) {
-            var metric = CheckpointFile.manifest(best).path("metrics").path(this.bestMetric);
-            if (metric.isNumber()) {
-                bestValue = metric.asDouble();
+            try {
+                var metric = CheckpointFile.manifest(best).path("metrics").path(this.bestMetric);
+                if (metric.isNumber()) {
+                    bestValue = metric.asDouble();
+                }
+            } catch (CheckpointException e) {
+                // A damaged best.b4j must not stop training: the next good checkpoint replaces it.
+                LOG.warn("Ignoring {}: {}", best, e.getMessage());
             }
         }
     }
@@ -134,7 +139,9 @@ public final class CheckpointStore {
         Path key = file.toAbsolutePath().normalize();
         String stamp;
         try {
-            stamp = Files.size(file) + "@" + Files.getLastModifiedTime(file).toMillis();
+            // A save replaces the file by a rename (a new file key); damage in place changes the time.
+            var attributes = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+            stamp = attributes.size() + "@" + attributes.lastModifiedTime() + "#" + attributes.fileKey();
         } catch (IOException e) {
             throw new CheckpointException("Could not read checkpoint " + file + ": " + e.getMessage() + ".", e);
         }

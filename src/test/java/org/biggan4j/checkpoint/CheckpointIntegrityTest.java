@@ -195,4 +195,14 @@ public class CheckpointIntegrityTest {
         }
         assertTrue(Files.exists(store.pathFor(1)) && Files.exists(ckpts.resolve("best.b4j")));
     }
+
+    @Test
+    void aDamagedBestCheckpointDoesNotStopTheStoreAndIsReplaced(@TempDir Path dir) throws Exception {
+        CheckpointStore store = new CheckpointStore(dir, 5, "fid");
+        store.save(sample(1));
+        Files.write(store.directory().resolve("best.b4j"), new byte[] {'P', 'K', 5, 6});
+        CheckpointStore reopened = new CheckpointStore(dir, 5, "fid");
+        reopened.save(sample(2));
+        assertEquals(2, CheckpointFile.manifest(store.directory().resolve("best.b4j")).path("iteration").asLong());
+    }
 }
