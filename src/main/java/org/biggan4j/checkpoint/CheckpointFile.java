@@ -50,8 +50,9 @@ import java.util.zip.ZipOutputStream;
  *
  * <p>Reading parses JSON and copies bytes: it never executes code. It verifies everything it
  * can before trusting anything: the manifest is bounded in size and nesting and its fields are
- * type-checked; every entry is inflated through a bounded stream and must have the size and
- * SHA-256 the manifest records; every floating-point tensor must be finite. Any failure is one
+ * type-checked; every entry is inflated through a bounded stream, must match the CRC-32 the zip
+ * records (which also covers the manifest) and the size and SHA-256 the manifest records; every
+ * floating-point tensor must be finite. Any failure is one
  * {@link CheckpointException} line naming the file and the entry (or field, or tensor).
  *
  * <p>SHA-256 rather than CRC32C: both catch every accidental corruption that matters here, but
@@ -234,7 +235,7 @@ public final class CheckpointFile {
                 entry.getSize(), limit, "text_bytes");
         byte[] bytes;
         if (entry.getSize() >= 0) {
-            bytes = BoundedReads.zipEntry(zip, entry, path);
+            bytes = inflate(zip, entry, path);
         } else {
             try (InputStream in = zip.getInputStream(entry)) {
                 bytes = BoundedReads.readAll(in, limit, path, "manifest.json", "text_bytes");
@@ -386,7 +387,7 @@ public final class CheckpointFile {
                     + "damaged; use an earlier checkpoint.");
         }
         if (m.version() < FIRST_CHECKSUMMED) {
-            return BoundedReads.zipEntry(zip, e, path);
+            return inflate(zip, e, path);
         }
         JsonNode record = m.entries().path(name);
         long declared = record.path("bytes").longValue();
@@ -394,7 +395,7 @@ public final class CheckpointFile {
             throw new CheckpointException(path + ": entry " + name + " holds " + e.getSize() + " bytes but the "
                     + "manifest records " + declared + ": the file is damaged; use an earlier checkpoint.");
         }
-        byte[] bytes = BoundedReads.zipEntry(zip, e, path);
+        byte[] bytes = inflate(zip, e, path);
         if (bytes.length != declared) {
             throw new CheckpointException(path + ": entry " + name + " holds " + bytes.length + " bytes but the "
                     + "manifest records " + declared + ": the file is damaged; use an earlier checkpoint.");
@@ -421,6 +422,24 @@ public final class CheckpointFile {
             throw new CheckpointException(path + ": entry " + entryName + " is not a readable safetensors file ("
                     + oneLine(e) + "): the file is damaged; use an earlier checkpoint.", e);
         }
+    }
+
+    /**
+     * An entry's bytes, bounded as {@link BoundedReads#zipEntry} bounds them, and checked
+     * against the CRC-32 the zip records for it ({@code ZipFile} does not check it): it catches
+     * damage to the manifest, which no digest covers, and to every entry of a version-1 file.
+     */
+    private static byte[] inflate(ZipFile zip, ZipEntry entry, Path path) throws IOException {
+        byte[] bytes = BoundedReads.zipEntry(zip, entry, path);
+        if (entry.getCrc() != -1) {
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(bytes);
+            if (crc.getValue() != entry.getCrc()) {
+                throw new CheckpointException(path + ": entry " + entry.getName() + " fails its CRC-32 check: the "
+                        + "file is damaged; use an earlier checkpoint.");
+            }
+        }
+        return bytes;
     }
 
     private static MessageDigest sha256() {

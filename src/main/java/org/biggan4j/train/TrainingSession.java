@@ -265,7 +265,14 @@ public final class TrainingSession implements AutoCloseable {
                     source);
             Object loader = ckpt.stateJson().get("loader");
             if (loader instanceof Map<?, ?> m) {
-                data.restore((Map<String, Object>) m);
+                Map<String, Object> position = checkedPosition((Map<String, Object>) m, source);
+                try {
+                    data.restore(position);
+                } catch (NullPointerException | ClassCastException e) {
+                    throw new CheckpointException(source + ": its loader position " + position + " lacks a field "
+                            + "this data source needs; the file is damaged or was not written by biggan4j: use an "
+                            + "earlier checkpoint.", e);
+                }
             }
             Object salt = ckpt.stateJson().get("noise_salt");
             step.setNoiseSalt(salt instanceof Number n ? n.intValue() : 0);
@@ -277,6 +284,25 @@ public final class TrainingSession implements AutoCloseable {
             iteration = ckpt.iteration();
         });
         LOG.info("Resumed from {} at iteration {}.", checkpoint, iteration);
+    }
+
+    /**
+     * The loader position of a checkpoint, its fields checked to be whole numbers (the sources
+     * cast them): a damaged or hand-edited manifest is one line naming the field, not a
+     * ClassCastException.
+     */
+    private static Map<String, Object> checkedPosition(Map<String, Object> position, String source) {
+        for (var e : position.entrySet()) {
+            Object v = e.getValue();
+            boolean whole = v instanceof Integer || v instanceof Long
+                    || (v instanceof java.math.BigInteger b && b.bitLength() < 64);
+            if (!whole || ((Number) v).longValue() < 0) {
+                throw new CheckpointException(source + ": manifest field 'state.loader." + e.getKey() + "' must be a "
+                        + "non-negative integer, not " + (v instanceof String ? "\"" + v + "\"" : String.valueOf(v))
+                        + "; the file is damaged or was not written by biggan4j: use an earlier checkpoint.");
+            }
+        }
+        return position;
     }
 
     /**

@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -204,5 +205,26 @@ public class CheckpointIntegrityTest {
         CheckpointStore reopened = new CheckpointStore(dir, 5, "fid");
         reopened.save(sample(2));
         assertEquals(2, CheckpointFile.manifest(store.directory().resolve("best.b4j")).path("iteration").asLong());
+    }
+
+    @Test
+    void aManifestThatDoesNotMatchItsZipCrcIsRefused(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("ckpt.b4j");
+        CheckpointFile.write(file, sample(7));
+        byte[] bytes = Files.readAllBytes(file);
+        // The central directory record of manifest.json: signature PK\1\2, CRC-32 at offset 16.
+        byte[] name = "manifest.json".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int at = -1;
+        for (int i = 0; i + 46 + name.length <= bytes.length && at < 0; i++) {
+            if (bytes[i] == 'P' && bytes[i + 1] == 'K' && bytes[i + 2] == 1 && bytes[i + 3] == 2
+                    && Arrays.equals(Arrays.copyOfRange(bytes, i + 46, i + 46 + name.length), name)) {
+                at = i;
+            }
+        }
+        assertTrue(at >= 0);
+        bytes[at + 16] ^= 1;
+        Files.write(file, bytes);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> CheckpointFile.manifest(file));
+        assertTrue(e.getMessage().contains("manifest.json fails its CRC-32 check"), e.getMessage());
     }
 }

@@ -279,6 +279,23 @@ class TrainingSessionTest {
         }
     }
 
+    @Test
+    void aLoaderPositionOfTheWrongTypeIsOneLineNamingTheField(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyGan.config(2, 2, "stop");
+        Path file;
+        try (TrainingSession s = TinyGan.session(config, dir, new TinyGan.Hinge())) {
+            new TrainingLoop(s, List.of(new CheckpointListener()), new StopSignal()).run();
+            file = s.checkpoints().pathFor(2);
+        }
+        org.biggan4j.checkpoint.CheckpointIntegrityTest.editManifest(file, m -> ((com.fasterxml.jackson.databind.node.ObjectNode)
+                m.path("state")).putObject("loader").put("epoch", "three"));
+        try (TrainingSession s = TinyGan.session(config, dir, new TinyGan.Hinge())) {
+            var e = assertThrows(org.biggan4j.checkpoint.CheckpointException.class, () -> s.restore(file));
+            assertTrue(e.getMessage().contains("'state.loader.epoch'") && e.getMessage().contains("\"three\""),
+                    e.getMessage());
+        }
+    }
+
     private static Map<String, Tensor> prefix(String p, Map<String, Tensor> m) {
         Map<String, Tensor> out = new java.util.LinkedHashMap<>();
         m.forEach((k, v) -> out.put(p + k, v));
