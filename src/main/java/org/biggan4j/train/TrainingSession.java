@@ -313,14 +313,15 @@ public final class TrainingSession implements AutoCloseable {
      */
     private void restoreOptimizer(CheckpointData ckpt, String name, org.biggan4j.train.optim.ParameterOptimizer optimizer,
                                   Interventions.Network network, String source) {
+        if (Interventions.of(config).resetsMoments(network, ckpt.iteration() + 1)) {
+            // Dropped before the first resumed update anyway; not loading it also lets a resume
+            // change the optimiser's kind or the model's shape (--reset-moments).
+            optimizer.close();
+            return;
+        }
         Map<String, org.bytedeco.pytorch.Tensor> group = ckpt.tensorGroups().get(name);
         if (group != null) {
             optimizer.loadState(group, source + ": " + name);
-            return;
-        }
-        boolean reset = Interventions.of(config).resetsMoments(network, ckpt.iteration() + 1);
-        if (reset) {
-            optimizer.close();
             return;
         }
         String which = network == Interventions.Network.GENERATOR ? "g" : "d";

@@ -146,7 +146,7 @@ public final class ParameterOptimizer implements AutoCloseable {
         Tensor denom = expAvgSq.sqrt();
         denom.div_(new Scalar(Math.sqrt(biasCorrection2))).add_(new Scalar(settings.eps()));
         p.addcdiv_(expAvg, denom, new Scalar(-learningRate / biasCorrection1));
-        release(denom, grad, p);
+        release(denom, grad);
     }
 
     /**
@@ -155,7 +155,7 @@ public final class ParameterOptimizer implements AutoCloseable {
      * temporaries at a time, not all of them. ({@code grad} is a temporary only when weight
      * decay made a new tensor of it.)
      */
-    private void release(Tensor temporary, Tensor grad, Tensor p) {
+    private void release(Tensor temporary, Tensor grad) {
         temporary.close();
         if (settings.weightDecay() != 0) {
             grad.close();
@@ -179,7 +179,7 @@ public final class ParameterOptimizer implements AutoCloseable {
         } else {
             p.addcdiv_(grad, avg, new Scalar(-learningRate));
         }
-        release(avg, grad, p);
+        release(avg, grad);
     }
 
     private void sgd(int i, Tensor p, Tensor grad) {
