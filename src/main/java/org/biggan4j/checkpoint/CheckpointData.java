@@ -15,8 +15,10 @@ import java.util.Map;
  * @param stateJson      small JSON-serialisable state: loader position, schedules, detector state
  * @param metrics        latest metric values (used to keep the best checkpoint)
  * @param tensorGroups   named groups of tensors, e.g. {@code generator}, {@code discriminator},
- *                       {@code generator_ema}; each stored as one safetensors entry
- * @param blobs          opaque byte entries, e.g. libtorch optimiser archives
+ *                       {@code generator_ema}, {@code optimizer_generator}; each stored as one
+ *                       safetensors entry
+ * @param blobs          opaque byte entries (format version 1 kept libtorch optimiser archives
+ *                       here; nothing current writes any)
  */
 public record CheckpointData(long iteration, String configJson, Provenance provenance, Map<String, Object> stateJson,
                              Map<String, Double> metrics, Map<String, Map<String, Tensor>> tensorGroups,

@@ -1,5 +1,6 @@
 package org.biggan4j.checkpoint;
 
+import org.biggan4j.io.AtomicFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -7,10 +8,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,6 +25,7 @@ public final class CheckpointStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
     private static final Pattern NAME = Pattern.compile("ckpt-(\\d+)\\.b4j");
+    private static final String BEST = "best.b4j";
 
     private final Path dir;
     private final int keepLast;
@@ -42,11 +44,16 @@ public final class CheckpointStore {
         this.bestMetric = bestMetric == null ? "" : bestMetric;
         String m = this.bestMetric.toLowerCase(java.util.Locale.ROOT);
         this.lowerIsBetter = m.contains("fid") || m.contains("loss") || m.contains("distance");
-        Path best = dir.resolve("best.b4j");
+        Path best = dir.resolve(BEST);
         if (!this.bestMetric.isEmpty() && Files.isRegularFile(best)) {
-            var metric = CheckpointFile.manifest(best).path("metrics").path(this.bestMetric);
-            if (metric.isNumber()) {
-                bestValue = metric.asDouble();
+            try {
+                var metric = CheckpointFile.manifest(best).path("metrics").path(this.bestMetric);
+                if (metric.isNumber()) {
+                    bestValue = metric.asDouble();
+                }
+            } catch (CheckpointException e) {
+                // A damaged best.b4j must not stop training: the next good checkpoint replaces it.
+                LOG.warn("Ignoring {}: {}", best, e.getMessage());
             }
         }
     }
@@ -69,10 +76,10 @@ public final class CheckpointStore {
             Double value = data.metrics().get(bestMetric);
             if (!bestMetric.isEmpty() && value != null && Double.isFinite(value) && isBetter(value)) {
                 bestValue = value;
-                Path tmp = dir.resolve(".best.b4j.tmp");
-                Files.copy(path, tmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(tmp, dir.resolve("best.b4j"), StandardCopyOption.REPLACE_EXISTING,
-                        StandardCopyOption.ATOMIC_MOVE);
+                // Through AtomicFiles (temp, fsync, rename) like every checkpoint, so a crash
+                // leaves either the old best.b4j or the new one, and a temp file that
+                // removeStaleTemporaries recognises.
+                AtomicFiles.write(dir.resolve(BEST), out -> Files.copy(path, out));
             }
             prune();
             return path;
@@ -98,18 +105,79 @@ public final class CheckpointStore {
         }
     }
 
-    /** The newest checkpoint whose manifest reads, skipping (and reporting) damaged ones. */
+    /**
+     * The newest checkpoint that passes full verification ({@link CheckpointFile#verify}:
+     * manifest, sizes, checksums, readable tensors, finite weights), walking back past every
+     * one that fails and logging which it skipped and why. A crash mid-save cannot leave a
+     * half-written {@code ckpt-*.b4j} (saves are atomic), but a disk can still damage one.
+     */
     public Optional<Path> latest() {
         List<Path> all = new ArrayList<>(list());
         for (int i = all.size() - 1; i >= 0; i--) {
+            Path candidate = all.get(i);
             try {
-                CheckpointFile.manifest(all.get(i));
-                return Optional.of(all.get(i));
+                verified(candidate);
+                if (i < all.size() - 1) {
+                    LOG.warn("Using {}, the newest checkpoint that passes verification.", candidate);
+                }
+                return Optional.of(candidate);
             } catch (CheckpointException e) {
-                LOG.warn("Skipping damaged checkpoint {}: {}", all.get(i), e.getMessage());
+                LOG.warn("Skipping checkpoint {}: {}", candidate.getFileName(), e.getMessage());
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Files this process verified, with the size and modification time they had: a resume looks
+     * for the newest good checkpoint more than once (to read its configuration, then to restore
+     * it), and each look would otherwise re-read the whole file.
+     */
+    private static final Map<Path, String> VERIFIED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static void verified(Path file) {
+        Path key = file.toAbsolutePath().normalize();
+        String stamp;
+        try {
+            // A save replaces the file by a rename (a new file key); damage in place changes the time.
+            var attributes = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+            stamp = attributes.size() + "@" + attributes.lastModifiedTime() + "#" + attributes.fileKey();
+        } catch (IOException e) {
+            throw new CheckpointException("Could not read checkpoint " + file + ": " + e.getMessage() + ".", e);
+        }
+        if (stamp.equals(VERIFIED.get(key))) {
+            return;
+        }
+        CheckpointFile.verify(file);
+        VERIFIED.put(key, stamp);
+    }
+
+    /**
+     * Deletes the temporary files an interrupted save left in the checkpoint folder (a process
+     * killed between creating its temp file and renaming it): AtomicFiles' temporaries of
+     * {@code ckpt-*.b4j} and {@code best.b4j}, and the {@code .best.b4j.tmp} of older versions.
+     * Only names of that pattern are touched. Call it when a run starts, before anything writes
+     * here (in a data-parallel job: on rank 0 alone, before the ranks meet).
+     *
+     * @return the files removed
+     */
+    public List<Path> removeStaleTemporaries() {
+        try {
+            List<Path> removed = new ArrayList<>(AtomicFiles.removeTemporaries(dir,
+                    target -> target.equals(BEST) || NAME.matcher(target).matches()));
+            Path legacy = dir.resolve(".best.b4j.tmp");
+            if (Files.isRegularFile(legacy, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(legacy);
+                removed.add(legacy);
+            }
+            if (!removed.isEmpty()) {
+                LOG.info("Removed {} temporary file(s) left by an interrupted save: {}", removed.size(),
+                        removed.stream().map(p -> p.getFileName().toString()).toList());
+            }
+            return removed;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not clean " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -206,6 +206,24 @@ public final class TrainCommand implements Callable<Integer> {
         return LocalLauncher.launch(nproc, Biggan4j.class.getName(), args, java.time.Duration.ofSeconds(60));
     }
 
+    /**
+     * Deletes what saves interrupted by a crash or {@code kill -9} left in a run folder: the
+     * temporary files of checkpoints (see {@link org.biggan4j.checkpoint.CheckpointStore#removeStaleTemporaries})
+     * and of the folder's other outputs (config.yaml, metrics, plots, sheets, health pages).
+     */
+    static void removeStaleTemporaries(Path runDir) throws java.io.IOException {
+        new org.biggan4j.checkpoint.CheckpointStore(runDir, 1, "").removeStaleTemporaries();
+        List<Path> removed = new ArrayList<>();
+        for (Path dir : List.of(runDir, runDir.resolve("samples"), runDir.resolve("health"))) {
+            removed.addAll(org.biggan4j.io.AtomicFiles.removeTemporaries(dir, target -> true));
+        }
+        if (!removed.isEmpty()) {
+            org.slf4j.LoggerFactory.getLogger(TrainCommand.class).info(
+                    "Removed {} temporary file(s) left by an interrupted write: {}", removed.size(),
+                    removed.stream().map(p -> runDir.relativize(p).toString()).toList());
+        }
+    }
+
     /** Settings a data-parallel run cannot honour yet, refused before any worker starts. */
     static void requireDistributable(TrainConfig config) {
         if (config.health().onCollapse() == TrainConfig.OnCollapse.ROLLBACK) {
@@ -280,12 +298,17 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig config;
         Path checkpoint = null;
         Path checkpointsDir = runDir.resolve("checkpoints");
+        // Any checkpoint file, good or damaged: a new run must not start over a folder of them.
         boolean hasCheckpoints = Files.isDirectory(checkpointsDir)
-                && new org.biggan4j.checkpoint.CheckpointStore(runDir, 1, "").latest().isPresent();
+                && !new org.biggan4j.checkpoint.CheckpointStore(runDir, 1, "").list().isEmpty();
         if (resume) {
             checkpoint = new org.biggan4j.checkpoint.CheckpointStore(runDir, 1, "").latest().orElseThrow(() ->
-                    new IllegalArgumentException("Nothing to resume: " + runDir + " holds no checkpoint. Start the run "
-                            + "without --resume."));
+                    hasCheckpoints
+                            ? new org.biggan4j.checkpoint.CheckpointException("Nothing to resume: no checkpoint in "
+                                    + checkpointsDir + " passes verification (each is named above with what is "
+                                    + "wrong): restore a good copy, or start a new run in another --out.")
+                            : new IllegalArgumentException("Nothing to resume: " + runDir + " holds no checkpoint. "
+                                    + "Start the run without --resume."));
             String stored = new com.fasterxml.jackson.databind.ObjectMapper()
                     .writeValueAsString(CheckpointFile.manifest(checkpoint).path("config"));
             config = ConfigLoader.withOverrides(ConfigLoader.fromJson(stored), overrides);
@@ -330,6 +353,11 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         Files.createDirectories(runDir);
+        if (world.isLeader()) {
+            // Before the ranks meet: nothing writes into the folder yet, so every temporary file
+            // there is one a killed process left.
+            removeStaleTemporaries(runDir);
+        }
         ProcessGroup group = distributed ? joinChecked(world, config) : null;
         TrainingSession session;
         try {

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Writes files so that a reader (or a crash) never sees half of one: the content goes to a
@@ -64,7 +66,7 @@ public final class AtomicFiles {
         Files.createDirectories(dir);
         // Not Files.createTempFile: its owner-only permissions would carry over to the target;
         // CREATE_NEW with a random name gives the process's usual (umask) permissions.
-        Path tmp = dir.resolve("." + absolute.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+        Path tmp = dir.resolve(temporaryName(absolute.getFileName().toString()));
         boolean done = false;
         try {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -84,6 +86,50 @@ public final class AtomicFiles {
             }
         }
     }
+
+    /** The name of a temporary file for {@code target}: {@code .<target>.<random hex>.tmp}. */
+    static String temporaryName(String target) {
+        return "." + target + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp";
+    }
+
+    /**
+     * Whether {@code name} is a temporary file this class makes for a target named
+     * {@code target} (a crash between creating it and renaming it leaves one behind).
+     */
+    public static boolean isTemporaryOf(String name, String target) {
+        Matcher m = TEMPORARY.matcher(name);
+        return m.matches() && m.group(1).equals(target);
+    }
+
+    /**
+     * Deletes, in {@code dir} (not below), the temporary files this class made for targets
+     * whose names {@code target} accepts: what a process killed mid-write leaves. Only regular
+     * files named {@code .<target>.<hex>.tmp} are touched. Call it only where no other process
+     * may be writing into {@code dir} at the time.
+     *
+     * @return the files removed
+     */
+    public static java.util.List<Path> removeTemporaries(Path dir, java.util.function.Predicate<String> target)
+            throws IOException {
+        java.util.List<Path> removed = new java.util.ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return removed;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                Matcher m = TEMPORARY.matcher(p.getFileName().toString());
+                if (m.matches() && target.test(m.group(1))
+                        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(p);
+                    removed.add(p);
+                }
+            }
+        }
+        return removed;
+    }
+
+    /** {@code .<target>.<1 to 16 hex digits>.tmp}, as {@link #temporaryName} makes them. */
+    private static final Pattern TEMPORARY = Pattern.compile("\\.(.+)\\.[0-9a-f]{1,16}\\.tmp");
 
     /** Makes the rename durable where the platform allows opening a folder (Linux, macOS). */
     private static void syncDirectory(Path dir) {

@@ -14,8 +14,7 @@ import org.biggan4j.tensor.Seeds;
 import org.biggan4j.train.optim.Optimizers;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Optimizer;
-import org.bytedeco.pytorch.OptimizerParamGroupVector;
+import org.biggan4j.train.optim.ParameterOptimizer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -70,8 +69,8 @@ public final class GanStep {
     private final Discriminator discriminator;
     private final GanObjective objective;
     private final List<Regularizer> regularizers;
-    private Optimizer generatorOptimizer;      // replaced when an intervention resets its moments
-    private Optimizer discriminatorOptimizer;
+    private ParameterOptimizer generatorOptimizer;      // replaced when an intervention resets its moments
+    private ParameterOptimizer discriminatorOptimizer;
     private LongToDoubleFunction generatorLr;  // replaced by reconfigure (a collapse roll-back)
     private LongToDoubleFunction discriminatorLr;
     private final BatchSource data;
@@ -85,7 +84,7 @@ public final class GanStep {
 
     /** A step without interventions: optimisers keep the settings they were built with. */
     public GanStep(Generator generator, Discriminator discriminator, GanObjective objective,
-                   List<Regularizer> regularizers, Optimizer generatorOptimizer, Optimizer discriminatorOptimizer,
+                   List<Regularizer> regularizers, ParameterOptimizer generatorOptimizer, ParameterOptimizer discriminatorOptimizer,
                    LongToDoubleFunction generatorLr, LongToDoubleFunction discriminatorLr, BatchSource data,
                    LatentSource latents, AfterGenerator afterGenerator, StepSettings settings, ComputeDevice device) {
         this(generator, discriminator, objective, regularizers, generatorOptimizer, discriminatorOptimizer,
@@ -98,7 +97,7 @@ public final class GanStep {
      * rates still come from {@code generatorLr} / {@code discriminatorLr}).
      */
     public GanStep(Generator generator, Discriminator discriminator, GanObjective objective,
-                   List<Regularizer> regularizers, Optimizer generatorOptimizer, Optimizer discriminatorOptimizer,
+                   List<Regularizer> regularizers, ParameterOptimizer generatorOptimizer, ParameterOptimizer discriminatorOptimizer,
                    LongToDoubleFunction generatorLr, LongToDoubleFunction discriminatorLr, BatchSource data,
                    LatentSource latents, AfterGenerator afterGenerator, StepSettings settings, ComputeDevice device,
                    Interventions interventions) {
@@ -163,12 +162,12 @@ public final class GanStep {
     }
 
     /** G's optimiser (a new object after a moment reset). */
-    public Optimizer generatorOptimizer() {
+    public ParameterOptimizer generatorOptimizer() {
         return generatorOptimizer;
     }
 
     /** D's optimiser (a new object after a moment reset). */
-    public Optimizer discriminatorOptimizer() {
+    public ParameterOptimizer discriminatorOptimizer() {
         return discriminatorOptimizer;
     }
 
@@ -190,9 +189,9 @@ public final class GanStep {
                 interventions.optimizer(Interventions.Network.DISCRIMINATOR, iteration));
     }
 
-    private Optimizer fresh(Optimizer old, Interventions.Network network, long iteration) {
+    private ParameterOptimizer fresh(ParameterOptimizer old, Interventions.Network network, long iteration) {
         // Kept: the step runs inside the iteration's PointerScope, and the optimiser lives on.
-        Optimizer created = NativeMemory.keep(Optimizers.reset(interventions.optimizer(network, iteration), old));
+        ParameterOptimizer created = Optimizers.reset(interventions.optimizer(network, iteration), old);
         old.close();
         LOG.info("Iteration {}: {}'s optimiser state reset (interventions.reset_moments_{}_at).", iteration,
                 network == Interventions.Network.GENERATOR ? "G" : "D",
@@ -230,7 +229,7 @@ public final class GanStep {
     }
 
     private void discriminatorUpdate(long iteration, Map<String, Double> metrics) {
-        discriminatorOptimizer.zero_grad(true);
+        discriminatorOptimizer.zeroGrad();
         try (Accumulator acc = new Accumulator()) {
             discriminatorSteps(iteration, metrics, acc);
         }
@@ -271,7 +270,7 @@ public final class GanStep {
         TensorVector dParams = discriminator.parameters();
         setRequiresGrad(dParams, false);
         try {
-            generatorOptimizer.zero_grad(true);
+            generatorOptimizer.zeroGrad();
             try (Accumulator acc = new Accumulator()) {
                 generatorSteps(iteration, metrics, acc);
             }
@@ -432,16 +431,8 @@ public final class GanStep {
         }
     }
 
-    /** Sets the learning rate of every parameter group of {@code optimizer}. */
-    public static void setLearningRateOf(Optimizer optimizer, double lr) {
-        setLearningRate(optimizer, lr);
-    }
-
-    static void setLearningRate(Optimizer optimizer, double lr) {
-        OptimizerParamGroupVector groups = optimizer.param_groups();
-        for (long i = 0; i < groups.size(); i++) {
-            groups.get(i).options().set_lr(lr);
-        }
+    static void setLearningRate(ParameterOptimizer optimizer, double lr) {
+        optimizer.setLearningRate(lr);
     }
 
     private void requireFinite(long iteration, String term, Tensor value) {

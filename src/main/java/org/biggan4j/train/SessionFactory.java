@@ -15,7 +15,7 @@ import org.biggan4j.regularize.Regularizers;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Engine;
 import org.biggan4j.train.optim.Optimizers;
-import org.bytedeco.pytorch.Optimizer;
+import org.biggan4j.train.optim.ParameterOptimizer;
 
 import java.nio.file.Path;
 
@@ -99,8 +99,8 @@ public final class SessionFactory {
             average.copy();
             afterGenerator = average;
         }
-        Optimizer gOpt = Optimizers.create(config.optimizer().generator(), generator.parameters());
-        Optimizer dOpt = Optimizers.create(config.optimizer().discriminator(), discriminator.parameters());
+        ParameterOptimizer gOpt = Optimizers.create(config.optimizer().generator(), generator.parameters());
+        ParameterOptimizer dOpt = Optimizers.create(config.optimizer().discriminator(), discriminator.parameters());
         LoaderOptions loaderOptions = LoaderOptions.of(t.batchSize(), config.seed())
                 .withFlip(config.data().flips())
                 .withSampling(config.data().balanced() ? LoaderOptions.Sampling.CLASS_BALANCED

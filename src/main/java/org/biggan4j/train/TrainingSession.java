@@ -34,6 +34,9 @@ import java.util.Map;
 public final class TrainingSession implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingSession.class);
+    /** The tensor groups holding G's and D's optimiser state. */
+    public static final String OPTIMIZER_G = "optimizer_generator";
+    public static final String OPTIMIZER_D = "optimizer_discriminator";
 
     private TrainConfig config;
     private final Path runDir;
@@ -223,9 +226,9 @@ public final class TrainingSession implements AutoCloseable {
         if (generatorEma != null) {
             groups.put("generator_ema", StateDict.of(generatorEma));
         }
-        Map<String, byte[]> blobs = new LinkedHashMap<>();
-        blobs.put("optimizer_generator", OptimizerState.toBytes(step.generatorOptimizer()));
-        blobs.put("optimizer_discriminator", OptimizerState.toBytes(step.discriminatorOptimizer()));
+        // Plain tensors (moments, momentum buffers, step counts), read back by copying numbers.
+        groups.put(OPTIMIZER_G, step.generatorOptimizer().state());
+        groups.put(OPTIMIZER_D, step.discriminatorOptimizer().state());
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("loader", data.position());
         state.put("class_names", data.classNames());
@@ -235,7 +238,7 @@ public final class TrainingSession implements AutoCloseable {
         state.put("noise_salt", step.noiseSalt());
         state.putAll(extraState);
         return new CheckpointData(iteration, ConfigLoader.toJson(config),
-                Provenance.current(config.seed(), data.description()), state, metrics, groups, blobs);
+                Provenance.current(config.seed(), data.description()), state, metrics, groups, Map.of());
     }
 
     /** Writes a checkpoint of the current state; returns its path. */
@@ -257,11 +260,19 @@ public final class TrainingSession implements AutoCloseable {
             if (generatorEma != null) {
                 StateDict.load(generatorEma, ckpt.group("generator_ema", source), source + ": generator_ema");
             }
-            OptimizerState.load(step.generatorOptimizer(), blob(ckpt, "optimizer_generator", source), source);
-            OptimizerState.load(step.discriminatorOptimizer(), blob(ckpt, "optimizer_discriminator", source), source);
+            restoreOptimizer(ckpt, OPTIMIZER_G, step.generatorOptimizer(), Interventions.Network.GENERATOR, source);
+            restoreOptimizer(ckpt, OPTIMIZER_D, step.discriminatorOptimizer(), Interventions.Network.DISCRIMINATOR,
+                    source);
             Object loader = ckpt.stateJson().get("loader");
             if (loader instanceof Map<?, ?> m) {
-                data.restore((Map<String, Object>) m);
+                Map<String, Object> position = checkedPosition((Map<String, Object>) m, source);
+                try {
+                    data.restore(position);
+                } catch (NullPointerException | ClassCastException e) {
+                    throw new CheckpointException(source + ": its loader position " + position + " lacks a field "
+                            + "this data source needs; the file is damaged or was not written by biggan4j: use an "
+                            + "earlier checkpoint.", e);
+                }
             }
             Object salt = ckpt.stateJson().get("noise_salt");
             step.setNoiseSalt(salt instanceof Number n ? n.intValue() : 0);
@@ -275,12 +286,51 @@ public final class TrainingSession implements AutoCloseable {
         LOG.info("Resumed from {} at iteration {}.", checkpoint, iteration);
     }
 
-    private static byte[] blob(CheckpointData ckpt, String name, String source) {
-        byte[] b = ckpt.blobs().get(name);
-        if (b == null) {
-            throw new CheckpointException(source + " lacks the " + name + " state needed to resume.");
+    /**
+     * The loader position of a checkpoint, its fields checked to be whole numbers (the sources
+     * cast them): a damaged or hand-edited manifest is one line naming the field, not a
+     * ClassCastException.
+     */
+    private static Map<String, Object> checkedPosition(Map<String, Object> position, String source) {
+        for (var e : position.entrySet()) {
+            Object v = e.getValue();
+            boolean whole = v instanceof Integer || v instanceof Long
+                    || (v instanceof java.math.BigInteger b && b.bitLength() < 64);
+            if (!whole || ((Number) v).longValue() < 0) {
+                throw new CheckpointException(source + ": manifest field 'state.loader." + e.getKey() + "' must be a "
+                        + "non-negative integer, not " + (v instanceof String ? "\"" + v + "\"" : String.valueOf(v))
+                        + "; the file is damaged or was not written by biggan4j: use an earlier checkpoint.");
+            }
         }
-        return b;
+        return position;
+    }
+
+    /**
+     * Restores an optimiser's state from its tensor group. A version-1 checkpoint stored it as a
+     * libtorch archive (blob {@code name}), whose loader is TorchScript's: that is not read any
+     * more. Such a checkpoint resumes only when the optimiser's moments are reset at the first
+     * resumed iteration ({@code --resume --reset-moments}), which would discard them anyway.
+     */
+    private void restoreOptimizer(CheckpointData ckpt, String name, org.biggan4j.train.optim.ParameterOptimizer optimizer,
+                                  Interventions.Network network, String source) {
+        if (Interventions.of(config).resetsMoments(network, ckpt.iteration() + 1)) {
+            // Dropped before the first resumed update anyway; not loading it also lets a resume
+            // change the optimiser's kind or the model's shape (--reset-moments).
+            optimizer.close();
+            return;
+        }
+        Map<String, org.bytedeco.pytorch.Tensor> group = ckpt.tensorGroups().get(name);
+        if (group != null) {
+            optimizer.loadState(group, source + ": " + name);
+            return;
+        }
+        String which = network == Interventions.Network.GENERATOR ? "g" : "d";
+        throw new CheckpointException(source + (ckpt.blobs().containsKey(name)
+                ? " stores " + name + " as a libtorch archive (checkpoint format 1), which biggan4j no longer loads "
+                        + "because its loader runs TorchScript: resume with --resume --reset-moments both to continue "
+                        + "from its weights with fresh optimiser state."
+                : " lacks the " + name + " state needed to resume: resume with --resume --reset-moments " + which
+                        + " (or both) to start the optimiser afresh."));
     }
 
     /**

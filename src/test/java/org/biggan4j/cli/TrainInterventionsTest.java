@@ -29,8 +29,8 @@ class TrainInterventionsTest {
                 true);
         try (TrainingSession s = resumed.session()) {
             assertEquals(3, s.iteration());
-            assertEquals(1e-3, s.step().generatorOptimizer().param_groups().get(0).options().get_lr(), 1e-15);
-            assertEquals(2e-4, s.step().discriminatorOptimizer().param_groups().get(0).options().get_lr(), 1e-15);
+            assertEquals(1e-3, s.step().generatorOptimizer().learningRate(), 1e-15);
+            assertEquals(2e-4, s.step().discriminatorOptimizer().learningRate(), 1e-15);
             assertArrayEquals(new double[] {0.5, 0.9}, Optimizers.adamBetas(s.step().discriminatorOptimizer()), 1e-15);
         }
 

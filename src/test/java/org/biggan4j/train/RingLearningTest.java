@@ -18,7 +18,7 @@ import org.biggan4j.tensor.Seeds;
 import org.biggan4j.tensor.Tensors;
 import org.biggan4j.train.optim.Optimizers;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Optimizer;
+import org.biggan4j.train.optim.ParameterOptimizer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.AfterAll;
@@ -59,8 +59,8 @@ class RingLearningTest {
         RingOfGaussians ring = RingOfGaussians.standard();
         MlpGenerator g = new MlpGenerator(8, 128, 2, 2);
         MlpDiscriminator d = new MlpDiscriminator(2, 128, 2);
-        Optimizer gOpt = Optimizers.create(opt, g.parameters());
-        Optimizer dOpt = Optimizers.create(opt, d.parameters());
+        ParameterOptimizer gOpt = Optimizers.create(opt, g.parameters());
+        ParameterOptimizer dOpt = Optimizers.create(opt, d.parameters());
         int batch = 256;
         LatentSource latents = new LatentSource() {
             @Override public Tensor latents(int n) { return Tensors.randn(ComputeDevice.CPU, n, 8); }

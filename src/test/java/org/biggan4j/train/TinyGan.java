@@ -10,8 +10,6 @@ import org.biggan4j.model.Generator;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Seeds;
 import org.biggan4j.tensor.Tensors;
-import org.bytedeco.pytorch.Adam;
-import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -139,8 +137,11 @@ final class TinyGan {
         TinyGenerator g = new TinyGenerator();
         TinyGenerator ema = new TinyGenerator();
         TinyDiscriminator d = new TinyDiscriminator();
-        Adam gOpt = new Adam(g.parameters(), new AdamOptions(1e-3));
-        Adam dOpt = new Adam(d.parameters(), new AdamOptions(1e-3));
+        // libtorch's AdamOptions defaults: betas (0.9, 0.999), eps 1e-8.
+        TrainConfig.OptimizerConfig adam = new TrainConfig.OptimizerConfig(TrainConfig.OptimizerKind.ADAM, 1e-3, 0.9,
+                0.999, 1e-8, 0, 0.99, 0, TrainConfig.Schedule.CONSTANT, 0);
+        var gOpt = org.biggan4j.train.optim.Optimizers.create(adam, g.parameters());
+        var dOpt = org.biggan4j.train.optim.Optimizers.create(adam, d.parameters());
         Source data = new Source(config.training().batchSize(), config.seed());
         LatentSource latents = new LatentSource() {
             @Override public Tensor latents(int batch) { return Tensors.randn(ComputeDevice.CPU, batch, 4); }

@@ -232,6 +232,70 @@ class TrainingSessionTest {
         assertTrue(records.get(0).containsKey("grad_norm_d") && records.get(0).containsKey("d_real"));
     }
 
+    /**
+     * A version-1 checkpoint kept the optimisers' state as libtorch archives (blobs), which
+     * only TorchScript's loader reads: it is refused, naming the fix, and resumes with fresh
+     * moments when they are reset at the first resumed iteration (--resume --reset-moments both).
+     */
+    @Test
+    void aVersionOneCheckpointWithOptimiserArchivesResumesOnlyWithFreshMoments(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyGan.config(4, 2, "stop");
+        Path file;
+        try (TrainingSession s = TinyGan.session(config, dir, new TinyGan.Hinge())) {
+            new TrainingLoop(s, List.of(new CheckpointListener()), new StopSignal()).run();
+            file = s.checkpoints().pathFor(4);
+        }
+        // What version 1 wrote: no optimiser groups, no checksums, two opaque archives.
+        Path v1 = dir.resolve("checkpoints").resolve("ckpt-000000005.b4j");
+        org.biggan4j.tensor.NativeMemory.scoped(() -> {
+            var data = CheckpointFile.read(file, ComputeDevice.CPU);
+            var groups = new java.util.LinkedHashMap<>(data.tensorGroups());
+            groups.remove(TrainingSession.OPTIMIZER_G);
+            groups.remove(TrainingSession.OPTIMIZER_D);
+            try {
+                CheckpointFile.write(v1, new org.biggan4j.checkpoint.CheckpointData(4, data.configJson(),
+                        data.provenance(), data.stateJson(), data.metrics(), groups,
+                        Map.of(TrainingSession.OPTIMIZER_G, new byte[] {'P', 'K'}, TrainingSession.OPTIMIZER_D,
+                                new byte[] {'P', 'K'})));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        org.biggan4j.checkpoint.CheckpointIntegrityTest.editManifest(v1, m -> {
+            m.put("version", 1);
+            m.remove("entries");
+        });
+        try (TrainingSession s = TinyGan.session(config, dir, new TinyGan.Hinge())) {
+            var e = assertThrows(org.biggan4j.checkpoint.CheckpointException.class, () -> s.restore(v1));
+            assertTrue(e.getMessage().startsWith(v1.toString()) && e.getMessage().contains("libtorch archive")
+                    && e.getMessage().contains("--resume --reset-moments both"), e.getMessage());
+        }
+        TrainConfig reset = org.biggan4j.config.ConfigLoader.withOverrides(config,
+                List.of("interventions.reset_moments_g_at=5", "interventions.reset_moments_d_at=5"));
+        try (TrainingSession s = TinyGan.session(reset, dir, new TinyGan.Hinge())) {
+            s.restore(v1);
+            assertEquals(4, s.iteration());
+            assertTrue(s.step().generatorOptimizer().state().isEmpty(), "fresh moments");
+        }
+    }
+
+    @Test
+    void aLoaderPositionOfTheWrongTypeIsOneLineNamingTheField(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyGan.config(2, 2, "stop");
+        Path file;
+        try (TrainingSession s = TinyGan.session(config, dir, new TinyGan.Hinge())) {
+            new TrainingLoop(s, List.of(new CheckpointListener()), new StopSignal()).run();
+            file = s.checkpoints().pathFor(2);
+        }
+        org.biggan4j.checkpoint.CheckpointIntegrityTest.editManifest(file, m -> ((com.fasterxml.jackson.databind.node.ObjectNode)
+                m.path("state")).putObject("loader").put("epoch", "three"));
+        try (TrainingSession s = TinyGan.session(config, dir, new TinyGan.Hinge())) {
+            var e = assertThrows(org.biggan4j.checkpoint.CheckpointException.class, () -> s.restore(file));
+            assertTrue(e.getMessage().contains("'state.loader.epoch'") && e.getMessage().contains("\"three\""),
+                    e.getMessage());
+        }
+    }
+
     private static Map<String, Tensor> prefix(String p, Map<String, Tensor> m) {
         Map<String, Tensor> out = new java.util.LinkedHashMap<>();
         m.forEach((k, v) -> out.put(p + k, v));

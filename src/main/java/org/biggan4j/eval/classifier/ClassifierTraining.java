@@ -44,7 +44,11 @@ public final class ClassifierTraining {
                      .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(1000).build()) {
             for (int epoch = 0; epoch < epochs; epoch++) {
                 if (epoch == (2 * epochs) / 3) {
-                    org.biggan4j.train.GanStep.setLearningRateOf(adam, lr / 10);
+                    // The classifier's optimiser state is never saved, so libtorch's Adam serves here.
+                    var groups = adam.param_groups();
+                    for (long g = 0; g < groups.size(); g++) {
+                        groups.get(g).options().set_lr(lr / 10);
+                    }
                 }
                 double[] sum = {0};
                 for (int b = 0; b < loader.batchesPerEpoch(); b++) {

@@ -6,17 +6,22 @@ import org.biggan4j.config.TrainConfig.Schedule;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Seeds;
 import org.biggan4j.tensor.Tensors;
-import org.biggan4j.train.OptimizerState;
+import org.biggan4j.checkpoint.CheckpointException;
+import org.biggan4j.checkpoint.SafeTensors;
 import org.bytedeco.pytorch.LinearImpl;
-import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Map;
 import java.util.function.LongToDoubleFunction;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class OptimizersTest {
 
@@ -49,13 +54,13 @@ class OptimizersTest {
         double eps = 1e-8;
         OptimizerConfig c = new OptimizerConfig(OptimizerKind.ADAM, lr, b1, b2, eps, 0, 0.99, 0, Schedule.CONSTANT, 0);
         Tensor w = Tensors.fromDoubles(new double[] {1.0}, ComputeDevice.CPU, 1).requires_grad_(true);
-        Optimizer adam = Optimizers.create(c, new org.bytedeco.pytorch.TensorVector(w));
+        ParameterOptimizer adam = Optimizers.create(c, new org.bytedeco.pytorch.TensorVector(w));
         double x = 1.0;
         double m = 0;
         double v = 0;
         double[] gradScale = {3.0, -1.0, 0.5};
         for (int t = 1; t <= 3; t++) {
-            adam.zero_grad();
+            adam.zeroGrad();
             w.mul(new org.bytedeco.pytorch.Scalar(gradScale[t - 1])).sum().backward(); // gradient = gradScale
             adam.step();
             double g = gradScale[t - 1];
@@ -68,33 +73,124 @@ class OptimizersTest {
         }
     }
 
-    /** Two steps straight vs one step, save, restore into a fresh optimiser, one step. */
+    /**
+     * Two steps straight vs one step, the state through safetensors bytes (as a checkpoint
+     * stores it) into a fresh optimiser, one step: bit-identical.
+     */
     @Test
-    void everyKindRoundTripsItsStateThroughBytes() {
+    void everyKindRoundTripsItsStateThroughSafeTensors() {
         for (OptimizerKind kind : OptimizerKind.values()) {
-            OptimizerConfig c = new OptimizerConfig(kind, 0.05, 0.5, 0.9, 1e-8, kind == OptimizerKind.SGD ? 0.9 : 0,
-                    0.9, 0, Schedule.CONSTANT, 0);
+            OptimizerConfig c = new OptimizerConfig(kind, 0.05, 0.5, 0.9, 1e-8, kind == OptimizerKind.ADAM ? 0 : 0.9,
+                    0.9, 0.01, Schedule.CONSTANT, 0);
             Seeds.seedTorch(4);
             LinearImpl a = new LinearImpl(3, 2);
             LinearImpl b = new LinearImpl(3, 2);
             b.weight().detach().copy_(a.weight());
             b.bias().detach().copy_(a.bias());
             Tensor x = Tensors.randn(ComputeDevice.CPU, 5, 3);
-            Optimizer oa = Optimizers.create(c, a.parameters());
-            Optimizer ob = Optimizers.create(c, b.parameters());
+            ParameterOptimizer oa = Optimizers.create(c, a.parameters());
+            ParameterOptimizer ob = Optimizers.create(c, b.parameters());
             step(a, oa, x);
             step(a, oa, x);
             step(b, ob, x);
-            byte[] state = OptimizerState.toBytes(ob);
-            Optimizer restored = Optimizers.create(c, b.parameters());
-            OptimizerState.load(restored, state, "test");
+            byte[] state = SafeTensors.toBytes(ob.state(), Map.of());
+            ParameterOptimizer restored = Optimizers.create(c, b.parameters());
+            restored.loadState(SafeTensors.read(state, ComputeDevice.CPU, "test").tensors(), "test");
+            ob.close();
             step(b, restored, x);
             assertArrayEquals(Tensors.toFloats(a.weight()), Tensors.toFloats(b.weight()), kind.name());
+            assertArrayEquals(Tensors.toFloats(a.bias()), Tensors.toFloats(b.bias()), kind.name());
         }
     }
 
-    private static void step(LinearImpl m, Optimizer o, Tensor x) {
-        o.zero_grad();
+    /**
+     * The same updates as libtorch's own torch::optim classes, bit for bit, over several steps
+     * with weight decay and momentum (the classes these replace; see ParameterOptimizer).
+     */
+    @Test
+    void updatesAreLibtorchsBitForBit() {
+        for (OptimizerKind kind : OptimizerKind.values()) {
+            double momentum = kind == OptimizerKind.ADAM ? 0 : 0.9;
+            OptimizerConfig c = new OptimizerConfig(kind, 0.01, 0.5, 0.99, 1e-8, momentum, 0.9, 0.001,
+                    Schedule.CONSTANT, 0);
+            Seeds.seedTorch(7);
+            LinearImpl ours = new LinearImpl(6, 4);
+            LinearImpl theirs = new LinearImpl(6, 4);
+            theirs.weight().detach().copy_(ours.weight());
+            theirs.bias().detach().copy_(ours.bias());
+            ParameterOptimizer o = Optimizers.create(c, ours.parameters());
+            org.bytedeco.pytorch.Optimizer reference = libtorch(c, theirs.parameters());
+            for (int t = 0; t < 6; t++) {
+                Tensor x = Tensors.randn(ComputeDevice.CPU, 8, 6);
+                step(ours, o, x);
+                reference.zero_grad(true);
+                torch.tanh(theirs.forward(x)).pow(new org.bytedeco.pytorch.Scalar(2)).sum().backward();
+                reference.step();
+                assertArrayEquals(Tensors.toFloats(theirs.weight()), Tensors.toFloats(ours.weight()),
+                        kind + " step " + t);
+                assertArrayEquals(Tensors.toFloats(theirs.bias()), Tensors.toFloats(ours.bias()), kind + " step " + t);
+            }
+        }
+    }
+
+    private static org.bytedeco.pytorch.Optimizer libtorch(OptimizerConfig c, org.bytedeco.pytorch.TensorVector params) {
+        return switch (c.kind()) {
+            case ADAM -> {
+                var o = new org.bytedeco.pytorch.AdamOptions(c.lr());
+                o.betas().put(new double[] {c.beta2(), c.beta1()}); // std::tuple is laid out last element first
+                o.eps().put(c.eps());
+                o.weight_decay().put(c.weightDecay());
+                yield new org.bytedeco.pytorch.Adam(params, o);
+            }
+            case RMSPROP -> {
+                var o = new org.bytedeco.pytorch.RMSpropOptions(c.lr());
+                o.alpha().put(c.alpha());
+                o.eps().put(c.eps());
+                o.momentum().put(c.momentum());
+                o.weight_decay().put(c.weightDecay());
+                yield new org.bytedeco.pytorch.RMSprop(params, o);
+            }
+            case SGD -> {
+                var o = new org.bytedeco.pytorch.SGDOptions(c.lr());
+                o.momentum().put(c.momentum());
+                o.weight_decay().put(c.weightDecay());
+                yield new org.bytedeco.pytorch.SGD(params, o);
+            }
+        };
+    }
+
+    @Test
+    void zeroGradForgetsGradientsAndALoadRefusesStateOfAnotherShapeOrKind() {
+        OptimizerConfig adam = new OptimizerConfig(OptimizerKind.ADAM, 0.1, 0.0, 0.999, 1e-8, 0, 0.99, 0,
+                Schedule.CONSTANT, 0);
+        LinearImpl m = new LinearImpl(3, 2);
+        ParameterOptimizer o = Optimizers.create(adam, m.parameters());
+        step(m, o, Tensors.randn(ComputeDevice.CPU, 4, 3));
+        assertTrue(m.weight().grad().defined());
+        o.zeroGrad();
+        assertFalse(m.weight().grad().defined(), "zeroGrad sets gradients to none, as libtorch's zero_grad(true)");
+        assertEquals(List.of("0.step", "0.exp_avg", "0.exp_avg_sq", "1.step", "1.exp_avg", "1.exp_avg_sq"),
+                List.copyOf(o.state().keySet()));
+
+        ParameterOptimizer wide = Optimizers.create(adam, new LinearImpl(4, 2).parameters());
+        CheckpointException shape = assertThrows(CheckpointException.class, () -> wide.loadState(o.state(), "c.b4j"));
+        assertTrue(shape.getMessage().startsWith("c.b4j: ") && shape.getMessage().contains("'0.exp_avg'")
+                && shape.getMessage().contains("--reset-moments"), shape.getMessage());
+        OptimizerConfig sgd = new OptimizerConfig(OptimizerKind.SGD, 0.1, 0.0, 0.999, 1e-8, 0.9, 0.99, 0,
+                Schedule.CONSTANT, 0);
+        ParameterOptimizer other = Optimizers.create(sgd, m.parameters());
+        CheckpointException kind = assertThrows(CheckpointException.class, () -> other.loadState(o.state(), "c.b4j"));
+        assertTrue(kind.getMessage().contains("'0.exp_avg'"), kind.getMessage());
+        Map<String, Tensor> noStep = new java.util.LinkedHashMap<>(o.state());
+        noStep.remove("1.step");
+        ParameterOptimizer fresh = Optimizers.create(adam, m.parameters());
+        CheckpointException step = assertThrows(CheckpointException.class, () -> fresh.loadState(noStep, "c.b4j"));
+        assertTrue(step.getMessage().contains("step count"), step.getMessage());
+        assertTrue(fresh.state().isEmpty(), "a refused load changes nothing");
+    }
+
+    private static void step(LinearImpl m, ParameterOptimizer o, Tensor x) {
+        o.zeroGrad();
         torch.tanh(m.forward(x)).pow(new org.bytedeco.pytorch.Scalar(2)).sum().backward();
         o.step();
     }
