@@ -174,11 +174,14 @@ final class CpuConvolutions {
      * batch 2, 2 threads, and {496, 528, 1008, 1040, 2032, 2064} around the listed ones: only these
      * five crash, in float32 and bf16, stride 1 and 2. The input gradient is computed by the forward
      * kernel with the channels swapped, so (2048, 1024), (1024, 512), ... crash in backward. The
-     * weight gradient never crashed. Only with 2 or more threads (1 thread never crashed, up to
-     * 64x64) and from a batch x height x width that depends on the blocking (batch 8 at 2x2 crashes,
-     * batch 1 at 6x6 does not, batch 1 from 8x8 on does): BigGAN-deep's bottleneck blocks at ch 128
-     * (2048 = 16 ch, 512 = C/4) meet it at every resolution. The guard takes every size and thread
-     * count, since the thread count can change and the threshold follows oneDNN's heuristics.
+     * weight gradient never crashed. Whether a size crashes follows the blocking heuristics, which
+     * weigh batch, height x width and threads: with 2 and 4 threads batch 8 crashes from 2x2 on and
+     * batch 1 from 8x8 on (6x6 does not); with 1 thread batch 16 at 8x8 crashes while batch 8 at
+     * 32x32 and batch 2 at 64x64 do not. BigGAN-deep's bottleneck blocks at ch 128 (2048 = 16 ch,
+     * 512 = C/4) meet it at every resolution. The guard takes every size and thread count, since the
+     * boundary moves with them, and the matrix product is not slower (1 thread, where the convolution
+     * survives: 1024 -> 2048 at 16x16, batch 8: 318 instead of 657 ms; 512 -> 2048 at 32x32, batch 8:
+     * 1010 instead of 1100 ms; 256 -> 1024 at 64x64, batch 4: 610 instead of 874 ms).
      */
     private static final long[][] ONEDNN_POINTWISE_CRASHES = {{1024, 2048}, {1024, 512}, {256, 1024}, {512, 1024},
         {512, 2048}};
@@ -207,7 +210,7 @@ final class CpuConvolutions {
      * the product with the {@code [C, out]} weight, viewed back as {@code [B, out, H, W]}, is again
      * channels-last, and nothing is copied for stride 1 without padding (the blocks' 1x1 layers).
      * Autograd differentiates the product (matrix products, no convolution kernel), and autocast
-     * runs it in bf16 like the convolution. Speed: see the README's figures for BigGAN-deep.
+     * runs it in bf16 like the convolution.
      */
     private static Tensor pointwiseAsMatrixProduct(Tensor x, Tensor weight, Tensor bias, long[] stride,
                                                    long[] padding) {

@@ -27,7 +27,7 @@ import java.util.List;
  * {@code java -cp target/test-classes:target/classes:$(cat cp.txt) org.biggan4j.nn.PointwiseConvolutionScan
  * [--guarded] PROBES_FILE}, one probe a line: {@code in,out,height,width,batch,stride,threads,dtype,direction[,bias]}
  * with dtype {@code f32|bf16} and direction {@code fwd} (forward only), {@code bwd} (forward and
- * input gradient) or {@code wgt} (forward and weight gradient). {@code --guarded} runs the probes through {@link CpuConvolutions#conv2d} instead of
+ * input gradient) {@code wgt} (forward and weight gradient) or {@code time} (median forward time, printed). {@code --guarded} runs the probes through {@link CpuConvolutions#conv2d} instead of
  * plain {@code torch.conv2d}. Prints one line per probe: the probe, then {@code ok}, {@code error MESSAGE}
  * or {@code crash (exit N)} (the JVM exits 1 after a native crash when it may not write a core).
  */
@@ -64,7 +64,9 @@ public final class PointwiseConvolutionScan {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
-                    if (line.startsWith("start ")) {
+                    if (line.startsWith("time ")) {
+                        out.println(line);
+                    } else if (line.startsWith("start ")) {
                         started = line.substring(6);
                     } else if (line.startsWith("ok ")) {
                         out.println(line.substring(3));
@@ -126,6 +128,24 @@ public final class PointwiseConvolutionScan {
                 : torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias), strides, zero, new long[] {1, 1}, 1);
         if (backward || weightGradient) {
             y.sum().backward();
+        }
+        if (f[8].equals("time")) {
+            // Median of 9 forwards after the one above (which built the primitive), under no-grad.
+            double[] ms = new double[9];
+            try (org.bytedeco.pytorch.NoGradGuard ng = new org.bytedeco.pytorch.NoGradGuard()) {
+                for (int i = 0; i < ms.length; i++) {
+                    long t0 = System.nanoTime();
+                    NativeMemory.scoped(() -> {
+                        Tensor z = guarded ? CpuConvolutions.conv2d(x, weight, bias, strides, zero, true)
+                                : torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
+                                strides, zero, new long[] {1, 1}, 1);
+                        z.sum().item_double();
+                    });
+                    ms[i] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+            java.util.Arrays.sort(ms);
+            System.out.println("time " + probe + " " + ms[ms.length / 2] + " ms");
         }
     }
 }
