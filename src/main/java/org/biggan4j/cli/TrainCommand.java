@@ -286,6 +286,7 @@ public final class TrainCommand implements Callable<Integer> {
             checkpoint = new org.biggan4j.checkpoint.CheckpointStore(runDir, 1, "").latest().orElseThrow(() ->
                     new IllegalArgumentException("Nothing to resume: " + runDir + " holds no checkpoint. Start the run "
                             + "without --resume."));
+            TrainedGenerator.requireWithinLimit(checkpoint);
             String stored = new com.fasterxml.jackson.databind.ObjectMapper()
                     .writeValueAsString(CheckpointFile.manifest(checkpoint).path("config"));
             config = ConfigLoader.withOverrides(ConfigLoader.fromJson(stored), overrides);
@@ -499,7 +500,9 @@ public final class TrainCommand implements Callable<Integer> {
         var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
         var json = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(
                 ConfigLoader.toJson(ConfigLoader.load(preset, List.of())));
-        json.set("model", CheckpointFile.manifest(TrainedGenerator.resolve(init)).path("config").path("model"));
+        Path file = TrainedGenerator.resolve(init);
+        TrainedGenerator.requireWithinLimit(file);
+        json.set("model", CheckpointFile.manifest(file).path("config").path("model"));
         return ConfigLoader.withOverrides(ConfigLoader.fromJson(mapper.writeValueAsString(json)), overrides);
     }
 

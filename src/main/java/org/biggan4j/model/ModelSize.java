@@ -1,5 +1,6 @@
 package org.biggan4j.model;
 
+import org.biggan4j.io.InputLimits;
 import org.biggan4j.model.biggan.BigGanTables;
 import org.biggan4j.model.deep.DeepSizes;
 
@@ -40,6 +41,21 @@ public final class ModelSize {
     /** Both networks' parameter elements together (saturating). */
     public static long parameters(ModelSpec spec) {
         return Count.add(generatorParameters(spec), discriminatorParameters(spec));
+    }
+
+    /**
+     * Refuses a configuration whose G and D together exceed {@link InputLimits#modelParameters()},
+     * before anything is allocated: a checkpoint manifest or model config of a few bytes can ask
+     * for any width.
+     *
+     * @param source the file the configuration came from (named in the one-line refusal)
+     */
+    public static void requireWithinLimit(Object source, ModelSpec spec) {
+        long n = parameters(spec);
+        String count = n == Long.MAX_VALUE ? "more than " + InputLimits.human(n) : InputLimits.human(n);
+        InputLimits.check(source, "its model (" + spec.architecture().name().toLowerCase(java.util.Locale.ROOT)
+                + " at " + spec.resolution() + " px, model.ch " + spec.ch() + ", " + spec.classes() + " classes) has "
+                + count + " parameters, which", n, InputLimits.current().modelParameters(), "model_parameters");
     }
 
     /**

@@ -9,6 +9,7 @@ import org.biggan4j.checkpoint.torchfile.TorchStateDictReader;
 import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.model.Generator;
+import org.biggan4j.model.ModelSize;
 import org.biggan4j.model.Models;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
@@ -78,6 +79,9 @@ public final class HfBigGanDeepImporter {
                     + "pytorch-pretrained-BigGAN model folder holds " + WEIGHTS + " and " + CONFIG + ".");
         }
         HfBigGanDeepConfig hf = HfBigGanDeepConfig.read(configFile);
+        // Sized before the weights are read or a model is described: config.json sets the width.
+        ModelSize.requireWithinLimit(configFile, Models.spec(hf.config().model(), false, hf.config().model().classes(),
+                hf.config().model().imageChannels()));
         LinkedHashMap<String, Tensor> theirs = TorchStateDictReader.read(weights, ComputeDevice.CPU);
         String generator = "generator of " + configFile + " (" + hf + ")";
         return new Converted(hf, hf.config(), convert(theirs, hf, weights.toString(), generator));
