@@ -30,8 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every preset's G and D at its published width, on CPU, as a user gets them: the widths are
  * where oneDNN picks kernels that the narrow test models never reach (BigGAN-deep at ch 128
  * killed the JVM in a 1x1 convolution; see {@code CpuConvolutions}). Eval-mode forwards at batch
- * 1 and 2 under no-grad (sampling; 512 px at batch 1, see {@link #batches}), and one training iteration of the 128 px presets (D and G
- * updates through the real step, on the embedded data resampled to 128 px).
+ * 1 and 2 under no-grad (sampling; 512 px at batch 1, see {@link #batches}), and one training
+ * iteration of the 128 px presets (D and G updates through the real step, on the embedded data
+ * resampled to 128 px). Measured on the 2-core development VM, shared: about 5 minutes for the
+ * class, the JVM peaking near 6 GB resident (BigGAN-512's G at batch 1).
  */
 class PublishedSizesTest {
 

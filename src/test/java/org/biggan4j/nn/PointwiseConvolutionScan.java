@@ -27,7 +27,8 @@ import java.util.List;
  * {@code java -cp target/test-classes:target/classes:$(cat cp.txt) org.biggan4j.nn.PointwiseConvolutionScan
  * [--guarded] PROBES_FILE}, one probe a line: {@code in,out,height,width,batch,stride,threads,dtype,direction[,bias]}
  * with dtype {@code f32|bf16} and direction {@code fwd} (forward only), {@code bwd} (forward and
- * input gradient) {@code wgt} (forward and weight gradient) or {@code time} (median forward time, printed). {@code --guarded} runs the probes through {@link CpuConvolutions#conv2d} instead of
+ * input gradient), {@code wgt} (forward and weight gradient) or {@code time} (median forward
+ * time, printed). {@code --guarded} runs the probes through {@link CpuConvolutions#conv2d} instead of
  * plain {@code torch.conv2d}. Prints one line per probe: the probe, then {@code ok}, {@code error MESSAGE}
  * or {@code crash (exit N)} (the JVM exits 1 after a native crash when it may not write a core).
  */
@@ -120,12 +121,11 @@ public final class PointwiseConvolutionScan {
         torch.ScalarType type = bf16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float;
         Tensor x = Tensors.randn(ComputeDevice.CPU, batch, inC, h, w).to(type)
                 .contiguous(torch.MemoryFormat.ChannelsLast).requires_grad_(backward);
-        Tensor weight = Tensors.randn(ComputeDevice.CPU, outC, inC, 1, 1).to(type).requires_grad_(weightGradient);
+        Tensor weight = Tensors.randn(ComputeDevice.CPU, outC, inC, 1, 1).to(type)
+                .requires_grad_(weightGradient);
         Tensor bias = f.length > 9 && f[9].equals("bias") ? Tensors.randn(ComputeDevice.CPU, outC).to(type) : null;
         long[] strides = {stride, stride};
-        long[] zero = {0, 0};
-        Tensor y = guarded ? CpuConvolutions.conv2d(x, weight, bias, strides, zero, true)
-                : torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias), strides, zero, new long[] {1, 1}, 1);
+        Tensor y = convolve(x, weight, bias, strides, guarded);
         if (backward || weightGradient) {
             y.sum().backward();
         }
@@ -136,9 +136,7 @@ public final class PointwiseConvolutionScan {
                 for (int i = 0; i < ms.length; i++) {
                     long t0 = System.nanoTime();
                     NativeMemory.scoped(() -> {
-                        Tensor z = guarded ? CpuConvolutions.conv2d(x, weight, bias, strides, zero, true)
-                                : torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
-                                strides, zero, new long[] {1, 1}, 1);
+                        Tensor z = convolve(x, weight, bias, strides, guarded);
                         z.sum().item_double();
                     });
                     ms[i] = (System.nanoTime() - t0) / 1e6;
@@ -147,5 +145,13 @@ public final class PointwiseConvolutionScan {
             java.util.Arrays.sort(ms);
             System.out.println("time " + probe + " " + ms[ms.length / 2] + " ms");
         }
+    }
+
+    /** The probe's 1x1 convolution, without padding: oneDNN's own route, or the guarded one. */
+    private static Tensor convolve(Tensor x, Tensor weight, Tensor bias, long[] strides, boolean guarded) {
+        long[] zero = {0, 0};
+        return guarded ? CpuConvolutions.conv2d(x, weight, bias, strides, zero, true)
+                : torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias), strides, zero,
+                new long[] {1, 1}, 1);
     }
 }

@@ -77,7 +77,8 @@ public final class DeepSizes {
     /** {@link DeepDBlock}: 1x1 to out/4, two 3x3, 1x1 to out, and a 1x1 shortcut for the added channels. */
     private static void block(ModelSize.Count c, long in, long out) {
         long hidden = out / 4;
-        c.conv(in, hidden, 1, true).conv(hidden, hidden, 3, true).conv(hidden, hidden, 3, true).conv(hidden, out, 1, true);
+        c.conv(in, hidden, 1, true).conv(hidden, hidden, 3, true).conv(hidden, hidden, 3, true)
+                .conv(hidden, out, 1, true);
         if (out > in) {
             c.conv(in, out - in, 1, true);
         }
