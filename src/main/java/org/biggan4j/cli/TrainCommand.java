@@ -309,6 +309,7 @@ public final class TrainCommand implements Callable<Integer> {
                                     + "wrong): restore a good copy, or start a new run in another --out.")
                             : new IllegalArgumentException("Nothing to resume: " + runDir + " holds no checkpoint. "
                                     + "Start the run without --resume."));
+            TrainedGenerator.requireWithinLimit(checkpoint);
             String stored = new com.fasterxml.jackson.databind.ObjectMapper()
                     .writeValueAsString(CheckpointFile.manifest(checkpoint).path("config"));
             config = ConfigLoader.withOverrides(ConfigLoader.fromJson(stored), overrides);
@@ -527,7 +528,9 @@ public final class TrainCommand implements Callable<Integer> {
         var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
         var json = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(
                 ConfigLoader.toJson(ConfigLoader.load(preset, List.of())));
-        json.set("model", CheckpointFile.manifest(TrainedGenerator.resolve(init)).path("config").path("model"));
+        Path file = TrainedGenerator.resolve(init);
+        TrainedGenerator.requireWithinLimit(file);
+        json.set("model", CheckpointFile.manifest(file).path("config").path("model"));
         return ConfigLoader.withOverrides(ConfigLoader.fromJson(mapper.writeValueAsString(json)), overrides);
     }
 

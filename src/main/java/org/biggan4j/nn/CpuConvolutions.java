@@ -143,6 +143,9 @@ final class CpuConvolutions {
                                              boolean bf16) {
         long out = weight.size(0);
         boolean pointwise = weight.size(2) == 1 && weight.size(3) == 1;
+        if (pointwise && crashesOneDnnPointwise(weight.size(1), out, needsInputGradient(x))) {
+            return pointwiseAsMatrixProduct(x, weight, bias, stride, padding);
+        }
         if (pointwise && out > POINTWISE_BLOCK && out % POINTWISE_BLOCK != 0) {
             return paddedOutputs(x, weight, bias, stride, padding, POINTWISE_BLOCK);
         }
@@ -152,6 +155,85 @@ final class CpuConvolutions {
         }
         TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
         return torch.conv2d(x, weight, b, stride, padding, new long[] {1, 1}, 1);
+    }
+
+    /**
+     * The (input, output) channel pairs of the channels-last 1x1 convolutions that kill the process
+     * with SIGFPE in oneDNN 3.7.1 (libtorch 2.10) on machines whose CPUID hides the cache sizes.
+     *
+     * <p>Root cause: {@code brg_blocking_t::est_eff_1x1} has a special case for exactly these
+     * pairs (a "maskrcnn workaround" keyed on ic/oc) that divides, in integers, by the number of
+     * register blocks in a spatial block; oneDNN sizes those blocks from the L1 cache, which it reads
+     * from CPUID leaf 0x8000001D on AMD. Hypervisors that zero that leaf (this machine's does, and
+     * does not advertise topoext) make Xbyak report a 1-byte L1, so no register block "fits", the
+     * largest one is chosen for every candidate, small spatial blocks hold none, and the division
+     * is by zero ({@code idiv} at est_eff_1x1+0xa22). Any other pair divides in float and survives.
+     *
+     * <p>Measured here with {@code PointwiseConvolutionScan} (a child JVM per crash), NHWC, no
+     * padding: every channel pair of {64, 128, 256, 384, 512, 768, 1024, 1536, 2048, 3072} at 16x16,
+     * batch 2, 2 threads, and {496, 528, 1008, 1040, 2032, 2064} around the listed ones: only these
+     * five crash, in float32 and bf16, stride 1 and 2. The input gradient is computed by the forward
+     * kernel with the channels swapped, so (2048, 1024), (1024, 512), ... crash in backward. The
+     * weight gradient never crashed. Whether a size crashes follows the blocking heuristics, which
+     * weigh batch, height x width and threads: with 2 and 4 threads batch 8 crashes from 2x2 on and
+     * batch 1 from 8x8 on (6x6 does not); with 1 thread batch 16 at 8x8 crashes while batch 8 at
+     * 32x32 and batch 2 at 64x64 do not. BigGAN-deep's bottleneck blocks at ch 128 (2048 = 16 ch,
+     * 512 = C/4) meet it at every resolution. The guard takes every size and thread count, since the
+     * boundary moves with them, and the matrix product is not slower (1 thread, where the convolution
+     * survives: 1024 -> 2048 at 16x16, batch 8: 318 instead of 657 ms; 512 -> 2048 at 32x32, batch 8:
+     * 1010 instead of 1100 ms; 256 -> 1024 at 64x64, batch 4: 610 instead of 874 ms).
+     */
+    private static final long[][] ONEDNN_POINTWISE_CRASHES = {{1024, 2048}, {1024, 512}, {256, 1024}, {512, 1024},
+        {512, 2048}};
+
+    /**
+     * Whether a channels-last 1x1 convolution from {@code in} to {@code out} channels would reach the
+     * oneDNN crash described at {@link #ONEDNN_POINTWISE_CRASHES}: its forward, or, when
+     * {@code inputGradient}, its input gradient (the same kernel with the channels swapped).
+     */
+    static boolean crashesOneDnnPointwise(long in, long out, boolean inputGradient) {
+        for (long[] pair : ONEDNN_POINTWISE_CRASHES) {
+            if (pair[0] == in && pair[1] == out || inputGradient && pair[0] == out && pair[1] == in) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean needsInputGradient(Tensor x) {
+        return x.requires_grad() && org.bytedeco.pytorch.GradMode.is_enabled();
+    }
+
+    /**
+     * A 1x1 convolution of a channels-last input as one matrix product, with no oneDNN convolution
+     * primitive involved: {@code [B, H, W, C]} is already a {@code [B*H*W, C]} row-major matrix, so
+     * the product with the {@code [C, out]} weight, viewed back as {@code [B, out, H, W]}, is again
+     * channels-last, and nothing is copied for stride 1 without padding (the blocks' 1x1 layers).
+     * Autograd differentiates the product (matrix products, no convolution kernel), and autocast
+     * runs it in bf16 like the convolution.
+     */
+    private static Tensor pointwiseAsMatrixProduct(Tensor x, Tensor weight, Tensor bias, long[] stride,
+                                                   long[] padding) {
+        if (padding[0] != 0 || padding[1] != 0) {
+            // constant_pad_nd pads the last dimension first: {W, W, H, H}.
+            x = torch.constant_pad_nd(x, new long[] {padding[1], padding[1], padding[0], padding[0]},
+                    new Scalar(0.0));
+        }
+        if (stride[0] != 1 || stride[1] != 1) {
+            // A 1x1 kernel with stride s reads every s-th row and column from the first one.
+            x = x.slice(2, new org.bytedeco.pytorch.LongOptional(0), new org.bytedeco.pytorch.LongOptional(x.size(2)),
+                    stride[0]).slice(3, new org.bytedeco.pytorch.LongOptional(0),
+                    new org.bytedeco.pytorch.LongOptional(x.size(3)), stride[1]);
+        }
+        long batch = x.size(0);
+        long in = x.size(1);
+        long height = x.size(2);
+        long width = x.size(3);
+        long out = weight.size(0);
+        Tensor rows = x.permute(0, 2, 3, 1).reshape(batch * height * width, in); // [B*H*W, in]
+        Tensor filters = weight.reshape(out, in).t(); // [in, out]
+        Tensor y = bias == null ? rows.matmul(filters) : torch.addmm(bias, rows, filters); // [B*H*W, out]
+        return y.view(batch, height, width, out).permute(0, 3, 1, 2); // [B, out, H, W], channels-last
     }
 
     /**

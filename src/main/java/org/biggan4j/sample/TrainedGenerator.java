@@ -10,6 +10,7 @@ import org.biggan4j.config.TrainConfig;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
+import org.biggan4j.model.ModelSize;
 import org.biggan4j.model.Models;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
@@ -146,7 +147,29 @@ public record TrainedGenerator(Generator generator, ClassNames classNames, Train
         JsonNode state = manifest.path("state");
         List<String> names = new ArrayList<>();
         state.path("class_names").forEach(n -> names.add(n.asText()));
-        return Models.spec(config.model(), autoencoderD, classes(state, config, names, file), channels(state, config, file));
+        ModelSpec spec = Models.spec(config.model(), autoencoderD, classes(state, config, names, file),
+                channels(state, config, file));
+        ModelSize.requireWithinLimit(file, spec);
+        return spec;
+    }
+
+    /**
+     * Refuses a checkpoint whose stored configuration describes models over the parameter limit
+     * ({@link ModelSize#requireWithinLimit}), before a run resumes from it or starts from its
+     * weights. Sized as {@link #storedSpec} does, except that a checkpoint too old to record its
+     * classes or channels is sized without class embeddings and with 3 channels (not refused: the
+     * run itself says what it lacks).
+     */
+    public static void requireWithinLimit(Path file) {
+        JsonNode manifest = CheckpointFile.manifest(file);
+        TrainConfig config = ConfigLoader.fromJson(manifest.path("config").toString());
+        JsonNode state = manifest.path("state");
+        Integer classes = stored(state, "classes");
+        Integer channels = stored(state, "image_channels");
+        int k = classes != null ? classes : config.model().conditional() ? config.model().classes() : 0;
+        int c = channels != null ? channels : config.model().imageChannels() > 0 ? config.model().imageChannels() : 3;
+        boolean ebgan = config.objective().kind() == TrainConfig.ObjectiveKind.EBGAN;
+        ModelSize.requireWithinLimit(file, Models.spec(config.model(), ebgan, k, c));
     }
 
     /** A checkpoint file, or a run folder's newest checkpoint; a one-line error when there is none. */

@@ -88,6 +88,8 @@ public final class SessionFactory {
         org.biggan4j.tensor.NativeAllocator.adviseForTraining(device);
         LabelledImages data = openData(config);
         ModelSpec spec = spec(config, data);
+        // Presets and --set can ask for any width too; checkpoints are refused earlier, by name.
+        org.biggan4j.model.ModelSize.requireWithinLimit("the training configuration", spec);
         Generator generator = Models.generator(spec, device);
         Discriminator discriminator = Models.discriminator(spec, device);
         var t = config.training();

@@ -97,6 +97,42 @@ class CpuConvolutionsTest {
     }
 
     /**
+     * The channels-last 1x1 convolutions whose oneDNN blocking divides by zero (SIGFPE, the JVM
+     * dies; see {@link CpuConvolutions#crashesOneDnnPointwise}): the five channel pairs forward,
+     * and the swapped pairs, whose input gradient runs the same kernel (two are among the five); at 8x8, batch 2 and two
+     * threads every one of them crashed unguarded. Also with stride 2 and with padding, which the
+     * matrix-product route handles itself, and the output must stay channels-last for the next layer.
+     */
+    @ParameterizedTest(name = "NHWC pointwise {0} -> {1}, stride {2}, padding {3}")
+    @CsvSource({"1024, 2048, 1, 0", "1024, 512, 1, 0", "256, 1024, 1, 0", "512, 1024, 1, 0", "512, 2048, 1, 0",
+            "2048, 1024, 1, 0", "1024, 256, 1, 0", "2048, 512, 1, 0",
+            "512, 2048, 2, 0", "256, 1024, 1, 1", "2048, 512, 2, 1"})
+    void pointwiseConvolutionsThatCrashOneDnnMatchFloat64(int in, int out, int stride, int padding) {
+        Seeds.seedTorch(in * 1000L + out + stride);
+        Conv2d conv = PLAIN.conv(in, out, 1, stride, padding, true);
+        Tensor x = Tensors.randn(ComputeDevice.CPU, 2, in, 8, 8).requires_grad_(true);
+        long[] strides = {stride, stride};
+        long[] paddings = {padding, padding};
+        Tensor y = CpuConvolutions.conv2d(x, conv.rawWeight(), conv.biasOrNull(), strides, paddings, true);
+        assertTrue(y.is_contiguous(torch.MemoryFormat.ChannelsLast), "output not channels-last");
+        Tensor xd = x.detach().to(torch.ScalarType.Double).requires_grad_(true);
+        Tensor wd = conv.rawWeight().detach().to(torch.ScalarType.Double).requires_grad_(true);
+        Tensor yd = torch.conv2d(xd, wd, new TensorOptional(conv.biasOrNull().detach().to(torch.ScalarType.Double)),
+                strides, paddings, new long[] {1, 1}, 1);
+        assertEquals(java.util.Arrays.toString(Tensors.shape(yd)), java.util.Arrays.toString(Tensors.shape(y)));
+        check("NHWC pointwise " + in + "->" + out, x, conv.rawWeight(), y, xd, wd, yd);
+    }
+
+    @Test
+    void onlyTheMeasuredPairsAreRerouted() {
+        assertTrue(CpuConvolutions.crashesOneDnnPointwise(512, 2048, false));
+        assertTrue(CpuConvolutions.crashesOneDnnPointwise(2048, 512, true));
+        assertTrue(!CpuConvolutions.crashesOneDnnPointwise(2048, 512, false));
+        assertTrue(!CpuConvolutions.crashesOneDnnPointwise(2048, 2048, true));
+        assertTrue(!CpuConvolutions.crashesOneDnnPointwise(512, 1536, true));
+    }
+
+    /**
      * bf16 autocast (training.bf16) through the default route, against float64 from the same
      * bf16-rounded inputs: one bf16 rounding of the result (0.4%) and float accumulation allow
      * 2e-2, where the defects it guards against (1 and 3 outputs, one-channel inputs) are off by
@@ -104,7 +140,7 @@ class CpuConvolutionsTest {
      */
     @ParameterizedTest(name = "bf16 conv {0} -> {1}, k {2}, stride {3}")
     @CsvSource({"256, 3, 3, 1", "64, 1, 3, 1", "1, 64, 3, 1", "1, 3, 4, 2", "3, 64, 3, 1", "64, 3, 4, 2",
-            "128, 40, 1, 1", "64, 64, 3, 1", "24, 12, 3, 1", "3, 3, 1, 1"})
+            "128, 40, 1, 1", "64, 64, 3, 1", "24, 12, 3, 1", "3, 3, 1, 1", "512, 1024, 1, 1", "1024, 256, 1, 1"})
     void bf16ConvolutionMatchesFloat64(int in, int out, int kernel, int stride) {
         Seeds.seedTorch(in * 1000L + out + 7);
         int padding = kernel == 4 ? 1 : kernel / 2;

@@ -9,6 +9,7 @@ import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
+import org.biggan4j.model.ModelSize;
 import org.biggan4j.model.Models;
 import org.biggan4j.sample.StoredStandingStatistics;
 import org.biggan4j.tensor.ComputeDevice;
@@ -74,15 +75,20 @@ public final class BigGanPyTorchImporter {
      * @param config {@code generator_args.json}, or null to infer the arguments from the shapes
      */
     public static Converted convert(Path file, Path config) {
+        // Given arguments are sized before the weights are read (a small JSON file can ask for any width).
+        BigGanPyTorchArgs given = config != null ? BigGanPyTorchArgs.read(config) : null;
+        if (given != null) {
+            ModelSize.requireWithinLimit(config, spec(LayoutErrors.config(config, given::config)));
+        }
         LinkedHashMap<String, Tensor> theirs = TorchStateDictReader.read(file, ComputeDevice.CPU);
         LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
         theirs.forEach((k, v) -> shapes.put(k, Tensors.shape(v)));
-        BigGanPyTorchArgs args = config != null ? BigGanPyTorchArgs.read(config)
-                : BigGanPyTorchArgs.infer(shapes, file.toString());
+        BigGanPyTorchArgs args = given != null ? given : BigGanPyTorchArgs.infer(shapes, file.toString());
         String generator = "generator of " + (config != null ? config.toString() : "the arguments inferred from "
                 + file.getFileName()) + " (" + args + ")";
-        return new Converted(args, LayoutErrors.config(config != null ? config : file, args::config),
-                convert(theirs, args, file.toString(), generator));
+        TrainConfig trainConfig = LayoutErrors.config(config != null ? config : file, args::config);
+        ModelSize.requireWithinLimit(config != null ? config : file, spec(trainConfig));
+        return new Converted(args, trainConfig, convert(theirs, args, file.toString(), generator));
     }
 
     /** Our generator's state-dict names and shapes for {@code args}, built on the meta device. */

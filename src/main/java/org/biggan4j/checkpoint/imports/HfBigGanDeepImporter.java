@@ -9,6 +9,7 @@ import org.biggan4j.checkpoint.torchfile.TorchStateDictReader;
 import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.model.Generator;
+import org.biggan4j.model.ModelSize;
 import org.biggan4j.model.Models;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
@@ -78,8 +79,11 @@ public final class HfBigGanDeepImporter {
                     + "pytorch-pretrained-BigGAN model folder holds " + WEIGHTS + " and " + CONFIG + ".");
         }
         HfBigGanDeepConfig hf = HfBigGanDeepConfig.read(configFile);
-        // Validated as a biggan4j configuration before a byte of the weights is read.
+        // Validated as a biggan4j configuration before a byte of the weights is read, and sized:
+        // config.json sets the width.
         TrainConfig trainConfig = LayoutErrors.config(configFile, hf::config);
+        ModelSize.requireWithinLimit(configFile, Models.spec(trainConfig.model(), false, trainConfig.model().classes(),
+                trainConfig.model().imageChannels()));
         LinkedHashMap<String, Tensor> theirs = TorchStateDictReader.read(weights, ComputeDevice.CPU);
         String generator = "generator of " + configFile + " (" + hf + ")";
         return new Converted(hf, trainConfig, convert(theirs, hf, weights.toString(), generator));
