@@ -30,10 +30,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every preset's G and D at its published width, on CPU, as a user gets them: the widths are
  * where oneDNN picks kernels that the narrow test models never reach (BigGAN-deep at ch 128
  * killed the JVM in a 1x1 convolution; see {@code CpuConvolutions}). Eval-mode forwards at batch
- * 1 and 2 under no-grad (sampling; 512 px at batch 1, see {@link #batches}), and one training
+ * 1 and 2 under no-grad (sampling), and one training
  * iteration of the 128 px presets (D and G updates through the real step, on the embedded data
  * resampled to 128 px). Measured on the 2-core development VM, shared: about 5 minutes for the
- * class, the JVM peaking near 6 GB resident (BigGAN-512's G at batch 1).
+ * class, the JVM peaking near 6 GB resident (BigGAN-512's G at batch 1). With batch 2 at 512 px
+ * as well (after {@code NativeMemory.stage} freed each block's intermediates under no-grad):
+ * 166 s on a quieter machine, 10.2 GB peak resident for the class (2026-12-06).
  */
 class PublishedSizesTest {
 
@@ -90,13 +92,12 @@ class PublishedSizesTest {
     }
 
     /**
-     * Batch 1 and 2, except at 512 px, where batch 2 needs more memory than the suite may take:
-     * a scope holds every intermediate of a forward until it closes, and BigGAN-512's G at batch 2
-     * took the test JVM past 7.5 GB resident. {@code -Dbiggan4j.test.large=true} adds it.
+     * Batch 1 and 2 for every preset. BigGAN-512's G at batch 2 took the test JVM past 7.5 GB
+     * while a scope held every intermediate of its forward; the generators and discriminators now
+     * free each block's intermediates under no-grad ({@code NativeMemory.stage}).
      */
     private static int[] batches(ModelSpec spec) {
-        return spec.resolution() >= 512 && !Boolean.getBoolean("biggan4j.test.large") ? new int[] {1}
-                : new int[] {1, 2};
+        return new int[] {1, 2};
     }
 
     /**

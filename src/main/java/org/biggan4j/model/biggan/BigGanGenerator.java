@@ -1,5 +1,6 @@
 package org.biggan4j.model.biggan;
 
+import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
 import org.biggan4j.nn.BatchNorm2d;
@@ -134,10 +135,14 @@ public final class BigGanGenerator extends Generator {
                         : embedded == null ? chunks.get(i + 1)
                         : torch.cat(new TensorVector(embedded, chunks.get(i + 1)), 1);
             };
-            h = blocks.get(i).forward(h, condition);
-            if (attention.get(i) != null) {
-                h = attention.get(i).forward(h);
-            }
+            // Under no-grad (sampling) each block's intermediates are freed as it returns.
+            Tensor in = h;
+            var block = blocks.get(i);
+            var selfAttention = attention.get(i);
+            h = NativeMemory.stage(() -> {
+                Tensor out = block.forward(in, condition);
+                return selfAttention != null ? selfAttention.forward(out) : out;
+            });
         }
         return torch.tanh(outputConv.forward(torch.relu(outputBn.forward(h))));
     }

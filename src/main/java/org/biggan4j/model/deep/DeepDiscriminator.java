@@ -1,5 +1,6 @@
 package org.biggan4j.model.deep;
 
+import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.ModelSpec;
 import org.biggan4j.nn.Container;
@@ -60,10 +61,14 @@ public final class DeepDiscriminator extends Discriminator {
     public Tensor forward(Tensor images, Tensor classes) {
         Tensor h = inputConv.forward(images);
         for (int i = 0; i < blocks.size(); i++) {
-            h = blocks.get(i).forward(h);
-            if (attention.get(i) != null) {
-                h = attention.get(i).forward(h);
-            }
+            // Under no-grad (scoring samples) each block's intermediates are freed as it returns.
+            Tensor in = h;
+            var block = blocks.get(i);
+            var selfAttention = attention.get(i);
+            h = NativeMemory.stage(() -> {
+                Tensor out = block.forward(in);
+                return selfAttention != null ? selfAttention.forward(out) : out;
+            });
         }
         h = torch.relu(h).sum(new long[] {2, 3}, false, null);        // [B, C]
         h = dropoutBeforeHead(h);                                      // training only; 0 = off

@@ -1,5 +1,6 @@
 package org.biggan4j.model.deep;
 
+import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
 import org.biggan4j.nn.BatchNorm2d;
@@ -154,10 +155,11 @@ public final class DeepGenerator extends Generator {
         Tensor c = condition(z, embedded);
         Tensor h = initialFeatures(c);
         for (int i = 0; i < blocks.size(); i++) {
-            if (i == attentionBefore) {
-                h = attention.forward(h);
-            }
-            h = blocks.get(i).forward(h, c);
+            // Under no-grad (sampling) each block's intermediates are freed as it returns.
+            Tensor in = h;
+            var block = blocks.get(i);
+            boolean attend = i == attentionBefore;
+            h = NativeMemory.stage(() -> block.forward(attend ? attention.forward(in) : in, c));
         }
         h = toRgb.forward(torch.relu(outputBn.forward(h)));
         return torch.tanh(h.narrow(1, 0, spec.imageChannels()));
