@@ -5,6 +5,7 @@ import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
+import org.biggan4j.model.ModelSize;
 import org.biggan4j.model.ModelSpec;
 import org.biggan4j.model.Models;
 import org.biggan4j.tensor.ComputeDevice;
@@ -87,6 +88,9 @@ public final class ArchCommand implements Callable<Integer> {
         }
         TrainConfig config = ConfigLoader.load(preset, overrides);
         ModelSpec s = Models.spec(config.model(), false, classes, 3);
+        // Built on the meta device (nothing allocated), but channel counts past int range would
+        // overflow inside libtorch: sized first, one line naming the options.
+        ModelSize.requireWithinLimit("the model options (--ch, --resolution, --classes)", s);
         Generator g = Models.generator(s, ComputeDevice.META);
         Discriminator d = Models.discriminator(s, ComputeDevice.META);
         Map<String, Object> doc = new LinkedHashMap<>();

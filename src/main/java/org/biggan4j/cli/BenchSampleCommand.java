@@ -8,6 +8,7 @@ import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.model.Generator;
 import org.biggan4j.model.Models;
+import org.biggan4j.model.ModelSize;
 import org.biggan4j.model.ModelSpec;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
@@ -87,6 +88,7 @@ public final class BenchSampleCommand implements Callable<Integer> {
             int k = m.conditional() ? (m.classes() > 0 ? m.classes() : classes) : 0;
             ModelSpec s = Models.spec(m, false, k, m.imageChannels() > 0 ? m.imageChannels() : 3);
             int batch = batches != null ? batches.get(i) : s.resolution() >= 128 ? 16 : 64;
+            ModelSize.requireWithinLimit("preset " + which.get(i) + " with --set " + overrides, s);
             Generator g = Models.generator(s, device);
             g.eval();
             long[] ids = new long[batch];

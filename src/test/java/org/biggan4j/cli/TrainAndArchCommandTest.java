@@ -25,6 +25,12 @@ class TrainAndArchCommandTest {
         Cli.Run bad = Cli.run("arch", "--model", "stylegan", "--resolution", "128");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("stylegan"), bad.err());
+        // A width whose channel counts leave int range once overflowed inside libtorch (exit 1,
+        // "negative dimension"); it is now sized first and refused as bad input.
+        Cli.Run huge = Cli.run("arch", "--model", "biggan", "--resolution", "128", "--ch", "2147483647");
+        assertEquals(2, huge.code(), huge.err());
+        assertEquals(1, huge.err().strip().lines().count(), huge.err());
+        assertTrue(huge.err().contains("--ch") && huge.err().contains("model_parameters"), huge.err());
     }
 
     @Test
