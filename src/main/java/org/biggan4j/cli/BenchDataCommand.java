@@ -1,7 +1,8 @@
 package org.biggan4j.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.biggan4j.data.DataBenchmark;
 import org.biggan4j.tensor.ComputeDevice;
 import picocli.CommandLine.Command;
@@ -75,10 +76,12 @@ public final class BenchDataCommand implements Callable<Integer> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("device", device.toString());
             doc.put("cores", Runtime.getRuntime().availableProcessors());
-            doc.put("batchSize", batchSize);
-            doc.put("jpegWorkers", threads);
+            doc.put("batch_size", batchSize);
+            doc.put("jpeg_workers", threads);
             doc.put("results", results);
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+            // snake_case like every other bench command's JSON (images_per_second, ...)
+            out.println(JsonMapper.builder().propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                    .enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(doc));
         }
         out.flush();
         return 0;
