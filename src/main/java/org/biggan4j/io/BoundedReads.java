@@ -1,6 +1,5 @@
 package org.biggan4j.io;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -101,18 +100,8 @@ public final class BoundedReads {
 
     /** The bytes of {@code in} if there are at most {@code max}, else null (reading at most max + 1). */
     private static byte[] readUpTo(InputStream in, long max) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(max, 1 << 16));
-        byte[] buf = new byte[1 << 16];
-        long total = 0;
-        int n;
-        while ((n = in.read(buf, 0, (int) Math.min(buf.length, max - total + 1))) > 0) {
-            total += n;
-            if (total > max) {
-                return null;
-            }
-            out.write(buf, 0, n);
-        }
-        return out.toByteArray();
+        byte[] bytes = MemoryBudget.readUpTo(in, max);
+        return bytes.length == max && in.read() >= 0 ? null : bytes;
     }
 
     /** Reads a whole small file (text, header, labels), refusing one over {@link InputLimits#textBytes()}. */
