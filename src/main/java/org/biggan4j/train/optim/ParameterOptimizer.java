@@ -113,6 +113,7 @@ public final class ParameterOptimizer implements AutoCloseable {
     /** One update of every parameter that has a gradient. */
     public void step() {
         try (NoGradGuard noGrad = new NoGradGuard()) {
+            Coefficients k = new Coefficients(settings, learningRate);
             for (int i = 0; i < parameters.size(); i++) {
                 Tensor p = parameters.get(i);
                 Tensor grad = p.grad();
@@ -120,31 +121,43 @@ public final class ParameterOptimizer implements AutoCloseable {
                     continue;
                 }
                 switch (settings.kind()) {
-                    case ADAM -> adam(i, p, grad);
-                    case RMSPROP -> rmsProp(i, p, grad);
-                    case SGD -> sgd(i, p, grad);
+                    case ADAM -> adam(i, p, grad, k);
+                    case RMSPROP -> rmsProp(i, p, grad, k);
+                    case SGD -> sgd(i, p, grad, k);
                 }
             }
         }
     }
 
-    private void adam(int i, Tensor p, Tensor grad) {
+    /**
+     * The step's scalar operands, made once per step rather than once per parameter (each is a
+     * native object; a BigGAN has hundreds of parameter tensors). Same values, so the same results.
+     */
+    private record Coefficients(Scalar weightDecay, Scalar beta1, Scalar oneMinusBeta1, Scalar beta2,
+                                Scalar oneMinusBeta2, Scalar alpha, Scalar oneMinusAlpha, Scalar eps,
+                                Scalar momentum, Scalar one, Scalar minusLr) {
+        Coefficients(OptimizerConfig c, double lr) {
+            this(new Scalar(c.weightDecay()), new Scalar(c.beta1()), new Scalar(1 - c.beta1()), new Scalar(c.beta2()),
+                    new Scalar(1 - c.beta2()), new Scalar(c.alpha()), new Scalar(1 - c.alpha()), new Scalar(c.eps()),
+                    new Scalar(c.momentum()), new Scalar(1.0), new Scalar(-lr));
+        }
+    }
+
+    private void adam(int i, Tensor p, Tensor grad, Coefficients k) {
         Tensor expAvg = buffer(i, 0, p);
         Tensor expAvgSq = buffer(i, 1, p);
         steps[i]++;
-        double beta1 = settings.beta1();
-        double beta2 = settings.beta2();
-        double biasCorrection1 = 1 - StrictMath.pow(beta1, steps[i]);
-        double biasCorrection2 = 1 - StrictMath.pow(beta2, steps[i]);
+        double biasCorrection1 = 1 - StrictMath.pow(settings.beta1(), steps[i]);
+        double biasCorrection2 = 1 - StrictMath.pow(settings.beta2(), steps[i]);
         if (settings.weightDecay() != 0) {
-            grad = grad.add(p, new Scalar(settings.weightDecay()));
+            grad = grad.add(p, k.weightDecay());
         }
-        expAvg.mul_(new Scalar(beta1)).add_(grad, new Scalar(1 - beta1));
-        expAvgSq.mul_(new Scalar(beta2)).addcmul_(grad, grad, new Scalar(1 - beta2));
+        expAvg.mul_(k.beta1()).add_(grad, k.oneMinusBeta1());
+        expAvgSq.mul_(k.beta2()).addcmul_(grad, grad, k.oneMinusBeta2());
         // libtorch's (exp_avg_sq.sqrt() / sqrt(bc2)).add_(eps), dividing in place: the same kernel
         // and result, one temporary instead of two.
         Tensor denom = expAvgSq.sqrt();
-        denom.div_(new Scalar(Math.sqrt(biasCorrection2))).add_(new Scalar(settings.eps()));
+        denom.div_(new Scalar(Math.sqrt(biasCorrection2))).add_(k.eps());
         p.addcdiv_(expAvg, denom, new Scalar(-learningRate / biasCorrection1));
         release(denom, grad);
     }
@@ -162,42 +175,41 @@ public final class ParameterOptimizer implements AutoCloseable {
         }
     }
 
-    private void rmsProp(int i, Tensor p, Tensor grad) {
+    private void rmsProp(int i, Tensor p, Tensor grad, Coefficients k) {
         Tensor squareAvg = buffer(i, 0, p);
         steps[i]++;
-        double alpha = settings.alpha();
         if (settings.weightDecay() != 0) {
-            grad = grad.add(p, new Scalar(settings.weightDecay()));
+            grad = grad.add(p, k.weightDecay());
         }
-        squareAvg.mul_(new Scalar(alpha)).addcmul_(grad, grad, new Scalar(1 - alpha));
+        squareAvg.mul_(k.alpha()).addcmul_(grad, grad, k.oneMinusAlpha());
         Tensor avg = squareAvg.sqrt();
-        avg.add_(new Scalar(settings.eps()));
+        avg.add_(k.eps());
         if (settings.momentum() > 0) {
             Tensor momentum = buffer(i, 1, p);
-            momentum.mul_(new Scalar(settings.momentum())).addcdiv_(grad, avg);
-            p.add_(momentum, new Scalar(-learningRate));
+            momentum.mul_(k.momentum()).addcdiv_(grad, avg);
+            p.add_(momentum, k.minusLr());
         } else {
-            p.addcdiv_(grad, avg, new Scalar(-learningRate));
+            p.addcdiv_(grad, avg, k.minusLr());
         }
         release(avg, grad);
     }
 
-    private void sgd(int i, Tensor p, Tensor grad) {
+    private void sgd(int i, Tensor p, Tensor grad, Coefficients k) {
         Tensor update = grad;
         if (settings.weightDecay() != 0) {
-            update = update.add(p, new Scalar(settings.weightDecay()));
+            update = update.add(p, k.weightDecay());
         }
         if (settings.momentum() != 0) {
             if (buffers[i][0] == null) {
                 // libtorch starts the buffer at the first gradient itself, not at zero.
                 buffers[i][0] = NativeMemory.keep(update.clone().detach());
             } else {
-                buffers[i][0].mul_(new Scalar(settings.momentum())).add_(update, new Scalar(1.0));
+                buffers[i][0].mul_(k.momentum()).add_(update, k.one());
             }
             update = buffers[i][0];
         }
         steps[i]++;
-        p.add_(update, new Scalar(-learningRate));
+        p.add_(update, k.minusLr());
     }
 
     /** Buffer {@code b} of parameter {@code i}, created as zeros like {@code p} when first needed. */
