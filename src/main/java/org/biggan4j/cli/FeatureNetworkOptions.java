@@ -7,7 +7,7 @@ import org.biggan4j.eval.classifier.ClassifierFile;
 import org.biggan4j.eval.reference.Fingerprints;
 import org.biggan4j.eval.reference.ReferenceCache;
 import org.biggan4j.eval.torchscript.TorchScriptFeatures;
-import org.biggan4j.eval.torchscript.TorchScriptSpec;
+import org.biggan4j.config.TorchScriptSpec;
 import org.biggan4j.tensor.ComputeDevice;
 import picocli.CommandLine.Option;
 

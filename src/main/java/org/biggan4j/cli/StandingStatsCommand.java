@@ -3,7 +3,7 @@ package org.biggan4j.cli;
 import me.tongfei.progressbar.ProgressBar;
 import org.biggan4j.sample.LatentDistribution;
 import org.biggan4j.sample.StandingStatistics;
-import org.biggan4j.sample.StoredStandingStatistics;
+import org.biggan4j.checkpoint.StoredStandingStatistics;
 import org.biggan4j.sample.TrainedGenerator;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Seeds;

@@ -109,7 +109,7 @@ public final class ConfigValidator {
         }
         if (!out.evalFeatureSpec().isEmpty()) {
             try {
-                org.biggan4j.eval.torchscript.TorchScriptSpec.parse(out.evalFeatureSpec());
+                org.biggan4j.config.TorchScriptSpec.parse(out.evalFeatureSpec());
             } catch (IllegalArgumentException e) {
                 String why = e.getMessage();
                 fail("output.eval_feature_spec: " + (why.endsWith(".") ? why.substring(0, why.length() - 1) : why));

@@ -236,7 +236,7 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      * @param evalFeatures    a TorchScript feature network for those evaluations; empty = the bundled
      *                        Fashion-MNIST classifier (for 1-channel 28/32 px data of 10 classes)
      * @param evalFeatureSpec how to feed {@code evalFeatures}: {@code key=value} pairs of
-     *                        {@link org.biggan4j.eval.torchscript.TorchScriptSpec#parse}; empty = Inception v3's
+     *                        {@link org.biggan4j.config.TorchScriptSpec#parse}; empty = Inception v3's
      */
     public record OutputConfig(int logEvery, int sampleEvery, int checkpointEvery, int keepLast, String bestMetric,
                                int sampleRows, int sampleColumns, int standingStats, int evalEvery, int evalSamples,

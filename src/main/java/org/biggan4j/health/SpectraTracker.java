@@ -1,5 +1,6 @@
 package org.biggan4j.health;
 
+import org.biggan4j.nn.SubspaceSpectrum;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.biggan4j.train.StepMetrics;
 import org.biggan4j.train.TrainingListener;

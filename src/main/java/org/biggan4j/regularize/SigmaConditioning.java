@@ -1,7 +1,7 @@
 package org.biggan4j.regularize;
 
 import org.biggan4j.config.TrainConfig.SigmaConfig;
-import org.biggan4j.health.SubspaceSpectrum;
+import org.biggan4j.nn.SubspaceSpectrum;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
 import org.bytedeco.pytorch.NoGradGuard;

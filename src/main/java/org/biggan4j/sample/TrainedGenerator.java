@@ -1,5 +1,6 @@
 package org.biggan4j.sample;
 
+import org.biggan4j.checkpoint.StoredStandingStatistics;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.biggan4j.checkpoint.CheckpointData;
 import org.biggan4j.checkpoint.CheckpointFile;
@@ -10,8 +11,8 @@ import org.biggan4j.config.TrainConfig;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
-import org.biggan4j.model.ModelSize;
-import org.biggan4j.model.Models;
+import org.biggan4j.model.zoo.ModelSize;
+import org.biggan4j.model.zoo.Models;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.bytedeco.pytorch.Tensor;

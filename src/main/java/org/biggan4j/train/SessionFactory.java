@@ -10,7 +10,7 @@ import org.biggan4j.loss.Objectives;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
-import org.biggan4j.model.Models;
+import org.biggan4j.model.zoo.Models;
 import org.biggan4j.regularize.Regularizers;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Engine;
@@ -89,7 +89,7 @@ public final class SessionFactory {
         LabelledImages data = openData(config);
         ModelSpec spec = spec(config, data);
         // Presets and --set can ask for any width too; checkpoints are refused earlier, by name.
-        org.biggan4j.model.ModelSize.requireWithinLimit("the training configuration", spec);
+        org.biggan4j.model.zoo.ModelSize.requireWithinLimit("the training configuration", spec);
         Generator generator = Models.generator(spec, device);
         Discriminator discriminator = Models.discriminator(spec, device);
         var t = config.training();

@@ -102,10 +102,10 @@ class SampleCommandTest {
         // Recomputing one truncation replaces its set and keeps the other.
         assertEquals(0, Cli.run("standing-stats", ckpt.toString(), "--truncations", "0.5", "--batches", "2").code());
         var data = org.biggan4j.checkpoint.CheckpointFile.read(ckpt, ComputeDevice.CPU);
-        List<org.biggan4j.sample.StoredStandingStatistics.Entry> entries =
-                org.biggan4j.sample.StoredStandingStatistics.entries(data);
+        List<org.biggan4j.checkpoint.StoredStandingStatistics.Entry> entries =
+                org.biggan4j.checkpoint.StoredStandingStatistics.entries(data);
         assertEquals(2, entries.size());
-        assertEquals(List.of(3, 2), entries.stream().map(org.biggan4j.sample.StoredStandingStatistics.Entry::batches).toList());
+        assertEquals(List.of(3, 2), entries.stream().map(org.biggan4j.checkpoint.StoredStandingStatistics.Entry::batches).toList());
         assertTrue(data.tensorGroups().containsKey("standing_generator_ema_t0.5"), data.tensorGroups().keySet().toString());
         assertTrue(data.tensorGroups().containsKey("generator"), "the weights are still there");
 

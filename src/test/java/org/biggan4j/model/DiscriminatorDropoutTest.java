@@ -1,5 +1,6 @@
 package org.biggan4j.model;
 
+import org.biggan4j.model.zoo.Models;
 import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.model.mlp.MlpDiscriminator;
 import org.biggan4j.tensor.ComputeDevice;

@@ -5,7 +5,7 @@ import org.biggan4j.data.ArrayImages;
 import org.biggan4j.data.Batches;
 import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
-import org.biggan4j.model.Models;
+import org.biggan4j.model.zoo.Models;
 import org.biggan4j.nn.Init;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;

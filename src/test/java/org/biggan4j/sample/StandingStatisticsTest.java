@@ -4,7 +4,7 @@ import org.biggan4j.checkpoint.StateDict;
 import org.biggan4j.config.TrainConfig.Architecture;
 import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
-import org.biggan4j.model.Models;
+import org.biggan4j.model.zoo.Models;
 import org.biggan4j.nn.Init;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Seeds;

@@ -1,5 +1,6 @@
 package org.biggan4j.eval.torchscript;
 
+import org.biggan4j.config.TorchScriptSpec;
 import org.biggan4j.eval.FeatureExtractor;
 import org.biggan4j.eval.reference.Fingerprints;
 import org.biggan4j.tensor.ComputeDevice;
@@ -79,9 +80,9 @@ public final class TorchScriptFeatures implements FeatureExtractor {
         this.device = device;
         this.module = module;
         if (spec.normalisation() == TorchScriptSpec.Normalisation.IMAGENET) {
-            imagenetMean = NativeMemory.keep(Tensors.fromDoubles(TorchScriptSpec.Normalisation.IMAGENET_MEAN, device,
+            imagenetMean = NativeMemory.keep(Tensors.fromDoubles(TorchScriptSpec.Normalisation.imagenetMean(), device,
                     1, 3, 1, 1).to(ScalarType.Float));
-            imagenetStd = NativeMemory.keep(Tensors.fromDoubles(TorchScriptSpec.Normalisation.IMAGENET_STD, device,
+            imagenetStd = NativeMemory.keep(Tensors.fromDoubles(TorchScriptSpec.Normalisation.imagenetStd(), device,
                     1, 3, 1, 1).to(ScalarType.Float));
         } else {
             imagenetMean = null;

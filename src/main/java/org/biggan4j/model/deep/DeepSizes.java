@@ -1,10 +1,10 @@
 package org.biggan4j.model.deep;
 
-import org.biggan4j.model.ModelSize;
+import org.biggan4j.model.ParameterCount;
 import org.biggan4j.model.ModelSpec;
 
 /**
- * BigGAN-deep's parameter counts from its tables, for {@link ModelSize}; mirrors
+ * BigGAN-deep's parameter counts from its tables, for {@code model.zoo.ModelSize}; mirrors
  * {@link DeepGenerator}, {@link DeepGBlock}, {@link DeepDiscriminator} and {@link DeepDBlock}.
  */
 public final class DeepSizes {
@@ -17,7 +17,7 @@ public final class DeepSizes {
         long ch = spec.ch();
         long embedding = spec.conditional() ? Math.max(1, spec.sharedEmbeddingDim()) : 0;
         long condition = spec.latentDim() + embedding;
-        ModelSize.Count c = new ModelSize.Count();
+        ParameterCount c = new ParameterCount();
         if (spec.conditional()) {
             c.embedding(spec.classes(), embedding);
         }
@@ -49,7 +49,7 @@ public final class DeepSizes {
     public static long discriminatorParameters(ModelSpec spec) {
         DeepTables.DTable table = DeepTables.lookup(DeepTables.DISCRIMINATOR, spec.resolution());
         long ch = spec.ch();
-        ModelSize.Count c = new ModelSize.Count();
+        ParameterCount c = new ParameterCount();
         c.conv(spec.imageChannels(), table.in()[0] * ch, 3, true);
         int resolution = spec.resolution();
         boolean attention = false;
@@ -75,7 +75,7 @@ public final class DeepSizes {
     }
 
     /** {@link DeepDBlock}: 1x1 to out/4, two 3x3, 1x1 to out, and a 1x1 shortcut for the added channels. */
-    private static void block(ModelSize.Count c, long in, long out) {
+    private static void block(ParameterCount c, long in, long out) {
         long hidden = out / 4;
         c.conv(in, hidden, 1, true).conv(hidden, hidden, 3, true).conv(hidden, hidden, 3, true)
                 .conv(hidden, out, 1, true);

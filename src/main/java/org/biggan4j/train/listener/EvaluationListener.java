@@ -12,7 +12,7 @@ import org.biggan4j.eval.Fid;
 import org.biggan4j.eval.classifier.ClassifierFeatures;
 import org.biggan4j.eval.classifier.ClassifierFile;
 import org.biggan4j.eval.torchscript.TorchScriptFeatures;
-import org.biggan4j.eval.torchscript.TorchScriptSpec;
+import org.biggan4j.config.TorchScriptSpec;
 import org.biggan4j.model.Generator;
 import org.biggan4j.sample.LatentDistribution;
 import org.biggan4j.sample.LatentSampler;

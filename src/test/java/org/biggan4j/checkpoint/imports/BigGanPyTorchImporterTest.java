@@ -5,7 +5,7 @@ import org.biggan4j.checkpoint.CheckpointException;
 import org.biggan4j.checkpoint.StateDict;
 import org.biggan4j.checkpoint.torchfile.TorchStateDictReader;
 import org.biggan4j.io.Npy;
-import org.biggan4j.model.Models;
+import org.biggan4j.model.zoo.Models;
 import org.biggan4j.model.biggan.BigGanGenerator;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;

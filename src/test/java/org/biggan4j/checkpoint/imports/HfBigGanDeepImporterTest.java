@@ -4,7 +4,7 @@ import org.biggan4j.checkpoint.CheckpointException;
 import org.biggan4j.checkpoint.StateDict;
 import org.biggan4j.checkpoint.torchfile.TorchStateDictReader;
 import org.biggan4j.io.Npy;
-import org.biggan4j.model.Models;
+import org.biggan4j.model.zoo.Models;
 import org.biggan4j.model.deep.DeepGenerator;
 import org.biggan4j.nn.BatchNorm2d;
 import org.biggan4j.tensor.ComputeDevice;

@@ -7,7 +7,7 @@ import org.biggan4j.eval.FeatureExtractor;
 import org.biggan4j.eval.FeatureStatistics;
 import org.biggan4j.eval.torchscript.TinyModules;
 import org.biggan4j.eval.torchscript.TorchScriptFeatures;
-import org.biggan4j.eval.torchscript.TorchScriptSpec;
+import org.biggan4j.config.TorchScriptSpec;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;

@@ -1,8 +1,9 @@
 package org.biggan4j.eval.torchscript;
 
+import org.biggan4j.config.TorchScriptSpec;
 import org.biggan4j.eval.FeatureExtractor;
-import org.biggan4j.eval.torchscript.TorchScriptSpec.Normalisation;
-import org.biggan4j.eval.torchscript.TorchScriptSpec.Resize;
+import org.biggan4j.config.TorchScriptSpec.Normalisation;
+import org.biggan4j.config.TorchScriptSpec.Resize;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.javacpp.PointerScope;

@@ -1,4 +1,4 @@
-package org.biggan4j.health;
+package org.biggan4j.nn;
 
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Seeds;

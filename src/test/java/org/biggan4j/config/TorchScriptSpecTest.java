@@ -1,4 +1,4 @@
-package org.biggan4j.eval.torchscript;
+package org.biggan4j.config;
 
 import org.junit.jupiter.api.Test;
 

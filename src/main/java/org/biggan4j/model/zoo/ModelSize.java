@@ -1,5 +1,9 @@
-package org.biggan4j.model;
+package org.biggan4j.model.zoo;
 
+import org.biggan4j.model.ParameterCount;
+
+import org.biggan4j.model.ModelSpec;
+import org.biggan4j.model.zoo.Models;
 import org.biggan4j.io.InputLimits;
 import org.biggan4j.model.biggan.BigGanTables;
 import org.biggan4j.model.deep.DeepSizes;
@@ -40,7 +44,7 @@ public final class ModelSize {
 
     /** Both networks' parameter elements together (saturating). */
     public static long parameters(ModelSpec spec) {
-        return Count.add(generatorParameters(spec), discriminatorParameters(spec));
+        return ParameterCount.add(generatorParameters(spec), discriminatorParameters(spec));
     }
 
     /**
@@ -58,80 +62,17 @@ public final class ModelSize {
                 + count + " parameters, which", n, InputLimits.current().modelParameters(), "model_parameters");
     }
 
-    /**
-     * A saturating tally of layers' parameter elements, named after the layers that own them
-     * ({@code nn.LayerFactory}'s convolutions, linear maps and embeddings, batch norms, attention).
-     */
-    public static final class Count {
-
-        private long total;
-
-        /** {@code a + b}, or {@link Long#MAX_VALUE} when it overflows; both non-negative. */
-        static long add(long a, long b) {
-            long sum = a + b;
-            return sum < 0 ? Long.MAX_VALUE : sum;
-        }
-
-        /** {@code a * b}, or {@link Long#MAX_VALUE} when it overflows; both non-negative. */
-        static long times(long a, long b) {
-            return b != 0 && a > Long.MAX_VALUE / b ? Long.MAX_VALUE : a * b;
-        }
-
-        private Count plus(long n) {
-            total = add(total, n);
-            return this;
-        }
-
-        /** A {@code k x k} convolution (also a transposed one): weight {@code [out, in, k, k]}, optional bias. */
-        public Count conv(long in, long out, int kernel, boolean bias) {
-            return plus(times(times(out, in), (long) kernel * kernel)).plus(bias ? out : 0);
-        }
-
-        public Count linear(long in, long out, boolean bias) {
-            return plus(times(out, in)).plus(bias ? out : 0);
-        }
-
-        public Count embedding(long count, long dim) {
-            return plus(times(count, dim));
-        }
-
-        /** BatchNorm's gain and bias (its statistics are buffers). */
-        public Count affineBatchNorm(long channels) {
-            return plus(times(2, channels));
-        }
-
-        /** Conditional BatchNorm whose gain and bias are bias-free linear maps of a vector. */
-        public Count conditionalBatchNormLinear(long channels, long conditionDim) {
-            return linear(conditionDim, channels, false).linear(conditionDim, channels, false);
-        }
-
-        /** Conditional BatchNorm whose gain and bias are class embeddings. */
-        public Count conditionalBatchNormEmbedding(long channels, long classes) {
-            return embedding(classes, channels).embedding(classes, channels);
-        }
-
-        /** {@code nn.SelfAttention}: theta, phi (C/8), g (C/2), o (back to C), 1x1 without bias, and gamma. */
-        public Count selfAttention(long channels) {
-            return conv(channels, channels / 8, 1, false).conv(channels, channels / 8, 1, false)
-                    .conv(channels, channels / 2, 1, false).conv(channels / 2, channels, 1, false).plus(1);
-        }
-
-        public long total() {
-            return total;
-        }
-    }
-
     private static long bigGanGenerator(ModelSpec spec) {
         BigGanTables.GTable table = BigGanTables.generator(spec.architecture(), spec.resolution());
         int n = table.in().length;
         long ch = spec.ch();
         boolean useShared = spec.conditional() && spec.sharedEmbeddingDim() > 0;
         long chunk = spec.hierarchicalZ() ? spec.latentDim() / (n + 1) : 0;
-        Count c = new Count();
+        ParameterCount c = new ParameterCount();
         if (useShared) {
             c.embedding(spec.classes(), spec.sharedEmbeddingDim());
         }
-        c.linear(spec.hierarchicalZ() ? chunk : spec.latentDim(), Count.times(table.in()[0] * ch, 16), true);
+        c.linear(spec.hierarchicalZ() ? chunk : spec.latentDim(), ParameterCount.times(table.in()[0] * ch, 16), true);
         // The blocks' norms, as BigGanGenerator chooses them.
         boolean byClass = spec.conditional() && !useShared;
         boolean byVector = !byClass && (useShared || spec.hierarchicalZ());
@@ -163,7 +104,7 @@ public final class ModelSize {
     private static long bigGanDiscriminator(ModelSpec spec) {
         BigGanTables.DTable table = BigGanTables.discriminator(spec.architecture(), spec.resolution());
         long ch = spec.ch();
-        Count c = new Count();
+        ParameterCount c = new ParameterCount();
         int resolution = spec.resolution();
         for (int i = 0; i < table.out().length; i++) {
             long in = i == 0 ? spec.imageChannels() : table.in()[i] * ch;
@@ -198,8 +139,8 @@ public final class ModelSize {
     private static long dcganGenerator(ModelSpec spec) {
         int stages = dcganStages(spec.resolution());
         boolean bias = !spec.dcganNoBias();
-        long channels = Count.times(spec.ch(), 1L << (stages - 1));
-        Count c = new Count().conv(spec.latentDim(), channels, 4, bias);
+        long channels = ParameterCount.times(spec.ch(), 1L << (stages - 1));
+        ParameterCount c = new ParameterCount().conv(spec.latentDim(), channels, 4, bias);
         for (int i = 0; i < stages; i++) {
             if (spec.conditional()) {
                 c.conditionalBatchNormEmbedding(channels, spec.classes());
@@ -216,7 +157,7 @@ public final class ModelSize {
     private static long dcganDiscriminator(ModelSpec spec) {
         int stages = dcganStages(spec.resolution());
         boolean bias = !spec.dcganNoBias();
-        Count c = new Count();
+        ParameterCount c = new ParameterCount();
         long in = spec.imageChannels();
         long out = spec.ch();
         for (int i = 0; i < stages; i++) {
@@ -225,7 +166,7 @@ public final class ModelSize {
                 c.affineBatchNorm(out);
             }
             in = out;
-            out = Count.times(out, 2);
+            out = ParameterCount.times(out, 2);
         }
         c.conv(in, 1, 4, bias);
         if (spec.conditional()) {
@@ -238,7 +179,7 @@ public final class ModelSize {
         boolean bias = !spec.dcganNoBias();
         long image = spec.imageChannels();
         long ch = spec.ch();
-        return new Count().conv(image, ch, 4, bias).conv(ch, 2 * ch, 4, bias).conv(2 * ch, ch, 4, bias)
+        return new ParameterCount().conv(image, ch, 4, bias).conv(ch, 2 * ch, 4, bias).conv(2 * ch, ch, 4, bias)
                 .conv(ch, image, 4, bias).total();
     }
 }

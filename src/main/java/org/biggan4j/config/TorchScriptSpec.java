@@ -1,5 +1,6 @@
-package org.biggan4j.eval.torchscript;
+package org.biggan4j.config;
 
+import org.biggan4j.eval.torchscript.TorchScriptFeatures;
 import java.util.Locale;
 
 /**
@@ -53,10 +54,18 @@ public record TorchScriptSpec(int inputSize, Resize resize, Normalisation normal
          */
         IMAGENET;
 
-        /** ImageNet channel means (torchvision's {@code transforms.Normalize}). */
-        static final double[] IMAGENET_MEAN = {0.485, 0.456, 0.406};
-        /** ImageNet channel standard deviations. */
-        static final double[] IMAGENET_STD = {0.229, 0.224, 0.225};
+        private static final double[] IMAGENET_MEAN = {0.485, 0.456, 0.406};
+        private static final double[] IMAGENET_STD = {0.229, 0.224, 0.225};
+
+        /** ImageNet channel means (torchvision's {@code transforms.Normalize}); a fresh copy. */
+        public static double[] imagenetMean() {
+            return IMAGENET_MEAN.clone();
+        }
+
+        /** ImageNet channel standard deviations; a fresh copy. */
+        public static double[] imagenetStd() {
+            return IMAGENET_STD.clone();
+        }
 
         /** The option spelling: {@code minus-one-one}, {@code zero-one}, {@code imagenet}. */
         public String optionName() {

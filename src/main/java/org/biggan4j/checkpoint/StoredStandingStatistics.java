@@ -1,4 +1,4 @@
-package org.biggan4j.sample;
+package org.biggan4j.checkpoint;
 
 import org.biggan4j.checkpoint.CheckpointData;
 import org.biggan4j.checkpoint.CheckpointFile;

@@ -1,5 +1,8 @@
-package org.biggan4j.model;
+package org.biggan4j.model.zoo;
 
+import org.biggan4j.model.Discriminator;
+import org.biggan4j.model.Generator;
+import org.biggan4j.model.ModelSpec;
 import org.biggan4j.config.TrainConfig.Architecture;
 import org.biggan4j.tensor.Autocast;
 import org.biggan4j.tensor.ComputeDevice;
