@@ -31,8 +31,15 @@ public final class Timing {
             sync(device);
             t[i] = (System.nanoTime() - start) / 1e9;
         }
+        return median(t);
+    }
+
+    /** The median of some figures (the mean of the middle two for an even count); at least one. */
+    public static double median(double[] values) {
+        double[] t = values.clone();
         Arrays.sort(t);
-        return runs % 2 == 1 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2;
+        int n = t.length;
+        return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
     }
 
     private static void sync(ComputeDevice device) {

@@ -101,7 +101,7 @@ public final class TrainBenchmark {
                     }
                     shares = sampler.shares();
                 }
-                return new Result(device.toString(), Engine.threads(), warmup, median(seconds), seconds,
+                return new Result(device.toString(), Engine.threads(), warmup, Timing.median(seconds), seconds,
                         session.imagesPerIteration(), flops, NativeMemory.peakResidentBytes(), shares.javaShare(),
                         shares.libtorchShare(), shares.waitingShare(), shares.total(), largestFirst(shares.sites()));
             }
@@ -117,13 +117,6 @@ public final class TrainBenchmark {
         counts.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()
                 .thenComparing(java.util.Map.Entry.comparingByKey())).forEach(e -> out.put(e.getKey(), e.getValue()));
         return out;
-    }
-
-    static double median(double[] values) {
-        double[] t = values.clone();
-        Arrays.sort(t);
-        int n = t.length;
-        return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
     }
 
     /** The configuration's total iterations must not end the benchmark early (schedules read it). */

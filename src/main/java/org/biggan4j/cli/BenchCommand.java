@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 BenchSampleCommand.class,
                 BenchTrainCommand.class,
                 BenchDistCommand.class,
+                BenchAllocatorsCommand.class,
         })
 public final class BenchCommand implements Runnable {
 

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -40,6 +41,38 @@ class NativeAllocatorTest {
                 "7f00-7f10 r--p 00000000 fe:01 5 /home/ana/jemalloc-notes/tuning.txt");
         assertEquals(NativeAllocator.SYSTEM, NativeAllocator.fromMaps(maps));
         assertFalse(NativeAllocator.SYSTEM.reusesLargeBuffers());
+    }
+
+    @Test
+    void glibcCountsAsTunedOnlyWhenItNeitherMapsNorTrims() {
+        List<String> maps = List.of(LIBC);
+        assertEquals(NativeAllocator.GLIBC_TUNED, NativeAllocator.of(maps, NativeAllocator.GLIBC_TUNING));
+        assertTrue(NativeAllocator.GLIBC_TUNED.reusesLargeBuffers());
+        assertEquals(NativeAllocator.GLIBC_TUNED, NativeAllocator.of(maps,
+                Map.of("MALLOC_MMAP_MAX_", "0", "MALLOC_TRIM_THRESHOLD_", "1073741824")));
+        // Either setting alone leaves a fault-in per step: big buffers mapped, or the heap trimmed.
+        assertEquals(NativeAllocator.SYSTEM, NativeAllocator.of(maps, Map.of("MALLOC_MMAP_MAX_", "0")));
+        assertEquals(NativeAllocator.SYSTEM, NativeAllocator.of(maps,
+                Map.of("MALLOC_MMAP_MAX_", "0", "MALLOC_TRIM_THRESHOLD_", "131072")));
+        assertEquals(NativeAllocator.SYSTEM, NativeAllocator.of(maps,
+                Map.of("MALLOC_MMAP_MAX_", "65536", "MALLOC_TRIM_THRESHOLD_", "17179869184")));
+        assertEquals(NativeAllocator.SYSTEM, NativeAllocator.of(maps,
+                Map.of("MALLOC_MMAP_MAX_", "0", "MALLOC_TRIM_THRESHOLD_", "lots")));
+        // A preloaded replacement wins whatever glibc's variables say.
+        assertEquals(NativeAllocator.JEMALLOC, NativeAllocator.of(List.of(LIBC,
+                "7f00-7f10 r-xp 00000000 fe:01 5 /usr/lib/x86_64-linux-gnu/libjemalloc.so.2"),
+                NativeAllocator.GLIBC_TUNING));
+    }
+
+    @Test
+    void theTestsRunOnTunedGlibcAsTheLauncherSetsIt() {
+        // pom.xml gives surefire the launcher's variables, so the suite measures what users run.
+        if (!Files.isReadable(Path.of("/proc/self/maps")) || NativeAllocator.current() == NativeAllocator.JEMALLOC) {
+            return;
+        }
+        assertEquals(NativeAllocator.GLIBC_TUNED, NativeAllocator.current());
+        assertTrue(NativeAllocator.current().description().contains("MALLOC_ARENA_MAX=1"),
+                NativeAllocator.current().description());
     }
 
     @Test
