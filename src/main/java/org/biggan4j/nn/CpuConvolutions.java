@@ -55,7 +55,7 @@ import org.bytedeco.pytorch.global.torch;
  * (relative error 0.5 to infinity), and a one-channel input is wrong in every way. Such filters are
  * padded to 16 outputs, such inputs to 16 channels. Checked against float64 within bf16's precision.
  */
-final class CpuConvolutions {
+public final class CpuConvolutions {
 
     /** oneDNN's AVX-512 channel block: aligned channel counts are computed correctly. */
     static final long BLOCK = 16;
@@ -103,8 +103,11 @@ final class CpuConvolutions {
                 || type == torch.ScalarType.Float && torch.is_autocast_enabled(torch.DeviceType.CPU);
     }
 
-    /** {@code conv2d} with dilation 1 and one group, in the layout selected for this process. */
-    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding) {
+    /**
+     * {@code conv2d} with dilation 1 and one group, in the layout selected for this process; the
+     * entry point for networks that hold their own weights (for example the FID Inception).
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding) {
         return conv2d(x, weight, bias, stride, padding, CHANNELS_LAST);
     }
 
