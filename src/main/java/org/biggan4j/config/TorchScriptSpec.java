@@ -1,6 +1,5 @@
 package org.biggan4j.config;
 
-import org.biggan4j.eval.torchscript.TorchScriptFeatures;
 import java.util.Locale;
 
 /**
@@ -10,8 +9,8 @@ import java.util.Locale;
  * logits [B, K].
  *
  * <p>The network itself is a TorchScript file, which is code that runs with this process's rights
- * when it is loaded and called: see {@link TorchScriptFeatures} (its SHA-256 is logged and
- * recorded with every result).
+ * when it is loaded and called: see {@code eval.torchscript.TorchScriptFeatures} (its SHA-256
+ * is logged and recorded with every result; named, not linked, because eval is a room above).
  *
  * <p>For torchvision's Inception v3 as FID uses it: input 299, {@link Resize#BILINEAR},
  * {@link Normalisation#IMAGENET}, 3 channels, a module returning {@code (pool3, logits)} read with

@@ -6,13 +6,10 @@ import java.util.List;
  * A dataset held in memory as one uint8 array of CHW images (idx and CIFAR files, which are a
  * few hundred megabytes at most). Immutable and thread-safe.
  */
-public final class ArrayImages implements LabelledImages {
+public final class ArrayImages extends ShapedImages {
 
     private final byte[] pixels;
     private final int[] labels;
-    private final int channels;
-    private final int resolution;
-    private final List<String> classNames;
     private final String description;
 
     /**
@@ -21,6 +18,7 @@ public final class ArrayImages implements LabelledImages {
      */
     public ArrayImages(byte[] pixels, int[] labels, int channels, int resolution, List<String> classNames,
                        String description) {
+        super(channels, resolution, classNames);
         long size = (long) channels * resolution * resolution;
         if (size * labels.length != pixels.length) {
             throw new IllegalArgumentException(labels.length + " labels need " + size * labels.length
@@ -35,30 +33,12 @@ public final class ArrayImages implements LabelledImages {
         }
         this.pixels = pixels;
         this.labels = labels;
-        this.channels = channels;
-        this.resolution = resolution;
-        this.classNames = List.copyOf(classNames);
         this.description = description;
     }
 
     @Override
     public int count() {
         return labels.length;
-    }
-
-    @Override
-    public int channels() {
-        return channels;
-    }
-
-    @Override
-    public int resolution() {
-        return resolution;
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
     }
 
     @Override

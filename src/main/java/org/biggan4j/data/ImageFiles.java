@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * or grayscale. {@link #read} throws {@link UnreadableImageException} for a file that cannot be
  * decoded; the packer and the loader skip and count those.
  */
-public final class ImageFiles implements LabelledImages {
+public final class ImageFiles extends ShapedImages {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageFiles.class);
 
@@ -39,19 +39,14 @@ public final class ImageFiles implements LabelledImages {
 
     private final List<Path> files;
     private final int[][] labels;
-    private final List<String> classNames;
-    private final int resolution;
-    private final int channels;
     private final boolean multiLabel;
     private final String description;
 
     private ImageFiles(List<Path> files, int[][] labels, List<String> classNames, int resolution, int channels,
                        boolean multiLabel, String source) {
+        super(channels, DataOptions.checkResolution(resolution), classNames);
         this.files = List.copyOf(files);
         this.labels = labels;
-        this.classNames = List.copyOf(classNames);
-        this.resolution = DataOptions.checkResolution(resolution);
-        this.channels = channels;
         this.multiLabel = multiLabel;
         this.description = source + " (" + files.size() + " files, " + classNames.size() + " classes), "
                 + preprocessing(resolution, channels);
@@ -231,21 +226,6 @@ public final class ImageFiles implements LabelledImages {
     @Override
     public int count() {
         return files.size();
-    }
-
-    @Override
-    public int channels() {
-        return channels;
-    }
-
-    @Override
-    public int resolution() {
-        return resolution;
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
     }
 
     @Override

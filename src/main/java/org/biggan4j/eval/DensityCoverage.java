@@ -30,10 +30,7 @@ public record DensityCoverage(double density, double coverage, int k) {
 
     /** As {@link #compute(Tensor, Tensor, int)}, with at most {@code chunkElements} distances in memory at once. */
     public static DensityCoverage compute(Tensor real, Tensor fake, int k, long chunkElements) {
-        Neighbourhoods.check(real, fake, k);
-        try (PointerScope scope = new PointerScope()) {
-            return compute(real, Neighbourhoods.radii(real, k, chunkElements), fake, k, chunkElements);
-        }
+        return Neighbourhoods.withRealRadii(real, fake, k, chunkElements, DensityCoverage::compute);
     }
 
     /** As {@link #compute(Tensor, Tensor, int)} with the real set's k-NN radii given. */

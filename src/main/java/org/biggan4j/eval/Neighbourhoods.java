@@ -25,6 +25,23 @@ final class Neighbourhoods {
     private Neighbourhoods() {
     }
 
+    /** A metric of generated features against real ones whose k-NN radii are already known. */
+    @FunctionalInterface
+    interface AgainstRealRadii<T> {
+        T compute(Tensor real, Tensor realRadii, Tensor fake, int k, long chunkElements);
+    }
+
+    /**
+     * Checks the inputs, computes the real set's k-NN radii and runs {@code metric} with them, all
+     * in one native-memory scope: the common entry of precision/recall and density/coverage.
+     */
+    static <T> T withRealRadii(Tensor real, Tensor fake, int k, long chunkElements, AgainstRealRadii<T> metric) {
+        check(real, fake, k);
+        try (PointerScope scope = new PointerScope()) {
+            return metric.compute(real, radii(real, k, chunkElements), fake, k, chunkElements);
+        }
+    }
+
     static void check(Tensor real, Tensor fake, int k) {
         if (real.dim() != 2 || fake.dim() != 2) {
             throw new IllegalArgumentException("Features must be matrices [N, D]; got " + real.dim() + " and "

@@ -3,15 +3,10 @@ package org.biggan4j.nn;
 import org.bytedeco.pytorch.Tensor;
 
 /** A 2-D convolution, optionally spectrally normalised. Input {@code [B, in, H, W]}. */
-public final class Conv2d extends SpectralNormWeight {
-
-    private final long[] stride;
-    private final long[] padding;
+public final class Conv2d extends SquareConvolution {
 
     Conv2d(long in, long out, int kernel, int stride, int padding, boolean bias, LayerFactory factory) {
-        super(new long[] {out, in, kernel, kernel}, bias ? out : 0, factory);
-        this.stride = new long[] {stride, stride};
-        this.padding = new long[] {padding, padding};
+        super(new long[] {out, in, kernel, kernel}, bias ? out : 0, stride, padding, factory);
     }
 
     public Tensor forward(Tensor x) {

@@ -6,15 +6,10 @@ import org.bytedeco.pytorch.Tensor;
  * A transposed 2-D convolution, optionally spectrally normalised. Its weight is stored as
  * [in, out, k, k] (libtorch's layout); spectral normalisation treats the first dimension as rows.
  */
-public final class ConvTranspose2d extends SpectralNormWeight {
-
-    private final long[] stride;
-    private final long[] padding;
+public final class ConvTranspose2d extends SquareConvolution {
 
     ConvTranspose2d(long in, long out, int kernel, int stride, int padding, boolean bias, LayerFactory factory) {
-        super(new long[] {in, out, kernel, kernel}, bias ? out : 0, factory);
-        this.stride = new long[] {stride, stride};
-        this.padding = new long[] {padding, padding};
+        super(new long[] {in, out, kernel, kernel}, bias ? out : 0, stride, padding, factory);
     }
 
     public Tensor forward(Tensor x) {

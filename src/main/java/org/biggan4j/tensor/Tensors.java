@@ -1,9 +1,5 @@
 package org.biggan4j.tensor;
 
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -56,38 +52,39 @@ public final class Tensors {
 
     /** The values of {@code t} as float32, row-major, whatever its device, dtype or layout. */
     public static float[] toFloats(Tensor t) {
-        Tensor c = t.detach().to(ScalarType.Float).cpu().contiguous();
+        Tensor c = hostCopy(t, ScalarType.Float);
         float[] out = new float[(int) c.numel()];
-        FloatPointer p = c.data_ptr_float();
-        p.get(out);
+        c.data_ptr_float().get(out);
         return out;
     }
 
     /** The values of {@code t} as float64, row-major. */
     public static double[] toDoubles(Tensor t) {
-        Tensor c = t.detach().to(ScalarType.Double).cpu().contiguous();
+        Tensor c = hostCopy(t, ScalarType.Double);
         double[] out = new double[(int) c.numel()];
-        DoublePointer p = c.data_ptr_double();
-        p.get(out);
+        c.data_ptr_double().get(out);
         return out;
     }
 
     /** The values of {@code t} as int64, row-major. */
     public static long[] toLongs(Tensor t) {
-        Tensor c = t.detach().to(ScalarType.Long).cpu().contiguous();
+        Tensor c = hostCopy(t, ScalarType.Long);
         long[] out = new long[(int) c.numel()];
-        LongPointer p = c.data_ptr_long();
-        p.get(out);
+        c.data_ptr_long().get(out);
         return out;
     }
 
     /** The values of a uint8 tensor, row-major. */
     public static byte[] toBytes(Tensor t) {
-        Tensor c = t.detach().to(ScalarType.Byte).cpu().contiguous();
+        Tensor c = hostCopy(t, ScalarType.Byte);
         byte[] out = new byte[(int) c.numel()];
-        BytePointer p = c.data_ptr_byte();
-        p.get(out);
+        c.data_ptr_byte().get(out);
         return out;
+    }
+
+    /** {@code t} detached, as {@code dtype}, on the CPU and contiguous, ready to be copied into a Java array. */
+    private static Tensor hostCopy(Tensor t, ScalarType dtype) {
+        return t.detach().to(dtype).cpu().contiguous();
     }
 
     /**

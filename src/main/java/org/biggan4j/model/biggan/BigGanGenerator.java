@@ -1,8 +1,8 @@
 package org.biggan4j.model.biggan;
 
 import org.biggan4j.tensor.NativeMemory;
-import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
+import org.biggan4j.model.SpecifiedGenerator;
 import org.biggan4j.nn.BatchNorm2d;
 import org.biggan4j.nn.Conv2d;
 import org.biggan4j.nn.Embedding;
@@ -27,9 +27,8 @@ import java.util.List;
  * embedding (BigGAN-PyTorch's CIFAR setting); without classes and without hierarchical z the
  * batch norms are plain. The output layer is BN, ReLU, 3x3 conv to the image channels, tanh.
  */
-public final class BigGanGenerator extends Generator {
+public final class BigGanGenerator extends SpecifiedGenerator {
 
-    private final ModelSpec spec;
     private final Embedding shared;
     private final Linear linear;
     private final List<GBlock> blocks = new ArrayList<>();
@@ -41,7 +40,7 @@ public final class BigGanGenerator extends Generator {
     private final GBlock.Norms norms;
 
     public BigGanGenerator(ModelSpec spec, LayerFactory layers) {
-        this.spec = spec;
+        super(spec);
         org.biggan4j.nn.Container blockContainer = own(register_module("blocks", new org.biggan4j.nn.Container()));
         org.biggan4j.nn.Container attentionContainer = own(register_module("attention", new org.biggan4j.nn.Container()));
         BigGanTables.GTable table = BigGanTables.generator(spec.architecture(), spec.resolution());
@@ -145,25 +144,5 @@ public final class BigGanGenerator extends Generator {
             });
         }
         return torch.tanh(outputConv.forward(torch.relu(outputBn.forward(h))));
-    }
-
-    @Override
-    public int latentDim() {
-        return spec.latentDim();
-    }
-
-    @Override
-    public int numClasses() {
-        return spec.classes();
-    }
-
-    @Override
-    public int resolution() {
-        return spec.resolution();
-    }
-
-    @Override
-    public int imageChannels() {
-        return spec.imageChannels();
     }
 }

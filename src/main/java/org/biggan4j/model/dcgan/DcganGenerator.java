@@ -1,7 +1,7 @@
 package org.biggan4j.model.dcgan;
 
-import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
+import org.biggan4j.model.SpecifiedGenerator;
 import org.biggan4j.nn.BatchNorm2d;
 import org.biggan4j.nn.ConditionalBatchNorm2d;
 import org.biggan4j.nn.Container;
@@ -20,15 +20,14 @@ import java.util.List;
  * conditional BN. With {@code dcgan_no_bias} no conv has a bias (the WGAN paper's setting; BN
  * keeps its affine parameters, as the WGAN reference code does).
  */
-public final class DcganGenerator extends Generator {
+public final class DcganGenerator extends SpecifiedGenerator {
 
-    private final ModelSpec spec;
     private final List<ConvTranspose2d> convs = new ArrayList<>();
     private final List<BatchNorm2d> norms = new ArrayList<>();
     private final List<ConditionalBatchNorm2d> conditionalNorms = new ArrayList<>();
 
     public DcganGenerator(ModelSpec spec, LayerFactory layers) {
-        this.spec = spec;
+        super(spec);
         int stages = DcganDiscriminator.stages(spec.resolution());
         boolean bias = !spec.dcganNoBias();
         Container convContainer = own(register_module("convs", new Container()));
@@ -57,25 +56,5 @@ public final class DcganGenerator extends Generator {
             h = convs.get(i).forward(torch.relu(normalised));
         }
         return torch.tanh(h);
-    }
-
-    @Override
-    public int latentDim() {
-        return spec.latentDim();
-    }
-
-    @Override
-    public int numClasses() {
-        return spec.classes();
-    }
-
-    @Override
-    public int resolution() {
-        return spec.resolution();
-    }
-
-    @Override
-    public int imageChannels() {
-        return spec.imageChannels();
     }
 }

@@ -1,8 +1,8 @@
 package org.biggan4j.model.deep;
 
 import org.biggan4j.tensor.NativeMemory;
-import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
+import org.biggan4j.model.SpecifiedGenerator;
 import org.biggan4j.nn.BatchNorm2d;
 import org.biggan4j.nn.Container;
 import org.biggan4j.nn.Conv2d;
@@ -32,9 +32,8 @@ import java.util.List;
  * published models) every BatchNorm holds fixed statistics tables indexed by the sampling
  * truncation, chosen with {@link #selectTruncation} (see {@link BatchNorm2d}).
  */
-public final class DeepGenerator extends Generator {
+public final class DeepGenerator extends SpecifiedGenerator {
 
-    private final ModelSpec spec;
     private final Embedding shared;
     private final Linear genZ;
     private final List<DeepGBlock> blocks = new ArrayList<>();
@@ -45,7 +44,7 @@ public final class DeepGenerator extends Generator {
     private final long bottomChannels;
 
     public DeepGenerator(ModelSpec spec, LayerFactory layers) {
-        this.spec = spec;
+        super(spec);
         DeepTables.GTable table = DeepTables.lookup(DeepTables.GENERATOR, spec.resolution());
         int embedding = spec.conditional() ? Math.max(1, spec.sharedEmbeddingDim()) : 0;
         if (spec.conditional() && spec.sharedEmbeddingDim() == 0) {
@@ -163,25 +162,5 @@ public final class DeepGenerator extends Generator {
         }
         h = toRgb.forward(torch.relu(outputBn.forward(h)));
         return torch.tanh(h.narrow(1, 0, spec.imageChannels()));
-    }
-
-    @Override
-    public int latentDim() {
-        return spec.latentDim();
-    }
-
-    @Override
-    public int numClasses() {
-        return spec.classes();
-    }
-
-    @Override
-    public int resolution() {
-        return spec.resolution();
-    }
-
-    @Override
-    public int imageChannels() {
-        return spec.imageChannels();
     }
 }
