@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.biggan4j.eval.FeatureStatistics;
 import org.biggan4j.io.Npy;
 import org.biggan4j.io.NpyHeader;
+import org.biggan4j.io.UserCache;
 import org.biggan4j.tensor.ComputeDevice;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -70,11 +71,7 @@ public final class ReferenceCache {
 
     /** {@code $XDG_CACHE_HOME/biggan4j/reference}, else {@code ~/.cache/biggan4j/reference} (XDG base directories). */
     public static Path defaultDirectory() {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        // The XDG spec says a relative value is invalid and must be ignored.
-        Path base = xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute() ? Path.of(xdg)
-                : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("biggan4j").resolve("reference");
+        return UserCache.folder("reference");
     }
 
     /** Where entries live. */
