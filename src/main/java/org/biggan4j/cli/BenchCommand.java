@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 BenchTrainCommand.class,
                 BenchDistCommand.class,
                 BenchAllocatorsCommand.class,
+                BenchInceptionCommand.class,
         })
 public final class BenchCommand implements Runnable {
 

@@ -52,13 +52,25 @@ public final class FidInception implements FeatureExtractor {
 
     /**
      * The same in another precision: float64 computes what float32 approximates, which bounds the
-     * rounding of this network and of a reference's outputs (see the fixture test).
+     * rounding of this network and of a reference's outputs (see the fixture test); bf16 (weights
+     * and activations, features returned in float32) is faster where the CPU has bf16 units and
+     * moves FID by a measured amount (README).
      */
     public static FidInception load(Path weightsFile, ComputeDevice device, ScalarType dtype) {
-        if (dtype != ScalarType.Float && dtype != ScalarType.Double) {
-            throw new IllegalArgumentException("The FID Inception runs in float32 or float64, not " + dtype + ".");
+        if (dtype != ScalarType.Float && dtype != ScalarType.Double && dtype != ScalarType.BFloat16) {
+            throw new IllegalArgumentException("The FID Inception runs in float32, float64 or bf16, not " + dtype + ".");
         }
         return new FidInception(InceptionWeights.load(weightsFile, device, dtype), device, dtype);
+    }
+
+    /** The network with random weights in {@code dtype}, for timing ({@link InceptionWeights#random}). */
+    public static FidInception withRandomWeights(ComputeDevice device, ScalarType dtype) {
+        return new FidInception(InceptionWeights.random(device, dtype), device, dtype);
+    }
+
+    /** FLOPs (2 x multiply-adds) of one image at 299 px, for utilisation figures. */
+    public static long flopsPerImage() {
+        return InceptionLayout.flopsPerImage();
     }
 
     @Override
@@ -122,12 +134,14 @@ public final class FidInception implements FeatureExtractor {
         Tensor d = NativeMemory.stage(() -> blockD("Mixed_7a", c7));                         // [B, 1280, 8, 8]
         Tensor e1 = NativeMemory.stage(() -> blockE("Mixed_7b", d, false));                  // [B, 2048, 8, 8]
         Tensor e2 = NativeMemory.stage(() -> blockE("Mixed_7c", e1, true));
-        return torch.adaptive_avg_pool2d(e2, 1, 1).flatten(1, -1).contiguous();              // [B, 2048]
+        Tensor pooled = torch.adaptive_avg_pool2d(e2, 1, 1).flatten(1, -1).contiguous();    // [B, 2048]
+        return dtype == ScalarType.BFloat16 ? pooled.to(ScalarType.Float) : pooled;
     }
 
     /** The 1008 classifier logits of pool3 features [B, 2048] (the Inception Score's input). */
     public Tensor logits(Tensor pool3) {
-        return torch.linear(pool3, weights.fcWeight(), new TensorOptional(weights.fcBias()));
+        Tensor logits = torch.linear(pool3.to(dtype), weights.fcWeight(), new TensorOptional(weights.fcBias()));
+        return dtype == ScalarType.BFloat16 ? logits.to(ScalarType.Float) : logits;
     }
 
     private Tensor conv(String name, Tensor x) {

@@ -5,6 +5,7 @@ import org.biggan4j.checkpoint.torchfile.TorchStateDictReader;
 import org.biggan4j.eval.inception.InceptionLayout.Conv;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
+import org.biggan4j.tensor.Tensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -62,6 +63,26 @@ public final class InceptionWeights implements AutoCloseable {
             Tensor fcWeight = onDevice(dict.get("fc.weight"), device, dtype);
             Tensor fcBias = onDevice(dict.get("fc.bias"), device, dtype);
             return new InceptionWeights(file, convs, fcWeight, fcBias);
+        }
+    }
+
+    /**
+     * Random weights of the right shapes, for timing: the network's arithmetic does not depend on
+     * the values. Scaled so activations stay O(1) (no denormals to slow anything down).
+     */
+    public static InceptionWeights random(ComputeDevice device, ScalarType dtype) {
+        try (PointerScope scope = new PointerScope()) {
+            Map<String, Folded> convs = new LinkedHashMap<>();
+            for (Conv c : InceptionLayout.convs().values()) {
+                double fanIn = c.in() * c.kernelH() * c.kernelW();
+                Tensor w = Tensors.randn(ComputeDevice.CPU, c.weightShape()).mul(new Scalar(Math.sqrt(2 / fanIn)));
+                convs.put(c.name(), new Folded(onDevice(w, device, dtype),
+                        onDevice(Tensors.zeros(ComputeDevice.CPU, ScalarType.Float, c.out()), device, dtype)));
+            }
+            Tensor fcWeight = Tensors.randn(ComputeDevice.CPU, InceptionLayout.CLASSES, InceptionLayout.FEATURES)
+                    .mul(new Scalar(0.02));
+            return new InceptionWeights(Path.of("(random weights)"), convs, onDevice(fcWeight, device, dtype),
+                    onDevice(Tensors.zeros(ComputeDevice.CPU, ScalarType.Float, InceptionLayout.CLASSES), device, dtype));
         }
     }
 

@@ -121,6 +121,17 @@ class FidInceptionTest {
     }
 
     @Test
+    void theLayoutCountsTheNetworksPublishedCost() {
+        // Szegedy et al. give about 5.7 G multiply-adds per 299 px image for Inception v3.
+        long macs = InceptionLayout.flopsPerImage() / 2;
+        assertTrue(macs > 5.6e9 && macs < 5.8e9, "multiply-adds per image: " + macs);
+        // and the fixture README's 23,850,960 parameters (BatchNorm's running statistics are buffers).
+        long parameters = InceptionLayout.keys().entrySet().stream().filter(e -> !e.getKey().contains(".running_"))
+                .mapToLong(e -> Arrays.stream(e.getValue()).reduce(1, (a, b) -> a * b)).sum();
+        assertEquals(23_850_960L, parameters);
+    }
+
+    @Test
     void aMissingOrMisShapedKeyIsOneLineNamingIt() throws Exception {
         Path file = fixture("pt_inception-fixture.pth");
         NativeMemory.scoped(() -> {
