@@ -1,11 +1,13 @@
 package org.biggan4j.cli;
 
+import org.biggan4j.checkpoint.CheckpointStore;
 import org.biggan4j.data.DataOptions;
 import org.biggan4j.data.DataSources;
 import org.biggan4j.data.LabelledImages;
 import org.biggan4j.eval.QuickEvaluation;
 import org.biggan4j.eval.classifier.ClassifierFeatures;
 import org.biggan4j.eval.classifier.ClassifierFile;
+import org.biggan4j.run.TrainingRun;
 import org.biggan4j.sample.StandingStatistics;
 import org.biggan4j.tensor.Seeds;
 import org.biggan4j.train.listener.SampleSheetListener;
@@ -52,10 +54,14 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--eval-samples must be at least 100, got " + evalSamples + ".");
         }
         boolean resume = Files.isDirectory(out.resolve("checkpoints"))
-                && new org.biggan4j.checkpoint.CheckpointStore(out, 1, "").latest().isPresent();
-        TrainCommand.TrainingOutcome outcome = TrainCommand.runKeepingSession("fmnist-demo", out, overrides, resume);
+                && new CheckpointStore(out, 1, "").latest().isPresent();
+        TrainingRun.Request request = resume ? TrainingRun.Request.resume(out, overrides)
+                : TrainingRun.Request.start("fmnist-demo", out, overrides);
+        TrainingRun.OpenRun run = TrainingRun.runKeepingSession(request);
+        TrainingRun.Result outcome = run.result();
         PrintWriter w = spec.commandLine().getOut();
-        try (var session = outcome.session()) {
+        try (run) {
+            var session = run.session();
             if (!outcome.interrupted()) {
                 long start = System.nanoTime();
                 LabelledImages test = DataSources.open(null, DataOptions.defaults().withSplit(DataOptions.Split.TEST));
@@ -75,7 +81,7 @@ public final class DemoCommand implements Callable<Integer> {
                 w.printf(Locale.ROOT, "(evaluation took %.0f s)%n", (System.nanoTime() - start) / 1e9);
             }
         }
-        w.printf("Samples: %s%n", outcome.sheet() == null ? "(none)" : outcome.sheet().toAbsolutePath());
+        w.printf("Samples: %s%n", outcome.latestSheet() == null ? "(none)" : outcome.latestSheet().toAbsolutePath());
         w.printf("Loss curves: %s%n", out.resolve("losses.png").toAbsolutePath());
         w.printf("Metrics: %s, checkpoints: %s%n", out.resolve("metrics.csv").toAbsolutePath(),
                 out.resolve("checkpoints").toAbsolutePath());
