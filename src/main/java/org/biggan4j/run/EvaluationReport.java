@@ -38,6 +38,7 @@ public record EvaluationReport(Path outDir, String featureNetwork, double realIn
     public EvaluationReport {
         rows = List.copyOf(rows);
         reportingPoints = Collections.unmodifiableMap(new LinkedHashMap<>(reportingPoints));
+        document = Collections.unmodifiableMap(new LinkedHashMap<>(document));
     }
 
     /** The report as pretty-printed JSON, as in metrics.json. */

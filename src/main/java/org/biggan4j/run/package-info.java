@@ -1,6 +1,7 @@
 /**
- * Runs: a training run, a sampling job and an evaluation report as library classes, each taking a
- * typed request and returning a typed result, and the listener set of a standard training run.
+ * Runs: a training run, the demo, a sampling job and an evaluation report as library classes,
+ * each taking a typed request and returning a typed result, and the listener set of a standard
+ * training run.
  * This is what the command line calls; programs and tests call it the same way.
  *
  * <p>Room 10 of the layering: it may use every room below it ({@code train}, {@code health},
