@@ -5,9 +5,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code biggan4j} command. Subcommands are thin: they parse and validate options, then
- * call the library. Each returns an exit code; bad input gives one line on stderr naming the
- * value and the fix, and exit code 2 (usage) or 1 (failure).
+ * The {@code biggan4j} command. Subcommands are thin: they parse options into a typed request,
+ * make one call into the library and print its result. {@code train}, {@code demo}, {@code sample}
+ * and {@code eval} call the run room ({@link org.biggan4j.run.TrainingRun},
+ * {@link org.biggan4j.run.DemoRun}, {@link org.biggan4j.run.SamplingJob},
+ * {@link org.biggan4j.run.EvaluationRun}), which programs and tests call the same way. Each returns an exit code; bad input gives one line on stderr
+ * naming the value and the fix, and exit code 2 (usage) or 1 (failure).
  */
 @Command(name = "biggan4j",
         mixinStandardHelpOptions = true,

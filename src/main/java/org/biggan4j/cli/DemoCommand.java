@@ -1,21 +1,13 @@
 package org.biggan4j.cli;
 
-import org.biggan4j.data.DataOptions;
-import org.biggan4j.data.DataSources;
-import org.biggan4j.data.LabelledImages;
 import org.biggan4j.eval.QuickEvaluation;
-import org.biggan4j.eval.classifier.ClassifierFeatures;
-import org.biggan4j.eval.classifier.ClassifierFile;
-import org.biggan4j.sample.StandingStatistics;
-import org.biggan4j.tensor.Seeds;
-import org.biggan4j.train.listener.SampleSheetListener;
+import org.biggan4j.run.DemoRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,34 +40,18 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (evalSamples < 100) {
-            throw new IllegalArgumentException("--eval-samples must be at least 100, got " + evalSamples + ".");
-        }
-        boolean resume = Files.isDirectory(out.resolve("checkpoints"))
-                && new org.biggan4j.checkpoint.CheckpointStore(out, 1, "").latest().isPresent();
-        TrainCommand.TrainingOutcome outcome = TrainCommand.runKeepingSession("fmnist-demo", out, overrides, resume);
+        DemoRun.Result result = DemoRun.run(new DemoRun.Request(out, overrides, evalSamples));
         PrintWriter w = spec.commandLine().getOut();
-        try (var session = outcome.session()) {
-            if (!outcome.interrupted()) {
-                long start = System.nanoTime();
-                LabelledImages test = DataSources.open(null, DataOptions.defaults().withSplit(DataOptions.Split.TEST));
-                ClassifierFeatures features = new ClassifierFeatures(ClassifierFile.fashionMnist(session.device()));
-                var config = session.config();
-                QuickEvaluation.Result[] result = new QuickEvaluation.Result[1];
-                StandingStatistics.during(session.samplingGenerator(), config.output().standingStats(),
-                        SampleSheetListener.standingBatchSize(config),
-                        Seeds.derive(config.seed(), "evaluation-standing-statistics"), session.device(),
-                        () -> result[0] = QuickEvaluation.run(session.samplingGenerator(), test, features,
-                                evalSamples, 250, config.seed(), session.device()));
-                QuickEvaluation.Result r = result[0];
-                w.printf(Locale.ROOT, "FID against the Fashion-MNIST test split (%d real, %d generated images, "
-                        + "features of the bundled classifier): %.2f%n", r.realImages(), r.samples(), r.fid());
-                w.printf(Locale.ROOT, "Class accuracy of the samples (bundled classifier, 93%% on real test images): "
-                        + "%.1f%%%n", 100 * r.classAccuracy());
-                w.printf(Locale.ROOT, "(evaluation took %.0f s)%n", (System.nanoTime() - start) / 1e9);
-            }
+        QuickEvaluation.Result r = result.evaluation();
+        if (r != null) {
+            w.printf(Locale.ROOT, "FID against the Fashion-MNIST test split (%d real, %d generated images, "
+                    + "features of the bundled classifier): %.2f%n", r.realImages(), r.samples(), r.fid());
+            w.printf(Locale.ROOT, "Class accuracy of the samples (bundled classifier, 93%% on real test images): "
+                    + "%.1f%%%n", 100 * r.classAccuracy());
+            w.printf(Locale.ROOT, "(evaluation took %.0f s)%n", result.evaluationSeconds());
         }
-        w.printf("Samples: %s%n", outcome.sheet() == null ? "(none)" : outcome.sheet().toAbsolutePath());
+        Path sheet = result.training().latestSheet();
+        w.printf("Samples: %s%n", sheet == null ? "(none)" : sheet.toAbsolutePath());
         w.printf("Loss curves: %s%n", out.resolve("losses.png").toAbsolutePath());
         w.printf("Metrics: %s, checkpoints: %s%n", out.resolve("metrics.csv").toAbsolutePath(),
                 out.resolve("checkpoints").toAbsolutePath());

@@ -1,21 +1,8 @@
 package org.biggan4j.cli;
 
-import me.tongfei.progressbar.ProgressBar;
-import org.biggan4j.image.ImageBytes;
-import org.biggan4j.image.ImageSheet;
-import org.biggan4j.image.PngFiles;
-import org.biggan4j.io.Npy;
-import org.biggan4j.sample.ClassMixture;
-import org.biggan4j.sample.ClassSelection;
-import org.biggan4j.sample.LatentDistribution;
-import org.biggan4j.sample.LatentSampler;
-import org.biggan4j.sample.Sampler;
+import org.biggan4j.run.SamplingJob;
+import org.biggan4j.sample.Interpolation;
 import org.biggan4j.sample.TrainedGenerator;
-import org.biggan4j.tensor.ComputeDevice;
-import org.biggan4j.tensor.NativeMemory;
-import org.biggan4j.tensor.Seeds;
-import org.biggan4j.tensor.Tensors;
-import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,12 +12,10 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -138,166 +123,38 @@ public final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (sheet == null && outDir == null && npy == null) {
-            throw new IllegalArgumentException("Nothing to write: give --sheet FILE, --out DIR and/or --npy FILE.");
-        }
-        if (!(truncation >= 0) || Double.isInfinite(truncation)) {
-            throw new IllegalArgumentException("--truncation must be >= 0 (0 = none), got " + truncation + ".");
-        }
-        if (columns < 1 || batch < 1 || standingBatches < -1 || standingBatch < 2 || (count != null && count < 1)) {
-            throw new IllegalArgumentException("--columns, --batch and --n must be >= 1, --standing-stats >= -1 and "
-                    + "--standing-batch >= 2.");
-        }
-        int modes = (interpolate != null ? 1 : 0) + (sweep != null ? 1 : 0) + (neighbours != null ? 1 : 0);
-        if (modes > 1) {
-            throw new IllegalArgumentException("Choose one of --interpolate, --sweep and --neighbours per run.");
-        }
-        if (modes == 1 && (sheet == null || outDir != null || zFile != null)) {
-            throw new IllegalArgumentException("--interpolate, --sweep and --neighbours write a sheet: give --sheet FILE "
-                    + "(and optionally --npy FILE), not --out or --z.");
-        }
-        ComputeDevice device = runtime.apply();
-        TrainedGenerator trained = TrainedGenerator.load(checkpoint, !noEma, device);
-        var g = trained.generator();
-        int classCount = g.numClasses();
-        Optional<ClassMixture> mixture = ClassMixture.parse(classIds, classCount);
-        if (mixture.isPresent() && (modes == 1 || !classNames.isEmpty() || labelsNpy != null)) {
-            throw new IllegalArgumentException("A class mixture (--classes id:weight,...) goes with plain sampling: "
-                    + "leave out --class, --labels-npy, --interpolate, --sweep and --neighbours.");
-        }
-        List<Integer> selected = ClassSelection.parse(mixture.isPresent() ? null : classIds, classNames,
-                trained.classNames(), classCount);
-        if (modes == 1) {
-            return new SampleSheetWriter(trained, selected, device, runtime.seed(), spec.commandLine().getOut())
-                    .write(this);
-        }
-
-        Tensor z = null;
-        int n;
-        List<Integer> rowClasses = new ArrayList<>();
-        if (zFile != null) {
-            z = NativeMemory.keep(Npy.read(zFile, ComputeDevice.CPU));
-            long[] shape = Tensors.shape(z);
-            if (shape.length != 2 || shape[1] != g.latentDim()) {
-                throw new IllegalArgumentException(zFile + " holds an array of shape " + java.util.Arrays.toString(shape)
-                        + "; this generator needs [N, " + g.latentDim() + "].");
-            }
-            n = (int) shape[0];
-            if (count != null && count != n) {
-                throw new IllegalArgumentException("--n " + count + " disagrees with the " + n + " rows of " + zFile + ".");
-            }
-        } else if (sheet != null && count == null) {
-            if (classCount > 0 && mixture.isEmpty()) {
-                rowClasses.addAll(selected.isEmpty() ? defaultRows(classCount) : selected);
-                n = rowClasses.size() * columns;
-            } else {
-                n = columns * columns;
-            }
-        } else {
-            n = count == null ? 64 : count;
-        }
-        long[] classes = classCount == 0 ? null : new long[n];
-        if (classes != null) {
-            for (int i = 0; i < n; i++) {
-                if (!rowClasses.isEmpty()) {
-                    classes[i] = rowClasses.get(i / columns);
-                } else {
-                    classes[i] = selected.isEmpty() ? i % classCount : selected.get(i % selected.size());
-                }
-            }
-        }
-
-        // Published BigGAN-deep models: z = T * truncnorm(-2, 2), as their statistics tables expect.
-        LatentDistribution distribution = LatentDistribution.forTruncation(truncation, g);
-        long seed = runtime.seed();
-        List<ImageBytes> tiles = new ArrayList<>();
-        List<Tensor> all = new ArrayList<>();
-        int digits = Math.max(5, String.valueOf(n - 1).length());
-        int total = n;
-        Tensor exactZ = z;
-        String standing = trained.withStandingStatistics(truncation, standingBatches, standingBatch,
-                Seeds.derive(seed, "standing"), device, () -> {
-            try (LatentSampler sampler = new LatentSampler(distribution, g.latentDim(), Seeds.derive(seed, "sample"),
-                    device);
-                 ProgressBar bar = Progress.bar("sample", total, " img")) {
-                Sampler.Latents latents = exactZ != null ? Sampler.Latents.of(exactZ, device)
-                        : Sampler.Latents.drawn(sampler, total, device);
-                Sampler.Sink sink = (start, images) -> {
-                    List<ImageBytes> bytes = ImageSheet.fromTensor(images);
-                    if (sheet != null) {
-                        tiles.addAll(bytes);
-                    }
-                    if (outDir != null) {
-                        for (int k = 0; k < bytes.size(); k++) {
-                            int i = start + k;
-                            String label = mixture.isPresent() ? "-mixture" : classes == null ? ""
-                                    : "-" + fileSafe(trained.className((int) classes[i]));
-                            PngFiles.write(bytes.get(k), outDir.resolve(String.format(Locale.ROOT, "sample-%0" + digits
-                                    + "d%s.png", i, label)));
-                        }
-                    }
-                    if (npy != null) {
-                        all.add(NativeMemory.keep(images.clone()));
-                    }
-                };
-                if (mixture.isPresent()) {
-                    Sampler.runSoft(g, latents, mixture.get().rows(total, device), total, batch, device, sink,
-                            bar::stepTo);
-                } else {
-                    Sampler.run(g, latents, classes, total, batch, device, sink, bar::stepTo);
-                }
-            }
-        });
-        if (sheet != null) {
-            List<String> labels = new ArrayList<>();
-            rowClasses.forEach(c -> labels.add(trained.className(c)));
-            ImageSheet.write(tiles, sheet, columns, 2, labels);
-        }
-        if (npy != null) {
-            NativeMemory.scoped(() -> {
-                Tensor stacked = org.bytedeco.pytorch.global.torch.cat(new org.bytedeco.pytorch.TensorVector(
-                        all.toArray(new Tensor[0])), 0);
-                try {
-                    Npy.write(npy, stacked);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException("Could not write " + npy + ": " + e.getMessage(), e);
-                }
-            });
-        }
-        if (labelsNpy != null && classes != null) {
-            long[] labelCopy = classes;
-            NativeMemory.scoped(() -> {
-                try {
-                    Npy.write(labelsNpy, Tensors.fromLongs(labelCopy, ComputeDevice.CPU, labelCopy.length));
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException("Could not write " + labelsNpy + ": " + e.getMessage(), e);
-                }
-            });
-        }
+        SamplingJob.Request request = new SamplingJob.Request(checkpoint, !noEma, sheet, outDir, npy, labelsNpy, count,
+                classIds, classNames, truncation, standingBatches, standingBatch, zFile, columns, batch, sheetMode(),
+                runtime.seed());
+        SamplingJob.Result result = SamplingJob.run(request, runtime.apply());
         PrintWriter w = spec.commandLine().getOut();
-        w.printf(Locale.ROOT, "%d samples from %s of %s (iteration %d), %s%s.%n", n, trained.ema() ? "G_ema" : "G",
-                trained.checkpoint(), trained.iteration(), truncation > 0 ? "truncation " + truncation : "no truncation",
-                ", " + standing + mixture.map(m -> ", classes mixed as " + m.describe(trained.classNames())).orElse(""));
-        for (Path p : new Path[] {sheet, outDir, npy, labelsNpy}) {
-            if (p != null) {
-                w.printf("Wrote %s%n", p.toAbsolutePath());
-            }
+        w.println(result.summary());
+        result.details().forEach(w::println);
+        for (Path p : result.outputs()) {
+            w.printf("Wrote %s%n", p.toAbsolutePath());
         }
         w.flush();
         return 0;
     }
 
-    /** The first ten classes (a sheet of a thousand ImageNet rows helps nobody; pick with --classes). */
-    static List<Integer> defaultRows(int classCount) {
-        List<Integer> rows = new ArrayList<>();
-        for (int c = 0; c < Math.min(classCount, 10); c++) {
-            rows.add(c);
+    /** The sheet that --interpolate, --sweep or --neighbours asks for, or null for plain samples. */
+    private SamplingJob.SheetMode sheetMode() {
+        int modes = (interpolate != null ? 1 : 0) + (sweep != null ? 1 : 0) + (neighbours != null ? 1 : 0);
+        if (modes > 1) {
+            throw new IllegalArgumentException("Choose one of --interpolate, --sweep and --neighbours per run.");
         }
-        return rows;
-    }
-
-    private static String fileSafe(String name) {
-        String s = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_+|_+$", "");
-        return s.isEmpty() ? "class" : s.length() > 40 ? s.substring(0, 40) : s;
+        if (interpolate != null) {
+            SamplingJob.Along along = switch (interpolate.strip().toLowerCase(Locale.ROOT)) {
+                case "z" -> SamplingJob.Along.LATENT;
+                case "class" -> SamplingJob.Along.CLASS;
+                default -> throw new IllegalArgumentException("--interpolate takes z or class, got '" + interpolate
+                        + "'.");
+            };
+            return new SamplingJob.InterpolationSheet(along, steps, Interpolation.parse(path));
+        }
+        if (sweep != null) {
+            return new SamplingJob.TruncationSweep(sweep);
+        }
+        return neighbours != null ? new SamplingJob.NearestNeighbours(neighbours, data) : null;
     }
 }

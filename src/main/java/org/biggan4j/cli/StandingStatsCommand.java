@@ -5,6 +5,7 @@ import org.biggan4j.sample.LatentDistribution;
 import org.biggan4j.sample.StandingStatistics;
 import org.biggan4j.checkpoint.StoredStandingStatistics;
 import org.biggan4j.sample.TrainedGenerator;
+import org.biggan4j.run.Progress;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Seeds;
 import org.bytedeco.pytorch.Tensor;

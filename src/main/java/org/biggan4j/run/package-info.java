@@ -1,7 +1,8 @@
 /**
- * The run room (floor 11): training runs, sampling jobs and evaluation reports as library classes with typed
- * requests and results, so that the CLI, the demo and tests call the same code; also the standard listener
- * preset of a training run (metrics, progress, sheets, checkpoints, health, evaluation).
- * <p>May use: every room below it, above all train, health, dist, eval and sample. Used by: cli and bench.
+ * The run room (floor 11): a training run, the demo, a sampling job and an evaluation report as
+ * library classes, each taking a typed request and returning a typed result, and the listener
+ * set of a standard training run ({@link org.biggan4j.run.StandardListeners}). The command line
+ * calls these; programs and tests call them the same way.
+ * <p>May use: every room below it, above all train, health, dist, eval and sample. Used by: bench and cli.
  */
 package org.biggan4j.run;

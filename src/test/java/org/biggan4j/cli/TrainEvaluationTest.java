@@ -8,6 +8,8 @@ import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.eval.torchscript.TinyModules;
 import org.biggan4j.health.CollapseMonitor;
 import org.biggan4j.health.HealthReport;
+import org.biggan4j.run.TrainingRun;
+import org.biggan4j.run.TrainingRun.Request;
 import org.biggan4j.train.TrainingSession;
 import org.biggan4j.train.listener.EvaluationListener;
 import org.biggan4j.train.listener.MetricsLogger;
@@ -58,8 +60,8 @@ class TrainEvaluationTest {
         List<String> base = tiny(6, "training.ema_decay=0");
         List<String> withEval = new ArrayList<>(base);
         withEval.add("output.eval_every=2");
-        var off = TrainCommand.runKeepingSession("fmnist-demo", dir.resolve("off"), base, false);
-        var on = TrainCommand.runKeepingSession("fmnist-demo", dir.resolve("on"), withEval, false);
+        var off = TrainingRun.runKeepingSession(Request.start("fmnist-demo", dir.resolve("off"), base));
+        var on = TrainingRun.runKeepingSession(Request.start("fmnist-demo", dir.resolve("on"), withEval));
         try (TrainingSession a = off.session(); TrainingSession b = on.session()) {
             Map<String, Tensor> wa = weights(a);
             Map<String, Tensor> wb = weights(b);
@@ -77,7 +79,7 @@ class TrainEvaluationTest {
     /** One evaluation leaves G's mode and BatchNorm buffers as they were, with and without standing statistics. */
     @Test
     void anEvaluationRestoresModeAndBatchNormStatistics(@TempDir Path dir) throws Exception {
-        var outcome = TrainCommand.runKeepingSession("fmnist-demo", dir, tiny(2, "training.ema_decay=0"), false);
+        var outcome = TrainingRun.runKeepingSession(Request.start("fmnist-demo", dir, tiny(2, "training.ema_decay=0")));
         try (TrainingSession s = outcome.session()) {
             s.reconfigure(ConfigLoader.withOverrides(s.config(), List.of("output.eval_every=1")));
             try (EvaluationListener evaluation = EvaluationListener.open(s)) {

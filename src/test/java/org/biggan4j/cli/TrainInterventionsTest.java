@@ -1,5 +1,6 @@
 package org.biggan4j.cli;
 
+import org.biggan4j.run.TrainingRun;
 import org.biggan4j.train.TrainingSession;
 import org.biggan4j.train.optim.Optimizers;
 import org.junit.jupiter.api.Test;
@@ -24,9 +25,8 @@ class TrainInterventionsTest {
                 "--set", "output.sample_every=0", "--set", "output.sample_rows=1", "--set", "output.sample_columns=1");
         assertEquals(0, first.code(), first.err());
 
-        TrainCommand.TrainingOutcome resumed = TrainCommand.runKeepingSession(null, run, List.of(
-                "training.iterations=3", "optimizer.generator.lr=1e-3", "optimizer.discriminator.beta2=0.9"),
-                true);
+        TrainingRun.OpenRun resumed = TrainingRun.runKeepingSession(TrainingRun.Request.resume(run, List.of(
+                "training.iterations=3", "optimizer.generator.lr=1e-3", "optimizer.discriminator.beta2=0.9")));
         try (TrainingSession s = resumed.session()) {
             assertEquals(3, s.iteration());
             assertEquals(1e-3, s.step().generatorOptimizer().learningRate(), 1e-15);

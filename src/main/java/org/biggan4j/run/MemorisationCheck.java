@@ -1,4 +1,4 @@
-package org.biggan4j.cli;
+package org.biggan4j.run;
 
 import me.tongfei.progressbar.ProgressBar;
 import org.biggan4j.data.DataSources;
@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** The memorisation part of {@code biggan4j eval}: a run's D on its training images and on held-out ones. */
+/** The memorisation part of an {@link EvaluationRun}: a run's D on its training images and on held-out ones. */
 final class MemorisationCheck {
 
     private MemorisationCheck() {
