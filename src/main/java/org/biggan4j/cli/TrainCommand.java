@@ -2,6 +2,7 @@ package org.biggan4j.cli;
 
 import org.biggan4j.checkpoint.CheckpointFile;
 import org.biggan4j.config.ConfigLoader;
+import org.biggan4j.config.ConfigValidator;
 import org.biggan4j.sample.TrainedGenerator;
 import org.biggan4j.train.InitialWeights;
 import org.biggan4j.config.TrainConfig;
@@ -179,11 +180,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + "under an external launcher.");
         }
         TrainConfig config = resolve(preset, out, overrides, resume, init).config();
-        if (config.training().batchSize() % nproc != 0) {
-            throw new IllegalArgumentException("training.batch_size=" + config.training().batchSize() + " is the "
-                    + "global batch and must divide evenly among --nproc " + nproc + " processes: set it to a multiple "
-                    + "of " + nproc + ".");
-        }
+        ConfigValidator.batchShare(config, nproc, "--nproc " + nproc + " processes");
         requireDistributable(config);
         List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
         for (int i = 0; i < args.size(); i++) {
@@ -246,7 +243,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (latest.isEmpty()) {
             return List.of(); // "Nothing to resume" is reported by the run itself
         }
-        long next = CheckpointFile.manifest(latest.get()).path("iteration").asLong() + 1;
+        long next = CheckpointFile.header(latest.get()).iteration() + 1;
         List<String> out = new ArrayList<>();
         if (which != MomentReset.D) {
             out.add("interventions.reset_moments_g_at=" + next);
@@ -310,9 +307,7 @@ public final class TrainCommand implements Callable<Integer> {
                             : new IllegalArgumentException("Nothing to resume: " + runDir + " holds no checkpoint. "
                                     + "Start the run without --resume."));
             TrainedGenerator.requireWithinLimit(checkpoint);
-            String stored = new com.fasterxml.jackson.databind.ObjectMapper()
-                    .writeValueAsString(CheckpointFile.manifest(checkpoint).path("config"));
-            config = ConfigLoader.withOverrides(ConfigLoader.fromJson(stored), overrides);
+            config = ConfigLoader.withOverrides(CheckpointFile.header(checkpoint).config(), overrides);
         } else {
             if (hasCheckpoints) {
                 throw new IllegalArgumentException("Run folder " + runDir + " already holds checkpoints: continue it with "
@@ -343,11 +338,7 @@ public final class TrainCommand implements Callable<Integer> {
         boolean distributed = world.worldSize() > 1;
         if (distributed) {
             requireDistributable(config);
-            if (config.training().batchSize() % world.worldSize() != 0) {
-                throw new IllegalArgumentException("training.batch_size=" + config.training().batchSize() + " is the "
-                        + "global batch and must divide evenly among the " + world.worldSize() + " processes "
-                        + "(WORLD_SIZE): set it to a multiple of " + world.worldSize() + ".");
-            }
+            ConfigValidator.batchShare(config, world.worldSize(), "the " + world.worldSize() + " processes (WORLD_SIZE)");
             if (config.device().equals("cuda")) {
                 // One GPU per process: LOCAL_RANK picks it, as torchrun's convention.
                 config = ConfigLoader.withOverrides(config, List.of("device=cuda:" + world.localRank()));
@@ -395,8 +386,7 @@ public final class TrainCommand implements Callable<Integer> {
                 evaluation = EvaluationListener.open(session);
             }
             if (world.isLeader()) {
-                org.biggan4j.io.AtomicFiles.writeBytes(runDir.resolve("config.yaml"),
-                        ConfigLoader.toYaml(config).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                TrainingSession.writeConfigFile(runDir, config);
             }
             StopSignal stop = new StopSignal().installShutdownHook(120);
             // With replicas the loop obeys the stop they agree on, not a signal one of them got.
@@ -530,7 +520,7 @@ public final class TrainCommand implements Callable<Integer> {
                 ConfigLoader.toJson(ConfigLoader.load(preset, List.of())));
         Path file = TrainedGenerator.resolve(init);
         TrainedGenerator.requireWithinLimit(file);
-        json.set("model", CheckpointFile.manifest(file).path("config").path("model"));
+        json.set("model", mapper.readTree(CheckpointFile.header(file).configJson()).path("model"));
         return ConfigLoader.withOverrides(ConfigLoader.fromJson(mapper.writeValueAsString(json)), overrides);
     }
 

@@ -254,7 +254,7 @@ class TrainingSessionTest {
             groups.remove(TrainingSession.OPTIMIZER_D);
             try {
                 CheckpointFile.write(v1, new org.biggan4j.checkpoint.CheckpointData(4, data.configJson(),
-                        data.provenance(), data.stateJson(), data.metrics(), groups,
+                        data.provenance(), data.state(), data.metrics(), groups,
                         Map.of(TrainingSession.OPTIMIZER_G, new byte[] {'P', 'K'}, TrainingSession.OPTIMIZER_D,
                                 new byte[] {'P', 'K'})));
             } catch (java.io.IOException e) {
