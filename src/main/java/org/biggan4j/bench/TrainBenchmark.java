@@ -27,7 +27,7 @@ public final class TrainBenchmark {
      * @param secondsPerIteration median wall seconds of the timed iterations
      * @param iterationSeconds    every timed iteration, in order
      * @param imagesPerIteration  images per iteration: the G update's batch, batch x accumulation
-     *                            ({@link org.biggan4j.config.TrainConfig.TrainingConfig#imagesPerIteration})
+     *                            ({@link TrainConfig.TrainingConfig#imagesPerIteration})
      * @param discriminatorImagesPerIteration real images the D steps read: batch x accumulation x D steps
      * @param flopsPerIteration   counted FLOPs of one iteration (forward and backward of every D and G step)
      * @param peakResidentBytes   the process's peak resident memory (VmHWM) at the end
@@ -112,7 +112,8 @@ public final class TrainBenchmark {
                 }
                 return new Result(device.toString(), Engine.threads(), warmup, median(seconds), seconds,
                         session.config().training().imagesPerIteration(),
-                        session.config().training().discriminatorImagesPerIteration(), flops, NativeMemory.peakResidentBytes(), shares.javaShare(),
+                        session.config().training().discriminatorImagesPerIteration(), flops,
+                        NativeMemory.peakResidentBytes(), shares.javaShare(),
                         shares.libtorchShare(), shares.waitingShare(), shares.total(), largestFirst(shares.sites()));
             }
         }

@@ -338,7 +338,8 @@ public final class TrainCommand implements Callable<Integer> {
         boolean distributed = world.worldSize() > 1;
         if (distributed) {
             requireDistributable(config);
-            ConfigValidator.batchShare(config, world.worldSize(), "the " + world.worldSize() + " processes (WORLD_SIZE)");
+            ConfigValidator.batchShare(config, world.worldSize(),
+                    "the " + world.worldSize() + " processes (WORLD_SIZE)");
             if (config.device().equals("cuda")) {
                 // One GPU per process: LOCAL_RANK picks it, as torchrun's convention.
                 config = ConfigLoader.withOverrides(config, List.of("device=cuda:" + world.localRank()));

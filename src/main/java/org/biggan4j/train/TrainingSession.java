@@ -148,7 +148,10 @@ public final class TrainingSession implements AutoCloseable {
         this.iteration = completed;
     }
 
-    /** Images per iteration: the G update's batch, batch x accumulation (see {@link TrainConfig.TrainingConfig#imagesPerIteration}). */
+    /**
+     * Images per iteration: the G update's batch, batch x accumulation (the one definition,
+     * {@link TrainConfig.TrainingConfig#imagesPerIteration}).
+     */
     public int imagesPerIteration() {
         return config.training().imagesPerIteration();
     }

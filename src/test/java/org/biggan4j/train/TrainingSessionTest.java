@@ -279,6 +279,16 @@ class TrainingSessionTest {
         }
     }
 
+    /** config.yaml, written from one place, reads back as the configuration it was written from. */
+    @Test
+    void theRunFoldersConfigFileReadsBackAsTheConfiguration(@TempDir Path dir) throws Exception {
+        TrainConfig config = org.biggan4j.config.ConfigLoader.withOverrides(TinyGan.config(3, 1, "stop"),
+                List.of("training.d_steps=3"));
+        TrainingSession.writeConfigFile(dir, config);
+        Path file = dir.resolve(TrainingSession.CONFIG_FILE);
+        assertEquals(config, org.biggan4j.config.ConfigLoader.load(file.toString(), List.of()));
+    }
+
     @Test
     void aLoaderPositionOfTheWrongTypeIsOneLineNamingTheField(@TempDir Path dir) throws Exception {
         TrainConfig config = TinyGan.config(2, 2, "stop");
