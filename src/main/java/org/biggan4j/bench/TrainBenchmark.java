@@ -10,7 +10,6 @@ import org.biggan4j.train.TrainingSession;
 import org.bytedeco.pytorch.global.torch;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /**
@@ -26,7 +25,9 @@ public final class TrainBenchmark {
     /**
      * @param secondsPerIteration median wall seconds of the timed iterations
      * @param iterationSeconds    every timed iteration, in order
-     * @param imagesPerIteration  real images one iteration consumes (batch x accumulation x D steps)
+     * @param imagesPerIteration  images per iteration: the G update's batch, batch x accumulation
+     *                            ({@link TrainConfig.TrainingConfig#imagesPerIteration})
+     * @param discriminatorImagesPerIteration real images the D steps read: batch x accumulation x D steps
      * @param flopsPerIteration   counted FLOPs of one iteration (forward and backward of every D and G step)
      * @param peakResidentBytes   the process's peak resident memory (VmHWM) at the end
      * @param javaShare           share of the training thread's wall time in Java code during the
@@ -38,7 +39,8 @@ public final class TrainBenchmark {
      *                            or step backward) they were taken under, largest first
      */
     public record Result(String device, int threads, int warmup, double secondsPerIteration,
-                         double[] iterationSeconds, int imagesPerIteration, long flopsPerIteration,
+                         double[] iterationSeconds, int imagesPerIteration, int discriminatorImagesPerIteration,
+                         long flopsPerIteration,
                          long peakResidentBytes, double javaShare, double libtorchShare, double waitingShare,
                          long samples, java.util.LinkedHashMap<String, Long> libtorchSites) {
 
@@ -46,8 +48,14 @@ public final class TrainBenchmark {
             return 1.0 / secondsPerIteration;
         }
 
+        /** Images per second: {@link #imagesPerIteration} over the median iteration. */
         public double imagesPerSecond() {
             return imagesPerIteration / secondsPerIteration;
+        }
+
+        /** Real images D reads per second. */
+        public double discriminatorImagesPerSecond() {
+            return discriminatorImagesPerIteration / secondsPerIteration;
         }
 
         public double achievedGflops() {
@@ -102,7 +110,9 @@ public final class TrainBenchmark {
                     shares = sampler.shares();
                 }
                 return new Result(device.toString(), Engine.threads(), warmup, Timing.median(seconds), seconds,
-                        session.imagesPerIteration(), flops, NativeMemory.peakResidentBytes(), shares.javaShare(),
+                        session.config().training().imagesPerIteration(),
+                        session.config().training().discriminatorImagesPerIteration(), flops,
+                        NativeMemory.peakResidentBytes(), shares.javaShare(),
                         shares.libtorchShare(), shares.waitingShare(), shares.total(), largestFirst(shares.sites()));
             }
         }

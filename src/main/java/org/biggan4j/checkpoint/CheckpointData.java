@@ -5,6 +5,7 @@ import org.bytedeco.pytorch.Tensor;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Everything a checkpoint holds.
@@ -12,7 +13,8 @@ import java.util.Map;
  * @param iteration      completed G updates
  * @param configJson     the resolved training configuration (snake_case JSON)
  * @param provenance     versions, seed, revision, data
- * @param stateJson      small JSON-serialisable state: loader position, schedules, detector state
+ * @param state          the run's small state: loader position, class names, model shape, noise salt,
+ *                       stored standing statistics, listeners' state (see {@link RunState})
  * @param metrics        latest metric values (used to keep the best checkpoint)
  * @param tensorGroups   named groups of tensors, e.g. {@code generator}, {@code discriminator},
  *                       {@code generator_ema}, {@code optimizer_generator}; each stored as one
@@ -20,12 +22,12 @@ import java.util.Map;
  * @param blobs          opaque byte entries (format version 1 kept libtorch optimiser archives
  *                       here; nothing current writes any)
  */
-public record CheckpointData(long iteration, String configJson, Provenance provenance, Map<String, Object> stateJson,
+public record CheckpointData(long iteration, String configJson, Provenance provenance, RunState state,
                              Map<String, Double> metrics, Map<String, Map<String, Tensor>> tensorGroups,
                              Map<String, byte[]> blobs) {
 
     public CheckpointData {
-        stateJson = Collections.unmodifiableMap(new LinkedHashMap<>(stateJson));
+        Objects.requireNonNull(state, "state");
         metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
         tensorGroups = Collections.unmodifiableMap(new LinkedHashMap<>(tensorGroups));
         blobs = Collections.unmodifiableMap(new LinkedHashMap<>(blobs));

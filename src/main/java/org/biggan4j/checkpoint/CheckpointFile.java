@@ -12,6 +12,7 @@ import org.biggan4j.io.BadInputException;
 import org.biggan4j.io.BoundedReads;
 import org.biggan4j.io.InputLimits;
 import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.NativeMemory;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
@@ -98,7 +99,7 @@ public final class CheckpointFile {
         manifest.put("iteration", data.iteration());
         manifest.put("config", JSON.readTree(data.configJson()));
         manifest.put("provenance", data.provenance());
-        manifest.put("state", data.stateJson());
+        manifest.put("state", data.state().toJson());
         manifest.put("metrics", data.metrics());
         manifest.put("tensor_groups", List.copyOf(data.tensorGroups().keySet()));
         manifest.put("blobs", List.copyOf(data.blobs().keySet()));
@@ -141,41 +142,8 @@ public final class CheckpointFile {
      *                             format version
      */
     public static CheckpointData read(Path path, ComputeDevice device) {
-        requireFile(path);
-        try (ZipFile zip = new ZipFile(path.toFile())) {
-            Manifest m = parse(path, readManifest(zip, path));
-            if (m.version() < FIRST_CHECKSUMMED) {
-                LOG.warn("{} is a version-{} checkpoint, written before checksums: its integrity cannot be "
-                        + "verified (its next save writes version {}).", path, m.version(), VERSION);
-            }
-            Map<String, Map<String, Tensor>> groups = new LinkedHashMap<>();
-            for (String name : m.tensorGroups()) {
-                String entryName = "tensors/" + name + ".safetensors";
-                byte[] bytes = entryBytes(zip, entryName, path, m);
-                Map<String, Tensor> tensors = tensors(bytes, device, path, entryName);
-                for (var t : tensors.entrySet()) {
-                    refuseNonFinite(t.getValue(), name + "." + t.getKey(), path);
-                }
-                groups.put(name, tensors);
-            }
-            Map<String, byte[]> blobs = new LinkedHashMap<>();
-            for (String name : m.blobs()) {
-                blobs.put(name, entryBytes(zip, "blobs/" + name, path, m));
-            }
-            return new CheckpointData(m.iteration(), m.configJson(), m.provenance(), m.state(), m.metrics(),
-                    groups, blobs);
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException("Checkpoint " + path + " does not exist.", e);
-        } catch (ZipException e) {
-            throw new CheckpointException(path + " is corrupt or truncated (" + oneLine(e)
-                    + "): use an earlier checkpoint.", e);
-        } catch (CheckpointException e) {
-            throw e;
-        } catch (BadInputException e) {
-            throw new CheckpointException(e.getMessage(), e);
-        } catch (IOException e) {
-            throw new CheckpointException(path + " could not be read (" + oneLine(e) + "): it is damaged or "
-                    + "unreadable; use an earlier checkpoint.", e);
+        try (Reader reader = open(path)) {
+            return reader.read(device);
         }
     }
 
@@ -187,35 +155,146 @@ public final class CheckpointFile {
      * @throws CheckpointException the first failure, as {@link #read} reports it
      */
     public static void verify(Path path) {
-        org.biggan4j.tensor.NativeMemory.scoped(() -> {
+        NativeMemory.scoped(() -> {
             read(path, ComputeDevice.CPU);
         });
     }
 
     /**
-     * Reads only the manifest (iteration, config, provenance, metrics) without loading tensors;
-     * it is bounded and type-checked as in {@link #read}, but the entries' checksums are not
-     * verified.
+     * Reads only the manifest, typed (iteration, configuration, provenance, state, metrics),
+     * without loading tensors; it is bounded and type-checked as in {@link #read}, but the
+     * entries' checksums are not verified.
+     */
+    public static CheckpointHeader header(Path path) {
+        try (Reader reader = open(path)) {
+            return reader.header();
+        }
+    }
+
+    /**
+     * The manifest as raw JSON (for tests and diagnostics; code reads {@link #header}), checked
+     * as {@link #header} checks it.
      */
     public static JsonNode manifest(Path path) {
+        try (Reader reader = open(path)) {
+            return reader.json;
+        }
+    }
+
+    /**
+     * Opens a checkpoint once for its header and then, if wanted, its tensors (sampling builds the
+     * model from the header before it loads the weights). The manifest is read and checked here.
+     *
+     * @throws CheckpointException as {@link #read}
+     */
+    public static Reader open(Path path) {
         requireFile(path);
-        try (ZipFile zip = new ZipFile(path.toFile())) {
-            JsonNode node = readManifest(zip, path);
-            parse(path, node);
-            return node;
-        } catch (CheckpointException e) {
-            throw e;
-        } catch (BadInputException e) {
-            throw new CheckpointException(e.getMessage(), e);
-        } catch (IOException e) {
-            throw new CheckpointException(path + " is corrupt or unreadable (" + oneLine(e)
+        ZipFile zip = null;
+        try {
+            zip = new ZipFile(path.toFile());
+            JsonNode json = readManifest(zip, path);
+            return new Reader(path, zip, json, parse(path, json));
+        } catch (RuntimeException | IOException e) {
+            closeQuietly(zip, e);
+            throw failure(path, e);
+        }
+    }
+
+    /** An open checkpoint whose manifest passed its checks; {@link #close()} closes the file. */
+    public static final class Reader implements AutoCloseable {
+        private final Path path;
+        private final ZipFile zip;
+        private final JsonNode json;
+        private final Manifest manifest;
+
+        private Reader(Path path, ZipFile zip, JsonNode json, Manifest manifest) {
+            this.path = path;
+            this.zip = zip;
+            this.json = json;
+            this.manifest = manifest;
+        }
+
+        /** The typed manifest. */
+        public CheckpointHeader header() {
+            Manifest m = manifest;
+            return new CheckpointHeader(path, m.version(), m.iteration(), m.configJson(), m.provenance(), m.state(),
+                    m.metrics());
+        }
+
+        /** Every entry, verified; tensors are created on {@code device} in the caller's scope. */
+        public CheckpointData read(ComputeDevice device) {
+            Manifest m = manifest;
+            if (m.version() < FIRST_CHECKSUMMED) {
+                LOG.warn("{} is a version-{} checkpoint, written before checksums: its integrity cannot be "
+                        + "verified (its next save writes version {}).", path, m.version(), VERSION);
+            }
+            try {
+                Map<String, Map<String, Tensor>> groups = new LinkedHashMap<>();
+                for (String name : m.tensorGroups()) {
+                    String entryName = "tensors/" + name + ".safetensors";
+                    byte[] bytes = entryBytes(zip, entryName, path, m);
+                    Map<String, Tensor> tensors = tensors(bytes, device, path, entryName);
+                    for (var t : tensors.entrySet()) {
+                        refuseNonFinite(t.getValue(), name + "." + t.getKey(), path);
+                    }
+                    groups.put(name, tensors);
+                }
+                Map<String, byte[]> blobs = new LinkedHashMap<>();
+                for (String name : m.blobs()) {
+                    blobs.put(name, entryBytes(zip, "blobs/" + name, path, m));
+                }
+                return new CheckpointData(m.iteration(), m.configJson(), m.provenance(), m.state(), m.metrics(),
+                        groups, blobs);
+            } catch (RuntimeException | IOException e) {
+                throw failure(path, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                zip.close();
+            } catch (IOException e) {
+                LOG.debug("Closing {}: {}", path, e.getMessage());
+            }
+        }
+    }
+
+    /** One line for any failure to read {@code path}: ours pass through, I/O errors are named. */
+    private static RuntimeException failure(Path path, Exception e) {
+        if (e instanceof CheckpointException c) {
+            return c;
+        }
+        if (e instanceof BadInputException b) {
+            return new CheckpointException(b.getMessage(), b);
+        }
+        if (e instanceof RuntimeException r) {
+            return r;
+        }
+        if (e instanceof NoSuchFileException) {
+            return new CheckpointException("Checkpoint " + path + " does not exist.", e);
+        }
+        if (e instanceof ZipException) {
+            return new CheckpointException(path + " is corrupt or truncated (" + oneLine(e)
                     + "): use an earlier checkpoint.", e);
+        }
+        return new CheckpointException(path + " could not be read (" + oneLine(e) + "): it is damaged or "
+                + "unreadable; use an earlier checkpoint.", e);
+    }
+
+    private static void closeQuietly(ZipFile zip, Exception cause) {
+        if (zip != null) {
+            try {
+                zip.close();
+            } catch (IOException e) {
+                cause.addSuppressed(e);
+            }
         }
     }
 
     /** The manifest, type-checked. */
     private record Manifest(int version, long iteration, String configJson, Provenance provenance,
-                            Map<String, Object> state, Map<String, Double> metrics, List<String> tensorGroups,
+                            RunState state, Map<String, Double> metrics, List<String> tensorGroups,
                             List<String> blobs, JsonNode entries) {
     }
 
@@ -286,8 +365,7 @@ public final class CheckpointFile {
             throw field(path, "config", "a JSON object", config);
         }
         Provenance provenance = convert(path, manifest, "provenance", new TypeReference<Provenance>() { });
-        Map<String, Object> state = convert(path, manifest, "state",
-                new TypeReference<LinkedHashMap<String, Object>>() { });
+        RunState state = RunState.fromJson(path.toString(), manifest.path("state"));
         Map<String, Double> metrics = convert(path, manifest, "metrics",
                 new TypeReference<LinkedHashMap<String, Double>>() { });
         List<String> groups = names(path, manifest, "tensor_groups");
@@ -306,7 +384,7 @@ public final class CheckpointFile {
         }
         try {
             return new Manifest(version, iterationNode.longValue(), JSON.writeValueAsString(config), provenance,
-                    state == null ? Map.of() : state, metrics == null ? Map.of() : metrics, groups, blobs, entries);
+                    state, metrics == null ? Map.of() : metrics, groups, blobs, entries);
         } catch (IOException e) {
             throw new CheckpointException(path + ": its configuration cannot be re-serialised (" + oneLine(e) + ").", e);
         }
@@ -361,7 +439,8 @@ public final class CheckpointFile {
         return List.copyOf(out);
     }
 
-    private static CheckpointException field(Path path, String field, String expected, JsonNode actual) {
+    /** A manifest field's refusal: the file (a path or a name), the field, what it must be, what it is. */
+    static CheckpointException field(Object path, String field, String expected, JsonNode actual) {
         return new CheckpointException(path + ": manifest field '" + field + "' must be " + expected + ", not "
                 + abbreviate(actual) + "; the file is damaged or was not written by biggan4j: use an earlier "
                 + "checkpoint.");

@@ -47,9 +47,9 @@ public final class CheckpointStore {
         Path best = dir.resolve(BEST);
         if (!this.bestMetric.isEmpty() && Files.isRegularFile(best)) {
             try {
-                var metric = CheckpointFile.manifest(best).path("metrics").path(this.bestMetric);
-                if (metric.isNumber()) {
-                    bestValue = metric.asDouble();
+                Double metric = CheckpointFile.header(best).metrics().get(this.bestMetric);
+                if (metric != null) {
+                    bestValue = metric;
                 }
             } catch (CheckpointException e) {
                 // A damaged best.b4j must not stop training: the next good checkpoint replaces it.

@@ -82,7 +82,7 @@ public final class SafeTensorsExport {
                 metadata.put("groups", JSON.writeValueAsString(groups));
                 metadata.put("architecture", architecture);
                 metadata.put("config", JSON.writeValueAsString(JSON.readTree(data.configJson())));
-                metadata.put("state", JSON.writeValueAsString(data.stateJson()));
+                metadata.put("state", JSON.writeValueAsString(data.state().toJson()));
                 metadata.put("provenance", JSON.writeValueAsString(data.provenance()));
                 byte[] bytes = SafeTensors.toBytes(tensors, metadata);
                 AtomicFiles.writeBytes(out, bytes);
@@ -131,8 +131,7 @@ public final class SafeTensorsExport {
                     }
                     group.put(name.substring(slash + 1), t);
                 });
-                Map<String, Object> state = JSON.readValue(meta.get("state"),
-                        new TypeReference<LinkedHashMap<String, Object>>() { });
+                RunState state = RunState.fromJson(export.toString(), JSON.readTree(meta.get("state")));
                 Provenance provenance = JSON.readValue(meta.get("provenance"), Provenance.class);
                 CheckpointFile.write(checkpoint, new CheckpointData(Long.parseLong(meta.get("iteration")),
                         meta.get("config"), provenance, state, Map.of(), tensorGroups, Map.of()));

@@ -46,12 +46,6 @@ public final class StoredStandingStatistics {
             m.put("seed", seed);
             return m;
         }
-
-        static Entry fromJson(Map<?, ?> m) {
-            return new Entry(String.valueOf(m.get("weights")), ((Number) m.get("truncation")).doubleValue(),
-                    ((Number) m.get("batches")).intValue(), ((Number) m.get("batch_size")).intValue(),
-                    ((Number) m.get("seed")).longValue());
-        }
     }
 
     private StoredStandingStatistics() {
@@ -64,13 +58,7 @@ public final class StoredStandingStatistics {
 
     /** The sets a checkpoint lists, in stored order. */
     public static List<Entry> entries(CheckpointData data) {
-        List<Entry> out = new ArrayList<>();
-        if (data.stateJson().get(STATE_KEY) instanceof List<?> list) {
-            for (Object o : list) {
-                out.add(Entry.fromJson((Map<?, ?>) o));
-            }
-        }
-        return out;
+        return data.state().standingStatistics();
     }
 
     /**
@@ -99,19 +87,18 @@ public final class StoredStandingStatistics {
         NativeMemory.scoped(() -> {
             CheckpointData data = CheckpointFile.read(checkpoint, ComputeDevice.CPU);
             Map<String, Map<String, Tensor>> groups = new LinkedHashMap<>(data.tensorGroups());
-            List<Map<String, Object>> listed = new ArrayList<>();
+            List<Entry> listed = new ArrayList<>();
             for (Entry e : entries(data)) {
                 if (!(e.weights().equals(weights) && statistics.containsKey(e.truncation()))) {
-                    listed.add(e.toJson());
+                    listed.add(e);
                 }
             }
             statistics.forEach((t, buffers) -> {
                 Entry e = new Entry(weights, t, batches, batchSize, seed);
                 groups.put(e.group(), buffers);
-                listed.add(e.toJson());
+                listed.add(e);
             });
-            Map<String, Object> state = new LinkedHashMap<>(data.stateJson());
-            state.put(STATE_KEY, listed);
+            RunState state = data.state().withStandingStatistics(listed);
             try {
                 CheckpointFile.write(checkpoint, new CheckpointData(data.iteration(), data.configJson(),
                         data.provenance(), state, data.metrics(), groups, data.blobs()));

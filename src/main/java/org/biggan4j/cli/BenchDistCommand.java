@@ -3,6 +3,7 @@ package org.biggan4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.biggan4j.config.ConfigLoader;
+import org.biggan4j.config.ConfigValidator;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.dist.LocalLauncher;
 import org.biggan4j.tensor.Engine;
@@ -33,7 +34,8 @@ import java.util.concurrent.Callable;
 @Command(name = "dist", mixinStandardHelpOptions = true,
         description = {"Training throughput with N data-parallel processes on this machine (c10d over loopback): "
                 + "median seconds per iteration after warm-up and images/s of the global batch, for each N, the "
-                + "cores shared among the processes.",
+                + "cores shared among the processes. Images per iteration = global batch x accumulation (the G "
+                + "update's batch, as BigGAN-PyTorch counts it; D steps read more real images).",
                 "Example: biggan4j bench dist --preset biggan-cifar --nproc 1,2 --json"})
 public final class BenchDistCommand implements Callable<Integer> {
 
@@ -69,10 +71,10 @@ public final class BenchDistCommand implements Callable<Integer> {
         }
         TrainConfig config = ConfigLoader.load(preset, overrides);
         for (int n : processCounts) {
-            if (n < 1 || config.training().batchSize() % n != 0) {
-                throw new IllegalArgumentException("--nproc " + n + ": every count must be >= 1 and divide "
-                        + "training.batch_size=" + config.training().batchSize() + ".");
+            if (n < 1) {
+                throw new IllegalArgumentException("--nproc " + n + ": every count must be >= 1.");
             }
+            ConfigValidator.batchShare(config, n, "--nproc " + n + " processes");
         }
         int cores = Math.max(1, Engine.physicalCores());
         List<Map<String, Object>> results = new ArrayList<>();
@@ -108,8 +110,7 @@ public final class BenchDistCommand implements Callable<Integer> {
     }
 
     private static int imagesPerIteration(TrainConfig config) {
-        var t = config.training();
-        return t.batchSize() * t.accumulation() * t.dSteps();
+        return config.training().imagesPerIteration();
     }
 
     /** One real data-parallel run of warm-up + timed iterations; the figures from rank 0's metrics. */

@@ -35,12 +35,20 @@ import java.util.stream.Stream;
  * {@code biggan4j bench train}: seconds per training iteration of a preset (median over timed
  * iterations after warm-up), images/s, counted FLOPs, achieved GFLOP/s and the model FLOPs
  * utilisation against {@code bench peak}'s convolution figure, and peak resident memory.
+ *
+ * <p>Images per iteration = batch_size x accumulation, the batch of the iteration's G update, as
+ * BigGAN-PyTorch counts its batch ({@link TrainConfig.TrainingConfig#imagesPerIteration}); the
+ * real images the D steps read (x d_steps) are reported apart, as {@code d_images_per_iteration}.
+ * The JSON keys are snake_case, as every bench command's.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Time training iterations of a preset through the real step: median seconds per iteration "
                 + "after warm-up, images/s, FLOPs per iteration (counted from the layers, forward and backward of "
                 + "all D and G steps), achieved GFLOP/s, model FLOPs utilisation against the peak of "
                 + "'bench peak', and peak resident memory.",
+                "Images per iteration = batch_size x accumulation, the batch of the G update (as BigGAN-PyTorch "
+                        + "counts its batch); the real images the D steps read (x d_steps) are reported apart as "
+                        + "D images.",
                 "Example: biggan4j bench train --preset biggan-128 --set model.ch=32 --set training.batch_size=16 "
                         + "--set training.accumulation=1"})
 public final class BenchTrainCommand implements Callable<Integer> {
@@ -136,6 +144,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
         doc.put("iterations_per_second", r.iterationsPerSecond());
         doc.put("images_per_iteration", r.imagesPerIteration());
         doc.put("images_per_second", r.imagesPerSecond());
+        doc.put("d_images_per_iteration", r.discriminatorImagesPerIteration());
+        doc.put("d_images_per_second", r.discriminatorImagesPerSecond());
         doc.put("gflop_per_iteration", r.flopsPerIteration() / 1e9);
         doc.put("achieved_gflops", r.achievedGflops());
         doc.put("peak_conv_gflops", peakConv);
@@ -157,8 +167,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
                     NativeAllocator.current().description(), config.training().batchSize(),
                     config.training().accumulation(), config.training().dSteps());
             out.printf(Locale.ROOT, "  %.3f s/iteration (median of %d after %d warm-up), %.3f iterations/s, "
-                    + "%.1f images/s%n", r.secondsPerIteration(), runs, warmup, r.iterationsPerSecond(),
-                    r.imagesPerSecond());
+                    + "%.1f images/s (%d per iteration: batch x accumulation; D reads %.1f real images/s)%n",
+                    r.secondsPerIteration(), runs, warmup, r.iterationsPerSecond(), r.imagesPerSecond(),
+                    r.imagesPerIteration(), r.discriminatorImagesPerSecond());
             out.printf(Locale.ROOT, "  %.1f GFLOP/iteration, %.1f GFLOP/s achieved, %.0f%% of the %.1f GFLOP/s "
                             + "%s convolution peak%n", r.flopsPerIteration() / 1e9, r.achievedGflops(),
                     100 * r.achievedGflops() / peakConv, peakConv, bf16 ? "bf16" : "float32");

@@ -4,7 +4,6 @@ import org.biggan4j.config.TrainConfig.Architecture;
 import org.biggan4j.config.TrainConfig.ObjectiveKind;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * All checks that involve more than one field live here, so that a record validates only
@@ -12,26 +11,33 @@ import java.util.Map;
  */
 public final class ConfigValidator {
 
-    /** Resolutions each architecture's tables define. */
-    static final Map<Architecture, List<Integer>> RESOLUTIONS = Map.of(
-            Architecture.BIGGAN, List.of(32, 64, 128, 256, 512),
-            Architecture.BIGGAN_DEEP, List.of(64, 128, 256, 512),
-            Architecture.SNGAN_RESNET, List.of(32, 64),
-            Architecture.SAGAN_RESNET, List.of(32, 64),
-            Architecture.DCGAN, List.of(32, 64));
-
     private ConfigValidator() {
     }
 
-    /** Supported resolutions of an architecture. */
-    public static List<Integer> resolutions(Architecture architecture) {
-        return RESOLUTIONS.get(architecture);
+    /**
+     * Each process's share of the batch: {@code training.batch_size} is the global batch, split
+     * evenly among {@code processes} data-parallel processes (as BigGAN-PyTorch's batch is the
+     * sum over its GPUs), so it must be a multiple of their number. The one place this rule is
+     * checked, for every way processes are asked for.
+     *
+     * @param processes how many processes share the batch (1 = training alone)
+     * @param asked     how they were asked for, for the message ("the 4 processes",
+     *                  "--nproc 3 processes")
+     * @throws IllegalArgumentException naming the key, the count and the fix
+     */
+    public static int batchShare(TrainConfig c, int processes, String asked) {
+        int batch = c.training().batchSize();
+        if (processes < 1 || batch % processes != 0) {
+            throw new IllegalArgumentException("training.batch_size=" + batch + " is the global batch and must "
+                    + "divide evenly among " + asked + ": set it to a multiple of " + processes + ".");
+        }
+        return batch / processes;
     }
 
     /** @throws IllegalArgumentException naming the offending keys and the fix */
     public static void validate(TrainConfig c) {
         TrainConfig.ModelConfig m = c.model();
-        List<Integer> supported = RESOLUTIONS.get(m.architecture());
+        List<Integer> supported = m.architecture().resolutions();
         if (!supported.contains(m.resolution())) {
             fail("model.resolution " + m.resolution() + " is not supported by " + name(m.architecture())
                     + ": use one of " + supported);

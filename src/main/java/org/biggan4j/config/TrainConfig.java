@@ -30,8 +30,33 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
         require(threads >= 0, "threads must be >= 0 (0 = one per core), got " + threads);
     }
 
-    /** Which network family to build; see the model package for the tables. */
-    public enum Architecture { BIGGAN, BIGGAN_DEEP, SNGAN_RESNET, SAGAN_RESNET, DCGAN }
+    /**
+     * Which network family to build; see the model package for the tables. Each carries the
+     * resolutions its tables define: the one statement of that fact (the configuration is below
+     * the models, so the validator cannot ask the tables; a test in the model package checks that
+     * the tables define exactly these).
+     */
+    public enum Architecture {
+        /** Brock et al. 2019, appendix B, tables 4-7 (BigGAN-PyTorch's arch dictionaries). */
+        BIGGAN(32, 64, 128, 256, 512),
+        /** BigGAN-deep, tables 8-9 of the same appendix. */
+        BIGGAN_DEEP(64, 128, 256, 512),
+        /** Miyato et al. 2018, appendix B. */
+        SNGAN_RESNET(32, 64),
+        SAGAN_RESNET(32, 64),
+        DCGAN(32, 64);
+
+        private final List<Integer> resolutions;
+
+        Architecture(Integer... resolutions) {
+            this.resolutions = List.of(resolutions);
+        }
+
+        /** The resolutions this architecture's tables define, ascending. */
+        public List<Integer> resolutions() {
+            return resolutions;
+        }
+    }
 
     /**
      * @param classes            number of classes; 0 = taken from the data (ignored when not conditional)
@@ -209,6 +234,24 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
             require(emaStart >= 0, "training.ema_start must be >= 0");
             latent = latent == null ? Latent.NORMAL : latent;
             onNonFinite = onNonFinite == null ? OnNonFinite.STOP : onNonFinite;
+        }
+
+        /**
+         * Images per iteration, the tool's one definition (bench train, bench dist, the training
+         * log's {@code images_per_sec}): the batch of the iteration's G update, batch_size x
+         * accumulation, which is how BigGAN-PyTorch counts its batch (its README's ImageNet run:
+         * batch 256 x 8 accumulations = "an effective batch size of 2048", whatever the D steps).
+         */
+        public int imagesPerIteration() {
+            return batchSize * accumulation;
+        }
+
+        /**
+         * Real images the iteration's D updates read: batch_size x accumulation x d_steps (the data
+         * loader's load; an objective whose G loss needs real scores reads one more batch).
+         */
+        public int discriminatorImagesPerIteration() {
+            return imagesPerIteration() * dSteps;
         }
     }
 

@@ -56,9 +56,7 @@ final class RunFolder {
                             : new IllegalArgumentException("Nothing to resume: " + runDir + " holds no checkpoint. "
                                     + "Start the run without --resume."));
             TrainedGenerator.requireWithinLimit(checkpoint);
-            String stored = new ObjectMapper()
-                    .writeValueAsString(CheckpointFile.manifest(checkpoint).path("config"));
-            config = ConfigLoader.withOverrides(ConfigLoader.fromJson(stored), overrides);
+            config = ConfigLoader.withOverrides(CheckpointFile.header(checkpoint).config(), overrides);
         } else {
             if (hasCheckpoints) {
                 throw new IllegalArgumentException("Run folder " + runDir + " already holds checkpoints: continue it with "
@@ -84,7 +82,7 @@ final class RunFolder {
         if (latest.isEmpty()) {
             return List.of(); // "Nothing to resume" is reported by resolve
         }
-        long next = CheckpointFile.manifest(latest.get()).path("iteration").asLong() + 1;
+        long next = CheckpointFile.header(latest.get()).iteration() + 1;
         List<String> out = new ArrayList<>();
         if (which != TrainingRun.MomentReset.D) {
             out.add("interventions.reset_moments_g_at=" + next);
@@ -104,7 +102,7 @@ final class RunFolder {
         var json = (ObjectNode) mapper.readTree(ConfigLoader.toJson(ConfigLoader.load(preset, List.of())));
         Path file = TrainedGenerator.resolve(init);
         TrainedGenerator.requireWithinLimit(file);
-        json.set("model", CheckpointFile.manifest(file).path("config").path("model"));
+        json.set("model", mapper.readTree(CheckpointFile.header(file).configJson()).path("model"));
         return ConfigLoader.withOverrides(ConfigLoader.fromJson(mapper.writeValueAsString(json)), overrides);
     }
 

@@ -1,6 +1,7 @@
 package org.biggan4j.run;
 
 import org.biggan4j.config.ConfigLoader;
+import org.biggan4j.config.ConfigValidator;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.dist.DataParallel;
 import org.biggan4j.dist.ProcessGroup;
@@ -9,7 +10,6 @@ import org.biggan4j.dist.ReplicaConsistency;
 import org.biggan4j.dist.Replicas;
 import org.biggan4j.dist.ShardedLatents;
 import org.biggan4j.dist.WorldSpec;
-import org.biggan4j.io.AtomicFiles;
 import org.biggan4j.sample.TrainedGenerator;
 import org.biggan4j.train.InitialWeights;
 import org.biggan4j.train.SessionFactory;
@@ -20,7 +20,6 @@ import org.biggan4j.train.TrainingSession;
 import org.biggan4j.train.listener.EvaluationListener;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -129,11 +128,7 @@ public final class TrainingRun {
      */
     public static TrainConfig checkLaunch(Request request, int processes) throws Exception {
         TrainConfig config = RunFolder.resolve(request).config();
-        if (config.training().batchSize() % processes != 0) {
-            throw new IllegalArgumentException("training.batch_size=" + config.training().batchSize() + " is the "
-                    + "global batch and must divide evenly among --nproc " + processes + " processes: set it to a "
-                    + "multiple of " + processes + ".");
-        }
+        ConfigValidator.batchShare(config, processes, "--nproc " + processes + " processes");
         ReplicaJoin.requireDistributable(config);
         return config;
     }
@@ -157,11 +152,8 @@ public final class TrainingRun {
         boolean distributed = world.worldSize() > 1;
         if (distributed) {
             ReplicaJoin.requireDistributable(config);
-            if (config.training().batchSize() % world.worldSize() != 0) {
-                throw new IllegalArgumentException("training.batch_size=" + config.training().batchSize() + " is the "
-                        + "global batch and must divide evenly among the " + world.worldSize() + " processes "
-                        + "(WORLD_SIZE): set it to a multiple of " + world.worldSize() + ".");
-            }
+            ConfigValidator.batchShare(config, world.worldSize(),
+                    "the " + world.worldSize() + " processes (WORLD_SIZE)");
             if (config.device().equals("cuda")) {
                 // One GPU per process: LOCAL_RANK picks it, as torchrun's convention.
                 config = ConfigLoader.withOverrides(config, List.of("device=cuda:" + world.localRank()));
@@ -209,8 +201,7 @@ public final class TrainingRun {
                 evaluation = EvaluationListener.open(session);
             }
             if (world.isLeader()) {
-                AtomicFiles.writeBytes(runDir.resolve("config.yaml"),
-                        ConfigLoader.toYaml(config).getBytes(StandardCharsets.UTF_8));
+                TrainingSession.writeConfigFile(runDir, config);
             }
             StopSignal stop = new StopSignal().installShutdownHook(120);
             // With replicas the loop obeys the stop they agree on, not a signal one of them got.

@@ -1,12 +1,12 @@
 package org.biggan4j.sample;
 
 import org.biggan4j.checkpoint.StoredStandingStatistics;
-import com.fasterxml.jackson.databind.JsonNode;
 import org.biggan4j.checkpoint.CheckpointData;
 import org.biggan4j.checkpoint.CheckpointFile;
+import org.biggan4j.checkpoint.CheckpointHeader;
+import org.biggan4j.checkpoint.RunState;
 import org.biggan4j.checkpoint.CheckpointStore;
 import org.biggan4j.checkpoint.StateDict;
-import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
@@ -91,27 +91,26 @@ public record TrainedGenerator(Generator generator, ClassNames classNames, Train
      */
     public static TrainedGenerator load(Path runOrCheckpoint, boolean preferEma, ComputeDevice device) {
         Path file = resolve(runOrCheckpoint);
-        JsonNode manifest = CheckpointFile.manifest(file);
-        TrainConfig config = ConfigLoader.fromJson(manifest.path("config").toString());
-        JsonNode state = manifest.path("state");
-        List<String> names = new ArrayList<>();
-        state.path("class_names").forEach(n -> names.add(n.asText()));
-        ModelSpec spec = storedSpec(file, false);
-        // Built outside any scope: the module owns its parameters for as long as the caller keeps it.
-        Generator g = Models.generator(spec, device);
-        boolean[] ema = new boolean[1];
-        List<Map<Double, Map<String, Tensor>>> standing = new ArrayList<>();
-        long iteration = NativeMemory.scoped(() -> {
-            CheckpointData data = CheckpointFile.read(file, device);
-            ema[0] = preferEma && data.tensorGroups().containsKey("generator_ema");
-            String group = ema[0] ? "generator_ema" : "generator";
-            StateDict.load(g, data.group(group, file.toString()), file + ": " + group);
-            standing.add(StoredStandingStatistics.of(data, group));
-            return data.iteration();
-        });
-        g.eval();
-        return new TrainedGenerator(g, ClassNames.forGenerator(names, g.numClasses()), config, iteration, ema[0], file,
-                standing.get(0));
+        // One open of the file: the header describes the model, which is built before the
+        // weights are read into it.
+        try (CheckpointFile.Reader reader = CheckpointFile.open(file)) {
+            CheckpointHeader header = reader.header();
+            TrainConfig config = header.config();
+            // Built outside any scope: the module owns its parameters for as long as the caller keeps it.
+            Generator g = Models.generator(storedSpec(header, false), device);
+            boolean[] ema = new boolean[1];
+            List<Map<Double, Map<String, Tensor>>> standing = new ArrayList<>();
+            NativeMemory.scoped(() -> {
+                CheckpointData data = reader.read(device);
+                ema[0] = preferEma && data.tensorGroups().containsKey("generator_ema");
+                String group = ema[0] ? "generator_ema" : "generator";
+                StateDict.load(g, data.group(group, file.toString()), file + ": " + group);
+                standing.add(StoredStandingStatistics.of(data, group));
+            });
+            g.eval();
+            return new TrainedGenerator(g, ClassNames.forGenerator(header.state().classNames(), g.numClasses()), config,
+                    header.iteration(), ema[0], file, standing.get(0));
+        }
     }
 
     /**
@@ -120,15 +119,17 @@ public record TrainedGenerator(Generator generator, ClassNames classNames, Train
      */
     public static Discriminator loadDiscriminator(Path runOrCheckpoint, ComputeDevice device) {
         Path file = resolve(runOrCheckpoint);
-        TrainConfig config = ConfigLoader.fromJson(CheckpointFile.manifest(file).path("config").toString());
-        Discriminator d = Models.discriminator(storedSpec(file,
-                config.objective().kind() == TrainConfig.ObjectiveKind.EBGAN), device);
-        NativeMemory.scoped(() -> {
-            CheckpointData data = CheckpointFile.read(file, device);
-            StateDict.load(d, data.group("discriminator", file.toString()), file + ": discriminator");
-        });
-        d.eval();
-        return d;
+        try (CheckpointFile.Reader reader = CheckpointFile.open(file)) {
+            CheckpointHeader header = reader.header();
+            boolean ebgan = header.config().objective().kind() == TrainConfig.ObjectiveKind.EBGAN;
+            Discriminator d = Models.discriminator(storedSpec(header, ebgan), device);
+            NativeMemory.scoped(() -> {
+                CheckpointData data = reader.read(device);
+                StateDict.load(d, data.group("discriminator", file.toString()), file + ": discriminator");
+            });
+            d.eval();
+            return d;
+        }
     }
 
     /** The label of class {@code id} for sheets and file names ("class 3" when it has no name). */
@@ -143,14 +144,16 @@ public record TrainedGenerator(Generator generator, ClassNames classNames, Train
      * @param autoencoderD whether to describe EBGAN's auto-encoder discriminator (for loading D)
      */
     public static ModelSpec storedSpec(Path file, boolean autoencoderD) {
-        JsonNode manifest = CheckpointFile.manifest(file);
-        TrainConfig config = ConfigLoader.fromJson(manifest.path("config").toString());
-        JsonNode state = manifest.path("state");
-        List<String> names = new ArrayList<>();
-        state.path("class_names").forEach(n -> names.add(n.asText()));
-        ModelSpec spec = Models.spec(config.model(), autoencoderD, classes(state, config, names, file),
-                channels(state, config, file));
-        ModelSize.requireWithinLimit(file, spec);
+        return storedSpec(CheckpointFile.header(file), autoencoderD);
+    }
+
+    private static ModelSpec storedSpec(CheckpointHeader header, boolean autoencoderD) {
+        TrainConfig config = header.config();
+        RunState.ModelShape shape = header.state().model();
+        ModelSpec spec = Models.spec(config.model(), autoencoderD,
+                shape != null ? shape.classes() : classes(config, header.state().classNames(), header.file()),
+                shape != null ? shape.imageChannels() : channels(config, header.file()));
+        ModelSize.requireWithinLimit(header.file(), spec);
         return spec;
     }
 
@@ -162,13 +165,12 @@ public record TrainedGenerator(Generator generator, ClassNames classNames, Train
      * run itself says what it lacks).
      */
     public static void requireWithinLimit(Path file) {
-        JsonNode manifest = CheckpointFile.manifest(file);
-        TrainConfig config = ConfigLoader.fromJson(manifest.path("config").toString());
-        JsonNode state = manifest.path("state");
-        Integer classes = stored(state, "classes");
-        Integer channels = stored(state, "image_channels");
-        int k = classes != null ? classes : config.model().conditional() ? config.model().classes() : 0;
-        int c = channels != null ? channels : config.model().imageChannels() > 0 ? config.model().imageChannels() : 3;
+        CheckpointHeader header = CheckpointFile.header(file);
+        TrainConfig config = header.config();
+        RunState.ModelShape shape = header.state().model();
+        int k = shape != null ? shape.classes() : config.model().conditional() ? config.model().classes() : 0;
+        int c = shape != null ? shape.imageChannels()
+                : config.model().imageChannels() > 0 ? config.model().imageChannels() : 3;
         boolean ebgan = config.objective().kind() == TrainConfig.ObjectiveKind.EBGAN;
         ModelSize.requireWithinLimit(file, Models.spec(config.model(), ebgan, k, c));
     }
@@ -185,11 +187,8 @@ public record TrainedGenerator(Generator generator, ClassNames classNames, Train
         return runOrCheckpoint;
     }
 
-    private static int classes(JsonNode state, TrainConfig config, List<String> names, Path file) {
-        Integer stored = stored(state, "classes");
-        if (stored != null) {
-            return stored;
-        }
+    /** The class count of a checkpoint too old to record it (before the state's model shape). */
+    private static int classes(TrainConfig config, List<String> names, Path file) {
         if (!config.model().conditional() || config.model().classes() > 0) {
             return config.model().classes();
         }
@@ -200,20 +199,12 @@ public record TrainedGenerator(Generator generator, ClassNames classNames, Train
                 + "older version: resume it for one iteration to rewrite it.");
     }
 
-    private static int channels(JsonNode state, TrainConfig config, Path file) {
-        Integer stored = stored(state, "image_channels");
-        if (stored != null) {
-            return stored;
-        }
+    /** The image channels of a checkpoint too old to record them. */
+    private static int channels(TrainConfig config, Path file) {
         if (config.model().imageChannels() > 0) {
             return config.model().imageChannels();
         }
         throw new IllegalArgumentException(file + " does not record its image channels; it was written by an "
                 + "older version: resume it for one iteration to rewrite it.");
-    }
-
-    private static Integer stored(JsonNode state, String key) {
-        JsonNode v = state.path("model").path(key);
-        return v.isNumber() ? v.intValue() : null;
     }
 }

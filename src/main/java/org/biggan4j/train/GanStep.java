@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.LongToDoubleFunction;
 
 /**
@@ -82,34 +84,50 @@ public final class GanStep {
     private int noiseSalt;
     private ReplicaSync replicas;              // null: this process trains alone
 
+    /**
+     * One player of the game: its network, the optimiser over that network's parameters, and the
+     * learning rate by iteration (the schedule). The step takes one per side, so the two cannot be
+     * swapped by argument order: {@code Player<Generator>} and {@code Player<Discriminator>} are
+     * different types.
+     *
+     * @param network      G or D
+     * @param optimizer    the optimiser over {@code network}'s parameters (owned by the step from
+     *                     then on: an intervention may replace it)
+     * @param learningRate the learning rate of each (1-based) iteration
+     */
+    public record Player<N extends Module>(N network, ParameterOptimizer optimizer, LongToDoubleFunction learningRate) {
+        public Player {
+            Objects.requireNonNull(network, "network");
+            Objects.requireNonNull(optimizer, "optimizer");
+            Objects.requireNonNull(learningRate, "learningRate");
+        }
+    }
+
     /** A step without interventions: optimisers keep the settings they were built with. */
-    public GanStep(Generator generator, Discriminator discriminator, GanObjective objective,
-                   List<Regularizer> regularizers, ParameterOptimizer generatorOptimizer, ParameterOptimizer discriminatorOptimizer,
-                   LongToDoubleFunction generatorLr, LongToDoubleFunction discriminatorLr, BatchSource data,
-                   LatentSource latents, AfterGenerator afterGenerator, StepSettings settings, ComputeDevice device) {
-        this(generator, discriminator, objective, regularizers, generatorOptimizer, discriminatorOptimizer,
-                generatorLr, discriminatorLr, data, latents, afterGenerator, settings, device, null);
+    public GanStep(Player<Generator> generator, Player<Discriminator> discriminator, GanObjective objective,
+                   List<Regularizer> regularizers, BatchSource data, LatentSource latents,
+                   AfterGenerator afterGenerator, StepSettings settings, ComputeDevice device) {
+        this(generator, discriminator, objective, regularizers, data, latents, afterGenerator, settings, device, null);
     }
 
     /**
      * A step that follows the configuration's {@link Interventions}: freezing, moment resets and
      * optimiser settings, which it writes into the optimisers at every iteration (the learning
-     * rates still come from {@code generatorLr} / {@code discriminatorLr}).
+     * rates still come from the players' schedules).
      */
-    public GanStep(Generator generator, Discriminator discriminator, GanObjective objective,
-                   List<Regularizer> regularizers, ParameterOptimizer generatorOptimizer, ParameterOptimizer discriminatorOptimizer,
-                   LongToDoubleFunction generatorLr, LongToDoubleFunction discriminatorLr, BatchSource data,
-                   LatentSource latents, AfterGenerator afterGenerator, StepSettings settings, ComputeDevice device,
+    public GanStep(Player<Generator> generator, Player<Discriminator> discriminator, GanObjective objective,
+                   List<Regularizer> regularizers, BatchSource data, LatentSource latents,
+                   AfterGenerator afterGenerator, StepSettings settings, ComputeDevice device,
                    Interventions interventions) {
         this.interventions = interventions;
-        this.generator = generator;
-        this.discriminator = discriminator;
+        this.generator = generator.network();
+        this.discriminator = discriminator.network();
         this.objective = objective;
         this.regularizers = List.copyOf(regularizers);
-        this.generatorOptimizer = generatorOptimizer;
-        this.discriminatorOptimizer = discriminatorOptimizer;
-        this.generatorLr = generatorLr;
-        this.discriminatorLr = discriminatorLr;
+        this.generatorOptimizer = generator.optimizer();
+        this.discriminatorOptimizer = discriminator.optimizer();
+        this.generatorLr = generator.learningRate();
+        this.discriminatorLr = discriminator.learningRate();
         this.data = data;
         this.latents = latents;
         this.afterGenerator = afterGenerator;
@@ -231,37 +249,17 @@ public final class GanStep {
     private void discriminatorUpdate(long iteration, Map<String, Double> metrics) {
         discriminatorOptimizer.zeroGrad();
         try (Accumulator acc = new Accumulator()) {
-            discriminatorSteps(iteration, metrics, acc);
-        }
-    }
-
-    private void discriminatorSteps(long iteration, Map<String, Double> metrics, Accumulator acc) {
-        int n = settings.accumulation();
-        for (int a = 0; a < n; a++) {
-            // Each forward/backward in its own scope: its activations are freed before the next,
-            // so peak memory is one micro-batch's graph, not all D steps' and accumulations'.
-            boolean last = a == n - 1;
-            NativeMemory.scoped(() -> discriminatorForwardBackward(iteration, acc, n, last));
-        }
-        double gradNorm = gradientNorm(discriminator.parameters());
-        if (!Double.isFinite(gradNorm)) {
-            throw new NonFiniteStepException(iteration, "grad_norm_d", gradNorm);
-        }
-        // A frozen D still computes its loss (logged, and what G trains against) but is not
-        // updated, not even by a regulariser's after-step (clipping, the sigma clamp).
-        if (!frozen(Interventions.Network.DISCRIMINATOR, iteration)) {
-            discriminatorOptimizer.step();
-            for (Regularizer r : regularizers) {
-                try (NoGradGuard noGrad = new NoGradGuard()) {
-                    r.afterDiscriminatorStep(discriminator, iteration);
+            // A frozen D still computes its loss (logged, and what G trains against) but is not
+            // updated, not even by a regulariser's after-step (clipping, the sigma clamp).
+            double gradNorm = update(Interventions.Network.DISCRIMINATOR, discriminator, discriminatorOptimizer,
+                    iteration, acc, this::discriminatorForwardBackward,
+                    r -> r.afterDiscriminatorStep(discriminator, iteration));
+            if (metrics != null) {
+                metrics.putAll(acc.means(settings.accumulation()));
+                metrics.put("grad_norm_d", gradNorm);
+                if (objective.reportsWassersteinEstimate()) {
+                    metrics.put("wasserstein", metrics.get("d_real") - metrics.get("d_fake"));
                 }
-            }
-        }
-        if (metrics != null) {
-            metrics.putAll(acc.means(n));
-            metrics.put("grad_norm_d", gradNorm);
-            if (objective.reportsWassersteinEstimate()) {
-                metrics.put("wasserstein", metrics.get("d_real") - metrics.get("d_fake"));
             }
         }
     }
@@ -272,33 +270,53 @@ public final class GanStep {
         try {
             generatorOptimizer.zeroGrad();
             try (Accumulator acc = new Accumulator()) {
-                generatorSteps(iteration, metrics, acc);
+                double gradNorm = update(Interventions.Network.GENERATOR, generator, generatorOptimizer, iteration,
+                        acc, this::generatorForwardBackward, r -> r.afterGeneratorStep(generator, iteration));
+                metrics.putAll(acc.means(settings.accumulation()));
+                metrics.put("grad_norm_g", gradNorm);
             }
         } finally {
             setRequiresGrad(dParams, true);
         }
     }
 
-    private void generatorSteps(long iteration, Map<String, Double> metrics, Accumulator acc) {
+    /** One micro-batch's forward, loss and backward of a network update. */
+    @FunctionalInterface
+    private interface MicroBatch {
+        void run(long iteration, Accumulator acc, int microBatches, boolean last);
+    }
+
+    /**
+     * One network update, the same for D and G: {@code accumulation} micro-batches whose
+     * gradients add up (each loss divided by their number, so the sum is the mean over the whole
+     * batch), the gradient norm checked, then the optimiser step and the regularisers'
+     * after-steps unless the network is frozen.
+     *
+     * @return the gradient norm
+     */
+    private double update(Interventions.Network network, Module module, ParameterOptimizer optimizer, long iteration,
+                          Accumulator acc, MicroBatch microBatch, Consumer<Regularizer> afterStep) {
         int n = settings.accumulation();
         for (int a = 0; a < n; a++) {
+            // Each forward/backward in its own scope: its activations are freed before the next,
+            // so peak memory is one micro-batch's graph, not all D steps' and accumulations'.
             boolean last = a == n - 1;
-            NativeMemory.scoped(() -> generatorForwardBackward(iteration, acc, n, last));
+            NativeMemory.scoped(() -> microBatch.run(iteration, acc, n, last));
         }
-        double gradNorm = gradientNorm(generator.parameters());
+        double gradNorm = gradientNorm(module.parameters());
         if (!Double.isFinite(gradNorm)) {
-            throw new NonFiniteStepException(iteration, "grad_norm_g", gradNorm);
+            throw new NonFiniteStepException(iteration,
+                    network == Interventions.Network.GENERATOR ? "grad_norm_g" : "grad_norm_d", gradNorm);
         }
-        if (!frozen(Interventions.Network.GENERATOR, iteration)) {
-            generatorOptimizer.step();
+        if (!frozen(network, iteration)) {
+            optimizer.step();
             for (Regularizer r : regularizers) {
                 try (NoGradGuard noGrad = new NoGradGuard()) {
-                    r.afterGeneratorStep(generator, iteration);
+                    afterStep.accept(r);
                 }
             }
         }
-        metrics.putAll(acc.means(n));
-        metrics.put("grad_norm_g", gradNorm);
+        return gradNorm;
     }
 
     /** One D micro-batch: forwards of real and fake images, loss and penalties, backward. */

@@ -58,10 +58,8 @@ public final class InitialWeights {
     }
 
     private static long storedClasses(CheckpointData data) {
-        if (data.stateJson().get("model") instanceof Map<?, ?> m && m.get("classes") instanceof Number n) {
-            return n.longValue();
-        }
-        return -1;
+        var model = data.state().model();
+        return model == null ? -1 : model.classes();
     }
 
     /**

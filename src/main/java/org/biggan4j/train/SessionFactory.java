@@ -1,5 +1,6 @@
 package org.biggan4j.train;
 
+import org.biggan4j.config.ConfigValidator;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.data.DataOptions;
 import org.biggan4j.data.DataSources;
@@ -79,11 +80,7 @@ public final class SessionFactory {
      */
     public static TrainingSession create(TrainConfig config, Path runDir, Replication replication) {
         int world = replication.worldSize();
-        if (config.training().batchSize() % world != 0) {
-            throw new IllegalArgumentException("training.batch_size=" + config.training().batchSize()
-                    + " is the global batch and must divide evenly among the " + world + " processes: set it to a "
-                    + "multiple of " + world + ".");
-        }
+        int share = ConfigValidator.batchShare(config, world, "the " + world + " processes");
         ComputeDevice device = Engine.configure(ComputeDevice.parse(config.device()), config.threads(), config.seed());
         org.biggan4j.tensor.NativeAllocator.adviseForTraining(device);
         LabelledImages data = openData(config);
@@ -114,11 +111,13 @@ public final class SessionFactory {
         GanObjective objective = Objectives.create(config.objective());
         discriminator.setDropout(config.regularizers().dropoutD());
         Interventions interventions = Interventions.of(config);
-        GanStep step = new GanStep(generator, discriminator, objective, Regularizers.create(config.regularizers()),
-                gOpt, dOpt, interventions.learningRate(Interventions.Network.GENERATOR),
-                interventions.learningRate(Interventions.Network.DISCRIMINATOR), source,
+        GanStep step = new GanStep(
+                new GanStep.Player<>(generator, gOpt, interventions.learningRate(Interventions.Network.GENERATOR)),
+                new GanStep.Player<>(discriminator, dOpt,
+                        interventions.learningRate(Interventions.Network.DISCRIMINATOR)),
+                objective, Regularizers.create(config.regularizers()), source,
                 replication.latents().apply(new TrainingLatents(t.latent(), spec.latentDim(), spec.classes(), device)),
-                afterGenerator, new StepSettings(t.batchSize() / world, t.dSteps(), t.accumulation(), config.seed(),
+                afterGenerator, new StepSettings(share, t.dSteps(), t.accumulation(), config.seed(),
                 t.bf16()), device, interventions);
         if (replication.sync() != null) {
             step.synchronizeWith(replication.sync());

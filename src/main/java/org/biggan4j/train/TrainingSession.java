@@ -3,11 +3,14 @@ package org.biggan4j.train;
 import org.biggan4j.checkpoint.CheckpointData;
 import org.biggan4j.checkpoint.CheckpointException;
 import org.biggan4j.checkpoint.CheckpointFile;
+import org.biggan4j.checkpoint.CheckpointHeader;
 import org.biggan4j.checkpoint.CheckpointStore;
 import org.biggan4j.checkpoint.Provenance;
+import org.biggan4j.checkpoint.RunState;
 import org.biggan4j.checkpoint.StateDict;
 import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
+import org.biggan4j.io.AtomicFiles;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
 import org.biggan4j.tensor.ComputeDevice;
@@ -15,6 +18,10 @@ import org.biggan4j.tensor.NativeMemory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +44,8 @@ public final class TrainingSession implements AutoCloseable {
     /** The tensor groups holding G's and D's optimiser state. */
     public static final String OPTIMIZER_G = "optimizer_generator";
     public static final String OPTIMIZER_D = "optimizer_discriminator";
+    /** The run folder's human-readable copy of the configuration. */
+    public static final String CONFIG_FILE = "config.yaml";
 
     private TrainConfig config;
     private final Path runDir;
@@ -139,10 +148,12 @@ public final class TrainingSession implements AutoCloseable {
         this.iteration = completed;
     }
 
-    /** Real training images one iteration consumes: batch x accumulation x D steps. */
+    /**
+     * Images per iteration: the G update's batch, batch x accumulation (the one definition,
+     * {@link TrainConfig.TrainingConfig#imagesPerIteration}).
+     */
     public int imagesPerIteration() {
-        var t = config.training();
-        return t.batchSize() * t.accumulation() * t.dSteps();
+        return config.training().imagesPerIteration();
     }
 
     /** Small JSON-serialisable state that listeners want checkpointed (e.g. a detector's). */
@@ -163,14 +174,22 @@ public final class TrainingSession implements AutoCloseable {
         step.reconfigure(interventions.learningRate(Interventions.Network.GENERATOR),
                 interventions.learningRate(Interventions.Network.DISCRIMINATOR), t.dSteps());
         this.config = changed;
-        if (java.nio.file.Files.isDirectory(runDir)) {
-            Path file = runDir.resolve("config.yaml");
-            try {
-                org.biggan4j.io.AtomicFiles.writeBytes(file,
-                        ConfigLoader.toYaml(changed).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("Could not write " + file + ": " + e.getMessage(), e);
-            }
+        if (Files.isDirectory(runDir)) {
+            writeConfigFile(runDir, changed);
+        }
+    }
+
+    /**
+     * Writes {@code config.yaml} into a run folder atomically: the resolved configuration a run
+     * uses, for people to read (resuming reads the checkpoint's copy). The one place that writes
+     * it, when a run starts and when a roll-back changes the configuration.
+     */
+    public static void writeConfigFile(Path runDir, TrainConfig config) {
+        Path file = runDir.resolve(CONFIG_FILE);
+        try {
+            AtomicFiles.writeBytes(file, ConfigLoader.toYaml(config).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not write " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -193,21 +212,9 @@ public final class TrainingSession implements AutoCloseable {
      */
     Rollback rollBack(RollbackRequest request) {
         long from = iteration;
-        var manifest = CheckpointFile.manifest(request.checkpoint());
-        TrainConfig stored;
-        try {
-            stored = ConfigLoader.fromJson(new com.fasterxml.jackson.databind.ObjectMapper()
-                    .writeValueAsString(manifest.path("config")));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new CheckpointException(request.checkpoint() + " holds an unreadable configuration: "
-                    + e.getMessage());
-        }
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        manifest.path("metrics").fields().forEachRemaining(f -> {
-            if (f.getValue().isNumber()) {
-                metrics.put(f.getKey(), f.getValue().asDouble());
-            }
-        });
+        CheckpointHeader header = CheckpointFile.header(request.checkpoint());
+        TrainConfig stored = header.config();
+        Map<String, Double> metrics = header.metrics();
         TrainConfig changed = request.change().apply(config, stored);
         int salt = step.noiseSalt() + 1;
         restore(request.checkpoint());
@@ -229,14 +236,11 @@ public final class TrainingSession implements AutoCloseable {
         // Plain tensors (moments, momentum buffers, step counts), read back by copying numbers.
         groups.put(OPTIMIZER_G, step.generatorOptimizer().state());
         groups.put(OPTIMIZER_D, step.discriminatorOptimizer().state());
-        Map<String, Object> state = new LinkedHashMap<>();
-        state.put("loader", data.position());
-        state.put("class_names", data.classNames());
-        // What the configuration leaves to the data ("0 = from the data"), so that sampling can
-        // rebuild G from the checkpoint alone.
-        state.put("model", Map.of("classes", generator.numClasses(), "image_channels", generator.imageChannels()));
-        state.put("noise_salt", step.noiseSalt());
-        state.putAll(extraState);
+        // The model shape records what the configuration leaves to the data ("0 = from the
+        // data"), so that sampling can rebuild G from the checkpoint alone.
+        RunState state = new RunState(loaderPosition(data.position()), data.classNames(),
+                new RunState.ModelShape(generator.numClasses(), generator.imageChannels()), step.noiseSalt(),
+                List.of(), Map.of(), extraState);
         return new CheckpointData(iteration, ConfigLoader.toJson(config),
                 Provenance.current(config.seed(), data.description()), state, metrics, groups, Map.of());
     }
@@ -250,7 +254,6 @@ public final class TrainingSession implements AutoCloseable {
      * Restores every piece of state from a checkpoint: weights, buffers, optimiser moments,
      * the data position and the iteration.
      */
-    @SuppressWarnings("unchecked")
     public void restore(Path checkpoint) {
         NativeMemory.scoped(() -> {
             CheckpointData ckpt = CheckpointFile.read(checkpoint, device);
@@ -263,46 +266,40 @@ public final class TrainingSession implements AutoCloseable {
             restoreOptimizer(ckpt, OPTIMIZER_G, step.generatorOptimizer(), Interventions.Network.GENERATOR, source);
             restoreOptimizer(ckpt, OPTIMIZER_D, step.discriminatorOptimizer(), Interventions.Network.DISCRIMINATOR,
                     source);
-            Object loader = ckpt.stateJson().get("loader");
-            if (loader instanceof Map<?, ?> m) {
-                Map<String, Object> position = checkedPosition((Map<String, Object>) m, source);
+            RunState state = ckpt.state();
+            if (!state.loader().isEmpty()) {
+                Map<String, Object> position = new LinkedHashMap<>(state.loader());
                 try {
                     data.restore(position);
                 } catch (NullPointerException | ClassCastException e) {
+                    // RunState checked the types; the source checks what the fields mean
+                    // (epoch and index >= 0, the same seed and data: its own one-line errors).
                     throw new CheckpointException(source + ": its loader position " + position + " lacks a field "
                             + "this data source needs; the file is damaged or was not written by biggan4j: use an "
                             + "earlier checkpoint.", e);
                 }
             }
-            Object salt = ckpt.stateJson().get("noise_salt");
-            step.setNoiseSalt(salt instanceof Number n ? n.intValue() : 0);
-            ckpt.stateJson().forEach((k, v) -> {
-                if (!k.equals("loader") && !k.equals("class_names") && !k.equals("noise_salt") && !k.equals("model")) {
-                    extraState.put(k, v);
-                }
-            });
+            step.setNoiseSalt(state.noiseSalt());
+            extraState.putAll(state.listeners());
             iteration = ckpt.iteration();
         });
         LOG.info("Resumed from {} at iteration {}.", checkpoint, iteration);
     }
 
     /**
-     * The loader position of a checkpoint, its fields checked to be whole numbers (the sources
-     * cast them): a damaged or hand-edited manifest is one line naming the field, not a
-     * ClassCastException.
+     * A data source's position as the checkpoint stores it: whole numbers by name (the sources
+     * report longs and ints; anything else is a programming error here, not bad input).
      */
-    private static Map<String, Object> checkedPosition(Map<String, Object> position, String source) {
-        for (var e : position.entrySet()) {
-            Object v = e.getValue();
-            boolean whole = v instanceof Integer || v instanceof Long
-                    || (v instanceof java.math.BigInteger b && b.bitLength() < 64);
-            if (!whole || ((Number) v).longValue() < 0) {
-                throw new CheckpointException(source + ": manifest field 'state.loader." + e.getKey() + "' must be a "
-                        + "non-negative integer, not " + (v instanceof String ? "\"" + v + "\"" : String.valueOf(v))
-                        + "; the file is damaged or was not written by biggan4j: use an earlier checkpoint.");
+    private static Map<String, Long> loaderPosition(Map<String, Object> position) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        position.forEach((k, v) -> {
+            if (!(v instanceof Integer || v instanceof Long)) {
+                throw new IllegalStateException("The data source reported loader position field '" + k + "' as "
+                        + v + ", not a whole number.");
             }
-        }
-        return position;
+            out.put(k, ((Number) v).longValue());
+        });
+        return out;
     }
 
     /**

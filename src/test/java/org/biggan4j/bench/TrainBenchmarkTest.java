@@ -53,7 +53,8 @@ class TrainBenchmarkTest {
         TrainBenchmark.Result r = TrainBenchmark.run(config, dir.resolve("bench"), 1, 3, progress::add);
         assertEquals(List.of(1, 2, 3, 4, 5), progress);
         assertEquals(3, r.iterationSeconds().length);
-        assertEquals(8, r.imagesPerIteration());            // batch 8 x 1 D step x accumulation 1
+        assertEquals(8, r.imagesPerIteration());            // batch 8 x accumulation 1
+        assertEquals(8, r.discriminatorImagesPerIteration()); // x 1 D step
         assertTrue(r.secondsPerIteration() > 0);
         assertEquals(r.imagesPerIteration() / r.secondsPerIteration(), r.imagesPerSecond(), 1e-9);
         assertTrue(r.samples() > 0, "the training thread was sampled");
@@ -70,6 +71,15 @@ class TrainBenchmarkTest {
         long upper = fg + 2 * 3 * fd + 3 * fg + 2 * fd;
         assertTrue(r.flopsPerIteration() > lower && r.flopsPerIteration() < upper,
                 r.flopsPerIteration() + " not in (" + lower + ", " + upper + ")");
+    }
+
+    /** Images per iteration is the G update's batch (batch x accumulation); D's reads count the D steps too. */
+    @Test
+    void imagesPerIterationIsTheGeneratorBatchAndTheDiscriminatorsReadsAreApart() {
+        var t = ConfigLoader.load("fmnist-demo", List.of("training.batch_size=4", "training.accumulation=2",
+                "training.d_steps=3")).training();
+        assertEquals(8, t.imagesPerIteration());
+        assertEquals(24, t.discriminatorImagesPerIteration());
     }
 
     @Test

@@ -26,8 +26,13 @@ class CheckpointFileTest {
 
     private static CheckpointData sample(Map<String, Tensor> generator) {
         return new CheckpointData(1234, "{\"seed\": 5}", Provenance.current(5, "test-data"),
-                Map.of("loader", Map.of("epoch", 3, "index", 17)), Map.of("fid", 12.5),
+                loaderAt(3, 17), Map.of("fid", 12.5),
                 Map.of("generator", generator), Map.of("optimizer_generator", new byte[] {1, 2, 3}));
+    }
+
+    static RunState loaderAt(long epoch, long index) {
+        return new RunState(Map.of("epoch", epoch, "index", index), List.of(), null, 0, List.of(), Map.of(),
+                Map.of());
     }
 
     @Test
@@ -45,7 +50,7 @@ class CheckpointFileTest {
         assertEquals(5, back.provenance().seed());
         assertEquals("test-data", back.provenance().dataSource());
         assertEquals(12.5, back.metrics().get("fid"));
-        assertEquals(Map.of("epoch", 3, "index", 17), back.stateJson().get("loader"));
+        assertEquals(Map.of("epoch", 3L, "index", 17L), back.state().loader());
         assertArrayEquals(new byte[] {1, 2, 3}, back.blobs().get("optimizer_generator"));
         Map<String, Tensor> g2 = back.group("generator", "test");
         assertEquals(List.of("w", "steps", "scalar", "half"), List.copyOf(g2.keySet()));

@@ -44,7 +44,7 @@ public class CheckpointIntegrityTest {
         groups.put("generator", g);
         groups.put("discriminator", d);
         return new CheckpointData(iteration, "{\"seed\": 5}", Provenance.current(5, "test-data"),
-                Map.of("loader", Map.of("epoch", 0, "index", 3)), Map.of("fid", 10.0), groups, Map.of());
+                CheckpointFileTest.loaderAt(0, 3), Map.of("fid", 10.0), groups, Map.of());
     }
 
     /** Rewrites one entry of a checkpoint zip, leaving every other entry's bytes as they were. */

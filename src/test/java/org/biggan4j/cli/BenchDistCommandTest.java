@@ -31,6 +31,7 @@ class BenchDistCommandTest {
     void aProcessCountThatDoesNotDivideTheBatchIsRefused() {
         Cli.Run run = Cli.run("bench", "dist", "--preset", "fmnist-demo", "--nproc", "1,3");
         assertEquals(2, run.code());
-        assertEquals("error: --nproc 3: every count must be >= 1 and divide training.batch_size=32.", run.err().strip());
+        assertEquals("error: training.batch_size=32 is the global batch and must divide evenly among --nproc 3 "
+                + "processes: set it to a multiple of 3.", run.err().strip());
     }
 }

@@ -56,7 +56,7 @@ class ExportCommandTest {
         for (String group : original.tensorGroups().keySet()) {
             assertSameTensors(original, reimported, group);
         }
-        assertEquals(original.stateJson(), reimported.stateJson());
+        assertEquals(original.state(), reimported.state());
         assertEquals(original.provenance(), reimported.provenance());
 
         Path second = dir.resolve("second.safetensors");

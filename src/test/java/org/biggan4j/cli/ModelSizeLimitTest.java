@@ -3,6 +3,7 @@ package org.biggan4j.cli;
 import org.biggan4j.checkpoint.CheckpointData;
 import org.biggan4j.checkpoint.CheckpointFile;
 import org.biggan4j.checkpoint.Provenance;
+import org.biggan4j.checkpoint.RunState;
 import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
@@ -33,7 +34,7 @@ class ModelSizeLimitTest {
         NativeMemory.scoped(() -> {
             try {
                 CheckpointFile.write(file, new CheckpointData(1, config, Provenance.current(1, "test"),
-                        Map.of("model", Map.of("classes", 1000, "image_channels", 3)), Map.of(),
+                        RunState.imported(1000, Map.of()), Map.of(),
                         Map.of("generator", Map.of("w", Tensors.randn(ComputeDevice.CPU, 2))), Map.of()));
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);

@@ -216,7 +216,7 @@ class TrainCrashResumeTest {
                 }
             }
             assertTrue(compared > 50, "compared only " + compared + " tensors");
-            assertEquals(x.stateJson().get("loader"), y.stateJson().get("loader"));
+            assertEquals(x.state().loader(), y.state().loader());
         });
     }
 }

@@ -70,8 +70,8 @@ class RingLearningTest {
         OptimizerConfig decayed = new OptimizerConfig(opt.kind(), opt.lr(), opt.beta1(), opt.beta2(), opt.eps(),
                 opt.momentum(), opt.alpha(), opt.weightDecay(), Schedule.LINEAR_DECAY, iterations / 2);
         var schedule = Optimizers.schedule(decayed, iterations);
-        GanStep step = new GanStep(g, d, Objectives.create(new ObjectiveConfig(kind, 1.0, 0, 1)),
-                Regularizers.create(regs), gOpt, dOpt, schedule, schedule,
+        GanStep step = new GanStep(new GanStep.Player<>(g, gOpt, schedule), new GanStep.Player<>(d, dOpt, schedule),
+                Objectives.create(new ObjectiveConfig(kind, 1.0, 0, 1)), Regularizers.create(regs),
                 () -> new RealBatch(ring.sample(batch, ComputeDevice.CPU), null), latents, it -> { },
                 new StepSettings(batch, dSteps, 1, seed, false), ComputeDevice.CPU);
         long start = System.nanoTime();

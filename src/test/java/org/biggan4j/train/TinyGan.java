@@ -151,7 +151,8 @@ final class TinyGan {
                 : interventions.learningRate(Interventions.Network.GENERATOR);
         java.util.function.LongToDoubleFunction lrD = interventions == null ? it -> 1e-3
                 : interventions.learningRate(Interventions.Network.DISCRIMINATOR);
-        GanStep step = new GanStep(g, d, objective, List.of(regularizers), gOpt, dOpt, lrG, lrD, data, latents,
+        GanStep step = new GanStep(new GanStep.Player<>(g, gOpt, lrG), new GanStep.Player<>(d, dOpt, lrD), objective,
+                List.of(regularizers), data, latents,
                 it -> {
                     // EMA with decay 0.5, exact in binary, enough to make G_ema differ from G.
                     var src = org.biggan4j.checkpoint.StateDict.of(g);

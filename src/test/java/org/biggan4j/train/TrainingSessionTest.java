@@ -254,7 +254,7 @@ class TrainingSessionTest {
             groups.remove(TrainingSession.OPTIMIZER_D);
             try {
                 CheckpointFile.write(v1, new org.biggan4j.checkpoint.CheckpointData(4, data.configJson(),
-                        data.provenance(), data.stateJson(), data.metrics(), groups,
+                        data.provenance(), data.state(), data.metrics(), groups,
                         Map.of(TrainingSession.OPTIMIZER_G, new byte[] {'P', 'K'}, TrainingSession.OPTIMIZER_D,
                                 new byte[] {'P', 'K'})));
             } catch (java.io.IOException e) {
@@ -277,6 +277,16 @@ class TrainingSessionTest {
             assertEquals(4, s.iteration());
             assertTrue(s.step().generatorOptimizer().state().isEmpty(), "fresh moments");
         }
+    }
+
+    /** config.yaml, written from one place, reads back as the configuration it was written from. */
+    @Test
+    void theRunFoldersConfigFileReadsBackAsTheConfiguration(@TempDir Path dir) throws Exception {
+        TrainConfig config = org.biggan4j.config.ConfigLoader.withOverrides(TinyGan.config(3, 1, "stop"),
+                List.of("training.d_steps=3"));
+        TrainingSession.writeConfigFile(dir, config);
+        Path file = dir.resolve(TrainingSession.CONFIG_FILE);
+        assertEquals(config, org.biggan4j.config.ConfigLoader.load(file.toString(), List.of()));
     }
 
     @Test

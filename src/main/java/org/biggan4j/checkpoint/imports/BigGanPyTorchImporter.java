@@ -3,6 +3,7 @@ package org.biggan4j.checkpoint.imports;
 import org.biggan4j.checkpoint.CheckpointData;
 import org.biggan4j.checkpoint.CheckpointFile;
 import org.biggan4j.checkpoint.Provenance;
+import org.biggan4j.checkpoint.RunState;
 import org.biggan4j.checkpoint.StateDict;
 import org.biggan4j.checkpoint.torchfile.TorchStateDictReader;
 import org.biggan4j.config.ConfigLoader;
@@ -228,21 +229,14 @@ public final class BigGanPyTorchImporter {
             StoredStandingStatistics.Entry standing = new StoredStandingStatistics.Entry(GROUP, 0.0, 0, 0, 0);
             groups.put(standing.group(), statistics);
 
-            Map<String, Object> state = new LinkedHashMap<>();
-            // No names: a 1000-class generator answers to ImageNet's names (ClassNames.forGenerator).
-            state.put("class_names", List.of());
-            state.put("model", Map.of("classes", c.args().classes(), "image_channels", 3));
-            List<Map<String, Object>> sets = new ArrayList<>();
-            sets.add(Map.of("group", standing.group(), "weights", GROUP, "truncation", 0.0, "batches", 0,
-                    "batch_size", 0, "seed", 0, "source", "BatchNorm statistics stored in " + file.getFileName()));
-            state.put(StoredStandingStatistics.STATE_KEY, sets);
-            Map<String, Object> imported = new LinkedHashMap<>();
+            Map<String, String> imported = new LinkedHashMap<>();
             imported.put("format", "biggan-pytorch");
             imported.put("file", file.getFileName().toString());
             imported.put("sha256", sha);
             imported.put("generator_args", config == null ? "inferred from the shapes" : config.getFileName().toString());
             imported.put("arguments", c.args().toString());
-            state.put("imported", imported);
+            // The checkpoint's own BatchNorm statistics, listed as a stored set at truncation 0.
+            RunState state = RunState.imported(c.args().classes(), imported).withStandingStatistics(List.of(standing));
             try {
                 CheckpointFile.write(out, new CheckpointData(0, ConfigLoader.toJson(c.config()),
                         Provenance.current(c.config().seed(), "imported from BigGAN-PyTorch " + file.getFileName()

@@ -4,6 +4,7 @@ import org.biggan4j.checkpoint.CheckpointData;
 import org.biggan4j.checkpoint.CheckpointException;
 import org.biggan4j.checkpoint.CheckpointFile;
 import org.biggan4j.checkpoint.Provenance;
+import org.biggan4j.checkpoint.RunState;
 import org.biggan4j.checkpoint.StateDict;
 import org.biggan4j.checkpoint.torchfile.TorchStateDictReader;
 import org.biggan4j.config.ConfigLoader;
@@ -161,16 +162,12 @@ public final class HfBigGanDeepImporter {
             String sha = BigGanPyTorchImporter.sha256(weights);
             Map<String, Map<String, Tensor>> groups = new LinkedHashMap<>();
             groups.put(GROUP, c.state());
-            Map<String, Object> state = new LinkedHashMap<>();
-            // No names: a 1000-class generator answers to ImageNet's names (ClassNames.forGenerator).
-            state.put("class_names", List.of());
-            state.put("model", Map.of("classes", c.hf().classes(), "image_channels", 3));
-            Map<String, Object> imported = new LinkedHashMap<>();
+            Map<String, String> imported = new LinkedHashMap<>();
             imported.put("format", "hf-biggan-deep");
             imported.put("file", weights.getFileName().toString());
             imported.put("sha256", sha);
             imported.put("config", c.hf().toString());
-            state.put("imported", imported);
+            RunState state = RunState.imported(c.hf().classes(), imported);
             try {
                 CheckpointFile.write(out, new CheckpointData(0, ConfigLoader.toJson(c.config()),
                         Provenance.current(c.config().seed(), "imported from pytorch-pretrained-BigGAN "

@@ -60,11 +60,6 @@ public final class BigGanTables {
         return lookup(architecture == Architecture.BIGGAN ? BIGGAN_D : RESNET_D, architecture, resolution);
     }
 
-    /** Resolutions an architecture's tables define. */
-    public static List<Integer> resolutions(Architecture architecture) {
-        return (architecture == Architecture.BIGGAN ? BIGGAN_G : RESNET_G).keySet().stream().sorted().toList();
-    }
-
     private static <T> T lookup(Map<Integer, T> tables, Architecture architecture, int resolution) {
         T t = tables.get(resolution);
         if (t == null) {

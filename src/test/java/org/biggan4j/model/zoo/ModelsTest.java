@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,13 +115,8 @@ class ModelsTest {
 
     @Test
     void everyResolutionOfEveryTableHasTheRightShapes() {
-        java.util.Map<Architecture, int[]> resolutions = java.util.Map.of(
-                Architecture.BIGGAN, new int[] {32, 64, 128, 256, 512},
-                Architecture.BIGGAN_DEEP, new int[] {64, 128, 256, 512},
-                Architecture.SNGAN_RESNET, new int[] {32, 64},
-                Architecture.SAGAN_RESNET, new int[] {32, 64},
-                Architecture.DCGAN, new int[] {32, 64});
-        for (var e : resolutions.entrySet()) {
+        for (Architecture a : Architecture.values()) {
+            var e = java.util.Map.entry(a, a.resolutions());
             for (int r : e.getValue()) {
                 for (int classes : new int[] {0, 1000}) {
                     int blocks = Integer.numberOfTrailingZeros(r) - 2;
@@ -141,6 +137,27 @@ class ModelsTest {
                         }
                     });
                 }
+            }
+        }
+    }
+
+    /**
+     * The resolutions the configuration accepts ({@link Architecture#resolutions()}, what the
+     * validator checks) are exactly those the tables define: every listed one builds (above) and
+     * every other power of two from 8 to 1024 is refused by the tables themselves.
+     */
+    @Test
+    void theTablesDefineNoResolutionTheArchitectureDoesNotList() {
+        for (Architecture a : Architecture.values()) {
+            for (int r = 8; r <= 1024; r *= 2) {
+                if (a.resolutions().contains(r)) {
+                    continue;
+                }
+                ModelSpec s = spec(a, r, 8, 0, 128, 0, false, Set.of(), 3);
+                assertThrows(IllegalArgumentException.class, () -> Models.generator(s, ComputeDevice.CPU),
+                        a + " G at " + r + " px");
+                assertThrows(IllegalArgumentException.class, () -> Models.discriminator(s, ComputeDevice.CPU),
+                        a + " D at " + r + " px");
             }
         }
     }
