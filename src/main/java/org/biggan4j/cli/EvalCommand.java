@@ -105,6 +105,7 @@ public final class EvalCommand implements Callable<Integer> {
             w.println(report.json());
         } else {
             w.printf("Feature network: %s%n", report.featureNetwork());
+            w.printf("Protocol: %s%n", report.document().get("protocol"));
             printTable(w, report);
             if (report.memorisationSummary() != null) {
                 w.println(report.memorisationSummary());
@@ -118,12 +119,12 @@ public final class EvalCommand implements Callable<Integer> {
     private static void printTable(PrintWriter w, EvaluationReport report) {
         w.printf(Locale.ROOT, "Real test images: IS %.3f, class accuracy %.1f%%%n", report.realInceptionScore(),
                 100 * report.realClassAccuracy());
-        w.printf(Locale.ROOT, "%-18s %9s %7s %9s %7s %8s %8s %8s %9s%n", "samples", "FID", "IS", "precision", "recall",
-                "density", "coverage", "accuracy", "intra-FID");
+        w.printf(Locale.ROOT, "%-18s %9s %7s %9s %9s %7s %8s %8s %8s %9s%n", "samples", "FID", "IS", "KID",
+                "precision", "recall", "density", "coverage", "accuracy", "intra-FID");
         for (SampleEvaluator.Scores r : report.rows()) {
-            w.printf(Locale.ROOT, "%-18s %9.2f %7.3f %9.3f %7.3f %8.3f %8.3f %7.1f%% %9.2f%n", r.label(), r.fid(),
-                    r.inceptionScore(), r.precision(), r.recall(), r.density(), r.coverage(), 100 * r.classAccuracy(),
-                    r.intraClassFid());
+            w.printf(Locale.ROOT, "%-18s %9.2f %7.3f %9.5f %9.3f %7.3f %8.3f %8.3f %7.1f%% %9.2f%n", r.label(), r.fid(),
+                    r.inceptionScore(), r.kid(), r.precision(), r.recall(), r.density(), r.coverage(),
+                    100 * r.classAccuracy(), r.intraClassFid());
         }
         report.reportingPoints().forEach((k, v) -> w.printf("%s: %s%n", k, v.label()));
     }

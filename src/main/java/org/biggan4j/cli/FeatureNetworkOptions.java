@@ -1,10 +1,18 @@
 package org.biggan4j.cli;
 
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import org.biggan4j.config.TorchScriptSpec;
+import org.biggan4j.eval.inception.InceptionWeightsCache;
 import org.biggan4j.eval.reference.ReferenceCache;
+import org.biggan4j.io.BadInputException;
 import org.biggan4j.run.FeatureNetworkChoice;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -24,6 +32,17 @@ public final class FeatureNetworkOptions {
                     + "file is code that runs with your rights: use only files you trust (its SHA-256 is logged when "
                     + "loaded and stored with the results).")
     Path torchScript;
+
+    @Option(names = "--inception",
+            description = "Score with pytorch-fid's FID Inception v3, the network published FID, KID and IS use. Its "
+                    + "weights (pt_inception-2015-12-05-6726825d.pth, 91 MiB) are downloaded once into "
+                    + "$XDG_CACHE_HOME/biggan4j/inception (else ~/.cache/...) and checked by SHA-256.")
+    boolean inception;
+
+    @Option(names = "--inception-weights", paramLabel = "FILE",
+            description = "Score with the FID Inception using this local copy of its weights (machines without "
+                    + "network); implies --inception.")
+    Path inceptionWeights;
 
     @Option(names = "--feature-input-size", paramLabel = "N",
             description = "Input side the network reads; images are resized to N x N (default: 299).")
@@ -59,7 +78,11 @@ public final class FeatureNetworkOptions {
 
     /** True for the bundled Fashion-MNIST classifier. */
     boolean bundled() {
-        return torchScript == null;
+        return torchScript == null && !usesInception();
+    }
+
+    private boolean usesInception() {
+        return inception || inceptionWeights != null;
     }
 
     /** The TorchScript spec from the options, with Inception v3's values as defaults. */
@@ -90,14 +113,17 @@ public final class FeatureNetworkOptions {
     void validate() {
         boolean anySpec = inputSize != null || resize != null || normalise != null || channels != null
                 || featureOutput != null || logitsOutput != null;
-        if (bundled() && anySpec) {
+        if (usesInception() && torchScript != null) {
+            throw new IllegalArgumentException("--features and --inception choose two feature networks: give one.");
+        }
+        if (torchScript == null && anySpec) {
             throw new IllegalArgumentException("The --feature-* and --logits-output options describe a TorchScript "
                     + "network: give it with --features FILE.pt.");
         }
         if (noCache && cacheDir != null) {
             throw new IllegalArgumentException("--cache and --no-cache contradict each other; give one.");
         }
-        if (!bundled()) {
+        if (torchScript != null) {
             spec();   // validates the values
         }
     }
@@ -107,6 +133,53 @@ public final class FeatureNetworkOptions {
         validate();
         ReferenceCache cache = noCache ? null
                 : cacheDir != null ? new ReferenceCache(cacheDir) : ReferenceCache.atDefaultLocation();
-        return new FeatureNetworkChoice(torchScript, bundled() ? null : spec(), cache);
+        if (usesInception()) {
+            return FeatureNetworkChoice.inception(inceptionWeightsFile(), cache);
+        }
+        return new FeatureNetworkChoice(torchScript, torchScript == null ? null : spec(), null, cache);
+    }
+
+    /**
+     * The FID Inception's weights: the local copy given, or the verified download in the cache
+     * (fetched now, with a progress bar, when absent). A local copy that is not the published file
+     * is used, with a warning that its figures are not comparable with published ones.
+     */
+    private Path inceptionWeightsFile() {
+        if (inceptionWeights != null) {
+            if (!Files.isRegularFile(inceptionWeights)) {
+                throw new BadInputException(inceptionWeights + ": no such file; give the path of "
+                        + InceptionWeightsCache.FILE_NAME + " (download it from " + InceptionWeightsCache.PUBLISHED_URL
+                        + ").");
+            }
+            String sha256 = InceptionWeightsCache.sha256Of(inceptionWeights);
+            if (!sha256.equals(InceptionWeightsCache.PUBLISHED_SHA256)) {
+                LoggerFactory.getLogger(FeatureNetworkOptions.class).warn("{} has SHA-256 {}, not the published {}: "
+                        + "its scores are not comparable with published FID/KID/IS figures.", inceptionWeights, sha256,
+                        InceptionWeightsCache.PUBLISHED_SHA256);
+            }
+            return inceptionWeights;
+        }
+        InceptionWeightsCache cache = InceptionWeightsCache.atDefaultLocation();
+        ProgressBar[] bar = new ProgressBar[1];
+        try {
+            return cache.obtain(new InceptionWeightsCache.Progress() {
+                @Override
+                public void started(long totalBytes) {
+                    bar[0] = new ProgressBarBuilder().setTaskName("FID Inception weights")
+                            .setInitialMax(Math.max(totalBytes, 0)).setUnit(" MiB", 1 << 20)
+                            .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
+                            .build();
+                }
+
+                @Override
+                public void advanced(long bytes) {
+                    bar[0].stepBy(bytes);
+                }
+            });
+        } finally {
+            if (bar[0] != null) {
+                bar[0].close();
+            }
+        }
     }
 }

@@ -25,10 +25,11 @@ public final class SampleEvaluator implements AutoCloseable {
      *
      * @param label          what the set is (for example {@code "truncation 0.5"})
      * @param truncation     the threshold used (0 = none; NaN for external samples)
+     * @param kid            Kernel Inception Distance ({@link Kid}) on the same features as FID
      */
     public record Scores(String label, double truncation, long samples, double fid, double inceptionScore,
-                         double inceptionScoreStd, double precision, double recall, double density, double coverage,
-                         double classAccuracy, double intraClassFid) {
+                         double inceptionScoreStd, double kid, double kidStd, double precision, double recall,
+                         double density, double coverage, double classAccuracy, double intraClassFid) {
     }
 
     private final FeatureExtractor network;
@@ -114,6 +115,7 @@ public final class SampleEvaluator implements AutoCloseable {
             double fid = Fid.distance(real.statistics(), fake.statistics(), device);
             InceptionScore is = network.numClasses() > 0 ? fake.inceptionScore(splits)
                     : new InceptionScore(Double.NaN, Double.NaN, splits);
+            Kid kid = Kid.of(real.features(), fake.features());
             PrecisionRecall pr = PrecisionRecall.compute(real.features(), realRadii(PrecisionRecall.DEFAULT_K),
                     fake.features(), PrecisionRecall.DEFAULT_K, Neighbourhoods.CHUNK_ELEMENTS);
             DensityCoverage dc = DensityCoverage.compute(real.features(), realRadii(DensityCoverage.DEFAULT_K),
@@ -121,8 +123,8 @@ public final class SampleEvaluator implements AutoCloseable {
             double accuracy = classAware ? fake.accuracy().accuracy() : Double.NaN;
             double intra = classAware ? IntraClassFid.of(real.classStatistics(), fake.classStatistics(), device).mean()
                     : Double.NaN;
-            return new Scores(label, truncation, fake.count(), fid, is.mean(), is.std(), pr.precision(), pr.recall(),
-                    dc.density(), dc.coverage(), accuracy, intra);
+            return new Scores(label, truncation, fake.count(), fid, is.mean(), is.std(), kid.mean(), kid.std(),
+                    pr.precision(), pr.recall(), dc.density(), dc.coverage(), accuracy, intra);
         }
     }
 

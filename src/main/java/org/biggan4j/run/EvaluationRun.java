@@ -131,6 +131,7 @@ public final class EvaluationRun {
         Map<String, String> standingUsed = new LinkedHashMap<>();
         double realIs;
         double realAccuracy;
+        long realImages;
         int batch = request.batch();
         // Image folders are decoded at the samples' resolution; fixed-size formats keep theirs and are fitted as in training.
         LabelledImages real = DataSources.openForModel(dataPath, DataOptions.defaults().withChannels(channels)
@@ -149,6 +150,7 @@ public final class EvaluationRun {
             reference.forEachSlice(Math.max(batch, 1000), evaluator::addRealFeatures);
             realIs = evaluator.realInceptionScore().mean();
             realAccuracy = evaluator.realAccuracy();
+            realImages = evaluator.realCount();
             if (trained != null) {
                 for (double t : truncations) {
                     rows.add(scoreGenerator(request, evaluator, trained, t, standingUsed, device));
@@ -175,6 +177,10 @@ public final class EvaluationRun {
         Map<String, SampleEvaluator.Scores> points = reportingPoints(rows, realIs);
         Map<String, Object> doc = document(rows, points, realIs, realAccuracy, trained, featureDescription,
                 featureSha256);
+        // Which published numbers these can be compared with: the network, and how many images on each side.
+        doc.put("protocol", network.protocol() + "; " + rows.get(0).samples() + " samples per row against "
+                + realImages + " real images");
+        doc.put("real_images", realImages);
         String memorisation = null;
         if (trained != null) {
             doc.put("standing_statistics", standingUsed);
@@ -307,11 +313,12 @@ public final class EvaluationRun {
             throws IOException {
         Files.createDirectories(dir);
         StringBuilder csv = new StringBuilder("label,truncation,samples,fid,inception_score,inception_score_std,"
-                + "precision,recall,density,coverage,class_accuracy,intra_class_fid\n");
+                + "kid,kid_std,precision,recall,density,coverage,class_accuracy,intra_class_fid\n");
         for (SampleEvaluator.Scores r : rows) {
-            csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g%n", r.label(),
-                    r.truncation(), r.samples(), r.fid(), r.inceptionScore(), r.inceptionScoreStd(), r.precision(),
-                    r.recall(), r.density(), r.coverage(), r.classAccuracy(), r.intraClassFid()));
+            csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g%n",
+                    r.label(), r.truncation(), r.samples(), r.fid(), r.inceptionScore(), r.inceptionScoreStd(), r.kid(),
+                    r.kidStd(), r.precision(), r.recall(), r.density(), r.coverage(), r.classAccuracy(),
+                    r.intraClassFid()));
         }
         AtomicFiles.writeBytes(dir.resolve("metrics.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
         AtomicFiles.writeBytes(dir.resolve("metrics.json"), EvaluationReport.JSON.writerWithDefaultPrettyPrinter()

@@ -5,6 +5,7 @@ import org.biggan4j.data.DataSources;
 import org.biggan4j.eval.FeatureExtractor;
 import org.biggan4j.eval.classifier.ClassifierFeatures;
 import org.biggan4j.eval.classifier.ClassifierFile;
+import org.biggan4j.eval.inception.FidInception;
 import org.biggan4j.eval.reference.Fingerprints;
 import org.biggan4j.eval.reference.ReferenceCache;
 import org.biggan4j.eval.torchscript.TorchScriptFeatures;
@@ -14,30 +15,63 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * The feature network an evaluation runs real and generated images through (the bundled
- * Fashion-MNIST classifier, or a user's TorchScript module and how to feed it) and where the real
- * images' features are cached.
+ * The feature network an evaluation runs real and generated images through and where the real
+ * images' features are cached: the bundled Fashion-MNIST classifier (its scores are "FID-FMNIST",
+ * comparable only with other biggan4j runs on Fashion-MNIST), pytorch-fid's FID Inception (the
+ * network published FID, KID and IS figures use), or a user's TorchScript module and how to feed it.
  *
- * @param torchScript a TorchScript file, or null for the bundled classifier
- * @param spec        how to feed the TorchScript network (unused for the bundled one)
- * @param cache       where real images' features are cached, or null to compute them every time
+ * @param torchScript      a TorchScript file, or null
+ * @param spec             how to feed the TorchScript network (unused otherwise)
+ * @param inceptionWeights pytorch-fid's Inception weight file, or null
+ * @param cache            where real images' features are cached, or null to compute them every time
  */
-public record FeatureNetworkChoice(Path torchScript, TorchScriptSpec spec, ReferenceCache cache) {
+public record FeatureNetworkChoice(Path torchScript, TorchScriptSpec spec, Path inceptionWeights,
+                                   ReferenceCache cache) {
 
     public FeatureNetworkChoice {
         if (torchScript != null) {
             Objects.requireNonNull(spec, "spec");
         }
+        if (torchScript != null && inceptionWeights != null) {
+            throw new IllegalArgumentException("Choose one feature network: a TorchScript file or the FID Inception.");
+        }
     }
 
-    /** The bundled Fashion-MNIST classifier, with the reference cache at its default location. */
+    /** The bundled Fashion-MNIST classifier. */
     public static FeatureNetworkChoice bundled(ReferenceCache cache) {
-        return new FeatureNetworkChoice(null, null, cache);
+        return new FeatureNetworkChoice(null, null, null, cache);
+    }
+
+    /** pytorch-fid's FID Inception with the weights in {@code weights} (a verified download or a local copy). */
+    public static FeatureNetworkChoice inception(Path weights, ReferenceCache cache) {
+        return new FeatureNetworkChoice(null, null, Objects.requireNonNull(weights, "weights"), cache);
     }
 
     /** True for the bundled Fashion-MNIST classifier. */
     public boolean isBundled() {
-        return torchScript == null;
+        return torchScript == null && inceptionWeights == null;
+    }
+
+    /** True for pytorch-fid's FID Inception. */
+    public boolean isInception() {
+        return inceptionWeights != null;
+    }
+
+    /**
+     * How the figures were computed, for reports: which network, and so which published numbers
+     * they can be compared with.
+     */
+    public String protocol() {
+        if (isInception()) {
+            return "FID, KID and IS on pytorch-fid's FID Inception v3 (pool3 2048-d features, images resized to 299 "
+                    + "bilinearly, IS over the 1008 logits): comparable with published FID/KID/IS at the same sample and "
+                    + "real-image counts";
+        }
+        if (isBundled()) {
+            return "FID-FMNIST and IS-FMNIST on the bundled Fashion-MNIST classifier's features: comparable only with "
+                    + "other biggan4j Fashion-MNIST runs, never with Inception-based figures";
+        }
+        return "FID, KID and IS on the TorchScript network " + torchScript + " as fed by its --feature-* options";
     }
 
     /**
@@ -45,6 +79,13 @@ public record FeatureNetworkChoice(Path torchScript, TorchScriptSpec spec, Refer
      * network, before any work.
      */
     public void checkImages(int imageChannels, int resolution) {
+        if (isInception()) {
+            if (imageChannels != 1 && imageChannels != 3) {
+                throw new IllegalArgumentException("The FID Inception reads 1- or 3-channel images; these have "
+                        + imageChannels + ".");
+            }
+            return;
+        }
         if (isBundled()) {
             if (imageChannels != 1 || resolution != 32) {
                 throw new IllegalArgumentException("The bundled feature network reads 1-channel 32x32 images "
@@ -62,6 +103,9 @@ public record FeatureNetworkChoice(Path torchScript, TorchScriptSpec spec, Refer
 
     /** Loads the network onto {@code device}; the caller closes it. */
     public FeatureExtractor open(ComputeDevice device) {
+        if (isInception()) {
+            return FidInception.load(inceptionWeights, device);
+        }
         return isBundled() ? new ClassifierFeatures(ClassifierFile.fashionMnist(device))
                 : TorchScriptFeatures.load(torchScript, spec, device);
     }
@@ -70,6 +114,9 @@ public record FeatureNetworkChoice(Path torchScript, TorchScriptSpec spec, Refer
     static String identity(FeatureExtractor network) {
         if (network instanceof TorchScriptFeatures ts) {
             return ts.identity();
+        }
+        if (network instanceof FidInception inception) {
+            return "fid inception sha256=" + inception.weightsSha256();
         }
         if (network instanceof ClassifierFeatures) {
             return "bundled classifier sha256=" + Fingerprints.sha256Resource(ClassifierFile.BUNDLED_FASHION_MNIST);

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link EvaluationRun} called as a library on a two-iteration conditional BigGAN. */
-class EvaluationRunTest {
+public class EvaluationRunTest {
 
     @Test
     void scoresEachTruncationAndReportsThePapersPoints(@TempDir Path dir) throws Exception {
@@ -68,7 +68,7 @@ class EvaluationRunTest {
      * an image folder: a small real set keeps the k-NN metrics (precision, recall, density,
      * coverage) cheap, where the whole split of 10,000 costs minutes on two cores.
      */
-    private static Path realImages(Path folder, int perClass) throws Exception {
+    public static Path realImages(Path folder, int perClass) throws Exception {
         LabelledImages test = DataSources.open(null, DataOptions.defaults().withSplit(DataOptions.Split.TEST));
         int[] written = new int[test.classCount()];
         byte[] pixels = new byte[test.imageBytes()];

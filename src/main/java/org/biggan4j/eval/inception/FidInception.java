@@ -213,6 +213,11 @@ public final class FidInception implements FeatureExtractor {
         return cat(b1, b3, bd, bp);
     }
 
+    /** The SHA-256 of the weight file (hex), for cache keys and reports; "random" for random weights. */
+    public String weightsSha256() {
+        return weights.sha256();
+    }
+
     @Override
     public String describe() {
         return "FID Inception v3 (pytorch-fid port of the 2015 TF graph), pool3 2048-d, weights " + weights.file();

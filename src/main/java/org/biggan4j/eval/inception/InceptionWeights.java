@@ -11,6 +11,7 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -38,6 +39,7 @@ public final class InceptionWeights implements AutoCloseable {
     private final Tensor fcWeight;   // [1008, 2048]
     private final Tensor fcBias;     // [1008]
     private final Path file;
+    private String sha256;
 
     private InceptionWeights(Path file, Map<String, Folded> convs, Tensor fcWeight, Tensor fcBias) {
         this.file = file;
@@ -151,6 +153,14 @@ public final class InceptionWeights implements AutoCloseable {
     /** The file the weights came from. */
     public Path file() {
         return file;
+    }
+
+    /** The weight file's SHA-256 (hex), computed once; "random" for {@link #random} weights. */
+    public synchronized String sha256() {
+        if (sha256 == null) {
+            sha256 = Files.isRegularFile(file) ? InceptionWeightsCache.sha256Of(file) : "random";
+        }
+        return sha256;
     }
 
     @Override

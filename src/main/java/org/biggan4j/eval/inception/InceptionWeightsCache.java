@@ -165,7 +165,7 @@ public final class InceptionWeightsCache {
     }
 
     /** The SHA-256 of a file, hex. */
-    static String sha256Of(Path file) {
+    public static String sha256Of(Path file) {
         MessageDigest digest = sha256Digest();
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
             in.transferTo(OutputStream.nullOutputStream());
