@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.biggan4j.eval.FeatureStatistics;
 import org.biggan4j.eval.Fid;
+import org.biggan4j.eval.Kid;
 import org.biggan4j.io.BadInputException;
 import org.biggan4j.io.Npy;
 import org.biggan4j.io.NpyHeader;
@@ -103,10 +104,18 @@ final class FidCommand implements Callable<Integer> {
             statsB.save(saveStatsB);
         }
         double fid = Fid.distance(statsA, statsB, device);
+        // KID compares the feature vectors themselves, so it needs features on both sides, not statistics.
+        Kid kid = a.features != null && b.features != null ? kid(a.features, b.features, device) : null;
 
         if (json) {
             ObjectNode node = new ObjectMapper().createObjectNode();
             node.put("fid", fid);
+            if (kid != null) {
+                node.put("kid", kid.mean());
+                node.put("kid_std", kid.std());
+                node.put("kid_subsets", kid.subsets());
+                node.put("kid_subset_size", kid.subsetSize());
+            }
             node.put("n_a", statsA.count());
             node.put("n_b", statsB.count());
             node.put("dims", statsA.dims());
@@ -114,9 +123,22 @@ final class FidCommand implements Callable<Integer> {
         } else {
             spec.commandLine().getOut().println(String.format(Locale.ROOT, "FID %.6f between %s (%s) and %s (%s), %d dimensions",
                     fid, sourceA, count(statsA), sourceB, count(statsB), statsA.dims()));
+            spec.commandLine().getOut().println(kid == null ? "KID needs feature files on both sides (--features-a/-b)."
+                    : String.format(Locale.ROOT, "KID %.6f +- %.6f (%d subsets of %d)", kid.mean(), kid.std(),
+                    kid.subsets(), kid.subsetSize()));
         }
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    private static Kid kid(Path fileA, Path fileB, ComputeDevice device) {
+        return NativeMemory.scoped(() -> {
+            try {
+                return Kid.of(Npy.read(fileA, device), Npy.read(fileB, device));
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not read " + fileA + " or " + fileB + ": " + e.getMessage(), e);
+            }
+        });
     }
 
     private static FeatureStatistics fromFeatures(Path file, ComputeDevice device) {

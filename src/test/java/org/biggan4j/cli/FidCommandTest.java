@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.biggan4j.eval.FeatureStatistics;
 import org.biggan4j.eval.Fid;
+import org.biggan4j.eval.Kid;
 import org.biggan4j.io.Npy;
 import org.biggan4j.io.NpyArray;
 import org.biggan4j.tensor.ComputeDevice;
@@ -74,11 +75,25 @@ class FidCommandTest {
         assertEquals(300, node.get("n_a").asLong());
         assertEquals(200, node.get("n_b").asLong());
         assertEquals(8, node.get("dims").asInt());
+        // KID on the same files: the library's figure, with the subset protocol (one subset of 200).
+        Kid kid = NativeMemory.scoped(() -> {
+            try {
+                return Kid.of(Npy.read(a, ComputeDevice.CPU), Npy.read(b, ComputeDevice.CPU));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertTrue(kid.mean() > 0, "the sets differ: " + kid);
+        assertEquals(kid.mean(), node.get("kid").asDouble(), 1e-12);
+        assertEquals(0.0, node.get("kid_std").asDouble());
+        assertEquals(200, node.get("kid_subset_size").asInt());
 
         Run fromStats = run("fid", "--stats-a", statsA.toString(), "--stats-b", statsB.toString(), "--json");
         assertEquals(0, fromStats.code(), fromStats.err());
         assertEquals(expected, new ObjectMapper().readTree(fromStats.out()).get("fid").asDouble(), 1e-12);
         assertEquals(300, FeatureStatistics.load(statsA).count());
+        assertTrue(new ObjectMapper().readTree(fromStats.out()).path("kid").isMissingNode(),
+                "statistics cannot give KID: " + fromStats.out());
 
         Run mixed = run("fid", "--stats-a", statsA.toString(), "--features-b", b.toString());
         assertEquals(0, mixed.code(), mixed.err());
