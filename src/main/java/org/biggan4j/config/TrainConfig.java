@@ -276,8 +276,11 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      * @param evalEvery       iterations between evaluations during training: FID (and class accuracy) of
      *                        the sampling generator against a fixed set of training images (0 = off)
      * @param evalSamples     generated (and real) images per evaluation during training
-     * @param evalFeatures    a TorchScript feature network for those evaluations; empty = the bundled
-     *                        Fashion-MNIST classifier (for 1-channel 28/32 px data of 10 classes)
+     * @param evalFeatures    the feature network for those evaluations: empty = the bundled
+     *                        Fashion-MNIST classifier (for 1-channel 28/32 px data of 10 classes);
+     *                        {@code inception} = pytorch-fid's FID Inception (weights downloaded once
+     *                        into the user cache), {@code inception:FILE} with a local copy of its
+     *                        weights; anything else a TorchScript file
      * @param evalFeatureSpec how to feed {@code evalFeatures}: {@code key=value} pairs of
      *                        {@link org.biggan4j.config.TorchScriptSpec#parse}; empty = Inception v3's
      */

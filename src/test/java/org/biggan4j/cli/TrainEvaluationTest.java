@@ -192,6 +192,33 @@ class TrainEvaluationTest {
         }
     }
 
+    /**
+     * The FID Inception during training ({@code output.eval_features=inception:FILE}, here the
+     * fixture's weights): FID every evaluation, no class accuracy (its 1008 ImageNet classes are
+     * not the data's 10); a missing weight file is one line.
+     */
+    @Test
+    void theFidInceptionCanScoreTraining(@TempDir Path dir) throws Exception {
+        Path weights = Path.of(TrainEvaluationTest.class.getResource(
+                "/fixtures/fid-inception/pt_inception-fixture.pth").toURI());
+        Path run = dir.resolve("run");
+        Cli.Run r = Cli.run(concat("train", "--preset", "fmnist-demo", "--out", run.toString(),
+                "--set", "training.iterations=2", "--set", "output.eval_every=2", "--set", "output.eval_samples=10",
+                "--set", "output.eval_features=inception:" + weights));
+        assertEquals(0, r.code(), r.err());
+        List<Map<String, Object>> records = MetricsLogger.read(run).stream().filter(m -> m.get("fid") != null)
+                .toList();
+        assertEquals(1, records.size(), records.toString());
+        assertTrue(((Number) records.get(0).get("fid")).doubleValue() > 0, records.toString());
+        assertFalse(records.get(0).containsKey("class_accuracy"), records.get(0).toString());
+
+        Cli.Run missing = Cli.run(concat("train", "--preset", "fmnist-demo", "--out", dir.resolve("m").toString(),
+                "--set", "output.eval_every=2", "--set", "output.eval_features=inception:" + dir.resolve("no.pth")));
+        assertEquals(2, missing.code(), missing.err());
+        assertTrue(missing.err().strip().contains("no.pth is not a file") && !missing.err().strip().contains("\n"),
+                missing.err());
+    }
+
     /** No feature network applies, a missing file, a bad spec: one line each, nothing written. */
     @Test
     void configurationsWithoutAFittingNetworkFailInOneLine(@TempDir Path dir) {

@@ -10,6 +10,8 @@ import org.biggan4j.eval.FeatureStatistics;
 import org.biggan4j.eval.FeatureStream;
 import org.biggan4j.eval.Fid;
 import org.biggan4j.eval.classifier.ClassifierFeatures;
+import org.biggan4j.eval.inception.FidInception;
+import org.biggan4j.eval.inception.InceptionWeightsCache;
 import org.biggan4j.eval.classifier.ClassifierFile;
 import org.biggan4j.eval.torchscript.TorchScriptFeatures;
 import org.biggan4j.config.TorchScriptSpec;
@@ -72,6 +74,11 @@ public final class EvaluationListener implements TrainingListener, AutoCloseable
     public static final String FID = "fid";
     /** Share of samples the feature network classifies as the class they were drawn for. */
     public static final String CLASS_ACCURACY = "class_accuracy";
+    /**
+     * The {@code output.eval_features} value that selects pytorch-fid's FID Inception (weights from the
+     * user cache, downloaded once); {@code inception:FILE} gives a local copy of the weights.
+     */
+    public static final String INCEPTION = "inception";
     /** Wall time of one evaluation, standing statistics included. */
     public static final String SECONDS = "eval_seconds";
 
@@ -154,6 +161,28 @@ public final class EvaluationListener implements TrainingListener, AutoCloseable
                         data.classNames());
             }
             return new ClassifierFeatures(ClassifierFile.fashionMnist(device));
+        }
+        if (file.equals(INCEPTION) || file.startsWith(INCEPTION + ":")) {
+            if (!out.evalFeatureSpec().isEmpty()) {
+                throw new IllegalArgumentException("output.eval_feature_spec describes a TorchScript network; the FID "
+                        + "Inception (output.eval_features=" + file + ") is fed as pytorch-fid does: leave the spec empty.");
+            }
+            Path weights;
+            if (file.equals(INCEPTION)) {
+                InceptionWeightsCache cache = InceptionWeightsCache.atDefaultLocation();
+                if (!Files.isRegularFile(cache.file())) {
+                    LOG.info("Downloading the FID Inception weights into {} (once).", cache.file());
+                }
+                weights = cache.obtain(InceptionWeightsCache.Progress.NONE);
+            } else {
+                weights = Path.of(file.substring(INCEPTION.length() + 1));
+                if (!Files.isRegularFile(weights)) {
+                    throw new IllegalArgumentException("output.eval_features=" + file + ": " + weights + " is not a "
+                            + "file; give the path of " + InceptionWeightsCache.FILE_NAME + ", or use "
+                            + "output.eval_features=inception to download it.");
+                }
+            }
+            return FidInception.load(weights, device);
         }
         Path path = Path.of(file);
         if (!Files.isRegularFile(path)) {
