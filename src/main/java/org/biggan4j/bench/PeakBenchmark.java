@@ -3,6 +3,7 @@ package org.biggan4j.bench;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Engine;
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -56,7 +57,7 @@ public final class PeakBenchmark {
     private static double convolutionSeconds(ComputeDevice device, int runs, torch.ScalarType type,
                                              boolean channelsLast) {
         Tensor x = Tensors.randn(device, 32, 128, 32, 32).to(type);
-        Tensor w = Tensors.randn(device, 128, 128, 3, 3).mul(new org.bytedeco.pytorch.Scalar(0.03)).to(type);
+        Tensor w = Tensors.randn(device, 128, 128, 3, 3).mul(new Scalar(0.03)).to(type);
         Tensor gradOut = Tensors.randn(device, 32, 128, 32, 32).to(type);
         if (channelsLast) {
             x = x.contiguous(torch.MemoryFormat.ChannelsLast);

@@ -10,6 +10,8 @@ import org.biggan4j.train.TrainingSession;
 import org.bytedeco.pytorch.global.torch;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
@@ -42,7 +44,7 @@ public final class TrainBenchmark {
                          double[] iterationSeconds, int imagesPerIteration, int discriminatorImagesPerIteration,
                          long flopsPerIteration,
                          long peakResidentBytes, double javaShare, double libtorchShare, double waitingShare,
-                         long samples, java.util.LinkedHashMap<String, Long> libtorchSites) {
+                         long samples, LinkedHashMap<String, Long> libtorchSites) {
 
         public double iterationsPerSecond() {
             return 1.0 / secondsPerIteration;
@@ -122,10 +124,10 @@ public final class TrainBenchmark {
         NativeMemory.scoped(() -> session.step().run(iteration));
     }
 
-    private static java.util.LinkedHashMap<String, Long> largestFirst(java.util.Map<String, Long> counts) {
-        java.util.LinkedHashMap<String, Long> out = new java.util.LinkedHashMap<>();
-        counts.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()
-                .thenComparing(java.util.Map.Entry.comparingByKey())).forEach(e -> out.put(e.getKey(), e.getValue()));
+    private static LinkedHashMap<String, Long> largestFirst(Map<String, Long> counts) {
+        LinkedHashMap<String, Long> out = new LinkedHashMap<>();
+        counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()
+                .thenComparing(Map.Entry.comparingByKey())).forEach(e -> out.put(e.getKey(), e.getValue()));
         return out;
     }
 

@@ -29,9 +29,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -429,7 +431,7 @@ public final class CheckpointFile {
         if (!node.isArray()) {
             throw field(path, field, "a list of names", node);
         }
-        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        LinkedHashSet<String> out = new LinkedHashSet<>();
         for (int i = 0; i < node.size(); i++) {
             JsonNode n = node.get(i);
             if (!n.isTextual() || !NAME.matcher(n.asText()).matches() || !out.add(n.asText())) {
@@ -511,7 +513,7 @@ public final class CheckpointFile {
     private static byte[] inflate(ZipFile zip, ZipEntry entry, Path path) throws IOException {
         byte[] bytes = BoundedReads.zipEntry(zip, entry, path);
         if (entry.getCrc() != -1) {
-            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            CRC32 crc = new CRC32();
             crc.update(bytes);
             if (crc.getValue() != entry.getCrc()) {
                 throw new CheckpointException(path + ": entry " + entry.getName() + " fails its CRC-32 check: the "

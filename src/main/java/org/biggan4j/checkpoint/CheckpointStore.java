@@ -7,12 +7,16 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -42,7 +46,7 @@ public final class CheckpointStore {
         this.dir = runDir.resolve("checkpoints");
         this.keepLast = keepLast;
         this.bestMetric = bestMetric == null ? "" : bestMetric;
-        String m = this.bestMetric.toLowerCase(java.util.Locale.ROOT);
+        String m = this.bestMetric.toLowerCase(Locale.ROOT);
         this.lowerIsBetter = m.contains("fid") || m.contains("loss") || m.contains("distance");
         Path best = dir.resolve(BEST);
         if (!this.bestMetric.isEmpty() && Files.isRegularFile(best)) {
@@ -133,14 +137,14 @@ public final class CheckpointStore {
      * for the newest good checkpoint more than once (to read its configuration, then to restore
      * it), and each look would otherwise re-read the whole file.
      */
-    private static final Map<Path, String> VERIFIED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<Path, String> VERIFIED = new ConcurrentHashMap<>();
 
     private static void verified(Path file) {
         Path key = file.toAbsolutePath().normalize();
         String stamp;
         try {
             // A save replaces the file by a rename (a new file key); damage in place changes the time.
-            var attributes = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+            var attributes = Files.readAttributes(file, BasicFileAttributes.class);
             stamp = attributes.size() + "@" + attributes.lastModifiedTime() + "#" + attributes.fileKey();
         } catch (IOException e) {
             throw new CheckpointException("Could not read checkpoint " + file + ": " + e.getMessage() + ".", e);
@@ -166,7 +170,7 @@ public final class CheckpointStore {
             List<Path> removed = new ArrayList<>(AtomicFiles.removeTemporaries(dir,
                     target -> target.equals(BEST) || NAME.matcher(target).matches()));
             Path legacy = dir.resolve(".best.b4j.tmp");
-            if (Files.isRegularFile(legacy, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isRegularFile(legacy, LinkOption.NOFOLLOW_LINKS)) {
                 Files.delete(legacy);
                 removed.add(legacy);
             }

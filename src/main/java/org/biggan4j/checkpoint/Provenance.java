@@ -2,6 +2,7 @@ package org.biggan4j.checkpoint;
 
 import org.biggan4j.tensor.Engine;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -61,7 +62,7 @@ public record Provenance(String biggan4jVersion, String libtorchVersion, String 
         }
     }
 
-    private static Path commonDir(Path git) throws java.io.IOException {
+    private static Path commonDir(Path git) throws IOException {
         Path common = git.resolve("commondir");
         return Files.isRegularFile(common) ? git.resolve(Files.readString(common).trim()).normalize() : git;
     }

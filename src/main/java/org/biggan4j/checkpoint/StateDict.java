@@ -1,6 +1,7 @@
 package org.biggan4j.checkpoint;
 
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
@@ -21,7 +22,7 @@ public final class StateDict {
     }
 
     /** Parameters then buffers of {@code module}, by name. The tensors are the module's own (not copies). */
-    public static LinkedHashMap<String, Tensor> of(org.bytedeco.pytorch.Module module) {
+    public static LinkedHashMap<String, Tensor> of(Module module) {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         put(out, module.named_parameters(true));
         put(out, module.named_buffers(true));
@@ -42,7 +43,7 @@ public final class StateDict {
      * @param what names the source in error messages, for example {@code "run/ckpt-1000.b4j: generator"}
      * @throws CheckpointException naming the first missing, unexpected or mis-shaped tensor
      */
-    public static void load(org.bytedeco.pytorch.Module module, Map<String, Tensor> state, String what) {
+    public static void load(Module module, Map<String, Tensor> state, String what) {
         LinkedHashMap<String, Tensor> own = of(module);
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
             Tensor source = state.get(e.getKey());
@@ -73,7 +74,7 @@ public final class StateDict {
     }
 
     /** Independent copies of every tensor of {@code module} (for snapshots that must not follow training). */
-    public static LinkedHashMap<String, Tensor> copyOf(org.bytedeco.pytorch.Module module) {
+    public static LinkedHashMap<String, Tensor> copyOf(Module module) {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         of(module).forEach((k, v) -> out.put(k, v.detach().clone()));
         return out;

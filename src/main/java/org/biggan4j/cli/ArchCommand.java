@@ -10,6 +10,7 @@ import org.biggan4j.model.ModelSpec;
 import org.biggan4j.model.zoo.Models;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.StringTensorDict;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -124,7 +125,7 @@ public final class ArchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static List<Map<String, Object>> table(org.bytedeco.pytorch.Module m) {
+    private static List<Map<String, Object>> table(Module m) {
         List<Map<String, Object>> rows = new ArrayList<>();
         StringTensorDict p = m.named_parameters(true);
         for (long i = 0; i < p.size(); i++) {

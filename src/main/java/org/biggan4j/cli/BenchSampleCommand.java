@@ -13,6 +13,7 @@ import org.biggan4j.model.ModelSpec;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -103,7 +104,7 @@ public final class BenchSampleCommand implements Callable<Integer> {
             });
             g.close();
             Result r = new Result(which.get(i), s.resolution(), s.ch(), k, batch, seconds, batch / seconds,
-                    device.toString(), org.bytedeco.pytorch.global.torch.get_num_threads());
+                    device.toString(), torch.get_num_threads());
             results.add(r);
             if (!json) {
                 out.printf(Locale.ROOT, "%-18s %4d px ch %3d, %4d classes, batch %3d: %.3f s/batch, %.1f images/s%n",

@@ -1,6 +1,7 @@
 package org.biggan4j.cli;
 
 import org.biggan4j.tensor.Engine;
+import org.biggan4j.tensor.NativeAllocator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -85,7 +86,7 @@ public final class Biggan4j implements Runnable {
                     "libtorch " + Engine.libtorchVersion() + " (JavaCPP PyTorch presets)",
                     "JavaCPP " + Engine.javacppVersion(),
                     "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")",
-                    "native allocator: " + org.biggan4j.tensor.NativeAllocator.current().description(),
+                    "native allocator: " + NativeAllocator.current().description(),
             };
         }
     }

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.util.NoSuchElementException;
 
 /**
  * Turns whatever ends a command into one clear line on stderr and an exit code. Users get the
@@ -70,7 +71,7 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         return t instanceof ArithmeticException || t instanceof IndexOutOfBoundsException
                 || t instanceof NegativeArraySizeException || t instanceof ClassCastException
                 || t instanceof NullPointerException || t instanceof ArrayStoreException
-                || t instanceof NumberFormatException || t instanceof java.util.NoSuchElementException;
+                || t instanceof NumberFormatException || t instanceof NoSuchElementException;
     }
 
     /** The first line of a message, without libtorch's "Exception raised from ..." frames. */

@@ -7,6 +7,7 @@ import org.biggan4j.image.UnreadableImageException;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Seeds;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -83,7 +84,7 @@ public final class SheetCommand implements Callable<Integer> {
                     filled++;
                 } catch (UnreadableImageException e) {
                     skipped++;
-                    org.slf4j.LoggerFactory.getLogger(SheetCommand.class).warn("Skipping: {}", e.getMessage());
+                    LoggerFactory.getLogger(SheetCommand.class).warn("Skipping: {}", e.getMessage());
                 }
             }
         }

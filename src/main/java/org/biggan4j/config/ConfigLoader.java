@@ -1,6 +1,9 @@
 package org.biggan4j.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,7 +26,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -208,7 +213,7 @@ public final class ConfigLoader {
 
     /** Refuses text values and keys longer than {@link #MAX_TEXT_CHARS}, walking without recursion. */
     private static void checkTexts(JsonNode root, String prefix, Object source) {
-        java.util.Deque<Map.Entry<String, JsonNode>> todo = new java.util.ArrayDeque<>();
+        Deque<Map.Entry<String, JsonNode>> todo = new ArrayDeque<>();
         todo.push(Map.entry(prefix, root));
         while (!todo.isEmpty()) {
             Map.Entry<String, JsonNode> top = todo.pop();
@@ -247,14 +252,14 @@ public final class ConfigLoader {
                         .maxStringLength(MAX_TEXT_CHARS)
                         .maxNumberLength(64)
                         .build())
-                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
         return YAMLMapper.builder(factory).build();
     }
 
     /** A parser's complaint in one short line, with its position when it has one. */
     private static String yamlProblem(Exception e) {
-        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
+        if (e instanceof JsonProcessingException j) {
             String where = j.getLocation() == null ? "" : "line " + j.getLocation().getLineNr() + ", column "
                     + j.getLocation().getColumnNr() + ": ";
             return where + shortened(String.valueOf(j.getOriginalMessage()).lines().findFirst().orElse(""));
@@ -396,7 +401,7 @@ public final class ConfigLoader {
                     + " (expected " + typeName(e.getTargetType()) + ").", e);
         } catch (IOException e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof com.fasterxml.jackson.core.exc.InputCoercionException ice) {
+                if (t instanceof InputCoercionException ice) {
                     throw new IllegalArgumentException("Configuration key '" + keyOf(tree, ice) + "' has a number "
                             + "outside the range of its type (" + typeName(ice.getTargetType()) + ").", e);
                 }
@@ -420,9 +425,9 @@ public final class ConfigLoader {
     }
 
     /** The key of the number an {@link com.fasterxml.jackson.core.exc.InputCoercionException} is about. */
-    private static String keyOf(JsonNode tree, com.fasterxml.jackson.core.exc.InputCoercionException e) {
+    private static String keyOf(JsonNode tree, InputCoercionException e) {
         String message = String.valueOf(e.getOriginalMessage());
-        java.util.Deque<Map.Entry<String, JsonNode>> todo = new java.util.ArrayDeque<>();
+        Deque<Map.Entry<String, JsonNode>> todo = new ArrayDeque<>();
         todo.push(Map.entry("", tree));
         while (!todo.isEmpty()) {
             Map.Entry<String, JsonNode> top = todo.pop();

@@ -2,8 +2,10 @@ package org.biggan4j.config;
 
 import org.biggan4j.config.TrainConfig.Architecture;
 import org.biggan4j.config.TrainConfig.ObjectiveKind;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * All checks that involve more than one field live here, so that a record validates only
@@ -71,7 +73,7 @@ public final class ConfigValidator {
         }
         if (c.training().emaStart() > c.training().iterations() && c.training().emaDecay() > 0) {
             // Allowed (G_ema then just copies G), but almost always a typo in a short run.
-            org.slf4j.LoggerFactory.getLogger(ConfigValidator.class).warn(
+            LoggerFactory.getLogger(ConfigValidator.class).warn(
                     "training.ema_start ({}) is after the last iteration ({}): G_ema will equal G.",
                     c.training().emaStart(), c.training().iterations());
         }
@@ -109,13 +111,13 @@ public final class ConfigValidator {
         }
         if (evalMetric && out.evalEvery() == 0) {
             // A warning, not an error: configurations stored before output.eval_every existed may say this.
-            org.slf4j.LoggerFactory.getLogger(ConfigValidator.class).warn(
+            LoggerFactory.getLogger(ConfigValidator.class).warn(
                     "output.best_metric={} has no values while output.eval_every=0: no best checkpoint will be kept. "
                             + "Set output.eval_every to evaluate during training.", out.bestMetric());
         }
         if (!out.evalFeatureSpec().isEmpty()) {
             try {
-                org.biggan4j.config.TorchScriptSpec.parse(out.evalFeatureSpec());
+                TorchScriptSpec.parse(out.evalFeatureSpec());
             } catch (IllegalArgumentException e) {
                 String why = e.getMessage();
                 fail("output.eval_feature_spec: " + (why.endsWith(".") ? why.substring(0, why.length() - 1) : why));
@@ -139,7 +141,7 @@ public final class ConfigValidator {
     }
 
     private static String name(Enum<?> e) {
-        return e.name().toLowerCase(java.util.Locale.ROOT);
+        return e.name().toLowerCase(Locale.ROOT);
     }
 
     private static void fail(String message) {

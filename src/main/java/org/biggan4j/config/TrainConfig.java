@@ -1,8 +1,11 @@
 package org.biggan4j.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import org.biggan4j.nn.Init;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The complete, resolved configuration of a training run: what a preset plus {@code --set}
@@ -71,7 +74,7 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      */
     public record ModelConfig(Architecture architecture, int resolution, int ch, int classes, int latentDim,
                               int sharedEmbeddingDim, boolean hierarchicalZ, List<Integer> attention,
-                              int imageChannels, boolean spectralNormG, boolean spectralNormD, org.biggan4j.nn.Init init,
+                              int imageChannels, boolean spectralNormG, boolean spectralNormD, Init init,
                               double bnEps, double snEps, boolean dcganNoBias, boolean dcganCriticBatchNorm,
                               boolean conditional, int truncationBnRows) {
         public ModelConfig {
@@ -314,12 +317,12 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
          * By name, case-insensitive; YAML 1.1 reads a bare {@code off} (or {@code no}, {@code false})
          * as a boolean, so a boolean false means OFF.
          */
-        @com.fasterxml.jackson.annotation.JsonCreator
+        @JsonCreator
         public static OnCollapse of(Object value) {
             if (Boolean.FALSE.equals(value)) {
                 return OFF;
             }
-            String name = String.valueOf(value).trim().toUpperCase(java.util.Locale.ROOT);
+            String name = String.valueOf(value).trim().toUpperCase(Locale.ROOT);
             for (OnCollapse o : values()) {
                 if (o.name().equals(name)) {
                     return o;

@@ -6,6 +6,8 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
+import java.util.Arrays;
+
 /**
  * Host bytes to device tensors. The uint8 pixels travel to the device first (a quarter of the
  * bytes of float32) and are converted there: {@code x / 127.5 - 1}, which maps 0 to -1 and 255
@@ -28,7 +30,7 @@ public final class Batches {
             throw new IllegalArgumentException("A batch of " + n + " images of " + channels + "x" + height + "x"
                     + width + " needs " + numel + " bytes, got " + pixels.length + ".");
         }
-        byte[] exact = pixels.length == numel ? pixels : java.util.Arrays.copyOf(pixels, (int) numel);
+        byte[] exact = pixels.length == numel ? pixels : Arrays.copyOf(pixels, (int) numel);
         Tensor bytes = Tensors.fromBytes(exact, device, n, channels, height, width); // [N, C, H, W] uint8
         return bytes.to(ScalarType.Float).div_(new Scalar(127.5)).sub_(new Scalar(1.0));
     }

@@ -13,11 +13,14 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * The idx format of MNIST and Fashion-MNIST (LeCun et al.): an images file
@@ -101,7 +104,7 @@ public final class IdxFiles {
 
     /** True when {@code dir} holds at least one idx images file. */
     public static boolean isIdxFolder(Path dir) {
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+        try (Stream<Path> files = Files.list(dir)) {
             return files.anyMatch(IdxFiles::isImagesFile);
         } catch (IOException e) {
             return false;
@@ -116,7 +119,7 @@ public final class IdxFiles {
     public static List<Pair> pairs(Path pathOrDir) {
         List<Path> imageFiles = new ArrayList<>();
         if (Files.isDirectory(pathOrDir)) {
-            try (java.util.stream.Stream<Path> files = Files.list(pathOrDir)) {
+            try (Stream<Path> files = Files.list(pathOrDir)) {
                 files.filter(IdxFiles::isImagesFile).sorted().forEach(imageFiles::add);
             } catch (IOException e) {
                 throw new UncheckedIOException("Could not list " + pathOrDir + ".", e);
@@ -341,7 +344,7 @@ public final class IdxFiles {
         private byte[] exactly(long n) throws IOException {
             byte[] b = new byte[(int) n];
             int got = in.readNBytes(b, 0, b.length);
-            return got == b.length ? b : java.util.Arrays.copyOf(b, got);
+            return got == b.length ? b : Arrays.copyOf(b, got);
         }
 
         /** Runs a read, turning gzip damage into a one-line refusal naming this file. */
@@ -351,7 +354,7 @@ public final class IdxFiles {
             } catch (EOFException e) {
                 throw new DataFormatException("File " + source.name() + " is truncated (the gzip stream ends early):"
                         + " download it again.", e);
-            } catch (java.util.zip.ZipException e) {
+            } catch (ZipException e) {
                 throw new DataFormatException("File " + source.name() + " is a damaged gzip file ("
                         + oneLine(e.getMessage()) + "): download it again.", e);
             }
@@ -382,7 +385,7 @@ public final class IdxFiles {
             if (b0 == 0x1f && b1 == 0x8b) {
                 try {
                     return new IdxStream(source, new GZIPInputStream(raw, 1 << 16), -1);
-                } catch (EOFException | java.util.zip.ZipException e) {
+                } catch (EOFException | ZipException e) {
                     // The gzip header itself is read here: damage in it is damage, not an I/O fault.
                     throw new DataFormatException("File " + source.name() + " is a damaged gzip file ("
                             + oneLine(e.getMessage()) + "): download it again.", e);

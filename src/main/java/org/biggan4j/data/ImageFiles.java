@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -161,7 +162,7 @@ public final class ImageFiles extends ShapedImages {
             }
             try {
                 files.add(base.resolve(path));
-            } catch (java.nio.file.InvalidPathException e) {
+            } catch (InvalidPathException e) {
                 throw new DataFormatException("Line " + (i + 1) + " of " + file + " names no usable path ('"
                         + shorten(path) + "': " + e.getReason() + "): write 'path<TAB>label1,label2'.");
             }

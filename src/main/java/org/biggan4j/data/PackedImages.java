@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * A packed file (see {@link PackedFormat}) read through memory maps: reading an image is one
@@ -244,7 +245,7 @@ public final class PackedImages implements LabelledImages {
     }
 
     @Override
-    public int drawLabel(int index, java.util.SplittableRandom random) {
+    public int drawLabel(int index, SplittableRandom random) {
         if (header.labels() != null) {
             return header.labels()[index];
         }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code --nproc N}: starts N worker JVMs on this machine, each with the variables an external
@@ -125,7 +126,7 @@ public final class LocalLauncher {
         for (Process p : workers) {
             try {
                 long left = Math.max(0, deadline - System.nanoTime());
-                if (!p.waitFor(left, java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                if (!p.waitFor(left, TimeUnit.NANOSECONDS)) {
                     p.destroyForcibly();
                 }
             } catch (InterruptedException e) {

@@ -1,24 +1,37 @@
 package org.biggan4j.dist;
 
 import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.NativeMemory;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.AllreduceOptions;
 import org.bytedeco.pytorch.Backend;
+import org.bytedeco.pytorch.BackendOptional;
+import org.bytedeco.pytorch.BoolVector;
 import org.bytedeco.pytorch.BroadcastOptions;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.ProcessGroupGloo;
 import org.bytedeco.pytorch.ReduceOp;
+import org.bytedeco.pytorch.Reducer;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.SizeTStringMap;
+import org.bytedeco.pytorch.SizeTVector;
+import org.bytedeco.pytorch.SizeTVectorVector;
 import org.bytedeco.pytorch.Store;
 import org.bytedeco.pytorch.TCPStore;
 import org.bytedeco.pytorch.TCPStoreOptions;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.Work;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.nccl.ProcessGroupNCCL;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * PyTorch's own distributed engine (c10d): rendezvous through a {@link TCPStore} hosted by rank
@@ -126,19 +139,19 @@ public final class ProcessGroup implements AutoCloseable {
 
     /** Kept apart: the NCCL classes load only when a CUDA job asks for them. */
     private static Backend nccl(WorldSpec world, TCPStore store) {
-        return new org.bytedeco.pytorch.nccl.ProcessGroupNCCL(new Store(store), world.rank(), world.worldSize());
+        return new ProcessGroupNCCL(new Store(store), world.rank(), world.worldSize());
     }
 
     /** Local jobs talk over loopback; others bind the interface that reaches the master's host. */
     private static String loopbackOr(String masterAddr) {
         return masterAddr.equals("localhost") || masterAddr.startsWith("127.") ? "127.0.0.1"
-                : java.util.Objects.requireNonNullElse(hostName(), masterAddr);
+                : Objects.requireNonNullElse(hostName(), masterAddr);
     }
 
     private static String hostName() {
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.net.UnknownHostException e) {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
             return null;
         }
     }
@@ -214,7 +227,7 @@ public final class ProcessGroup implements AutoCloseable {
         wait(backend.allreduce(new TensorVector(token), new AllreduceOptions()), "barrier");
     }
 
-    private void wait(org.bytedeco.pytorch.Work work, String what) {
+    private void wait(Work work, String what) {
         try {
             work._wait(new Milliseconds(timeout.toMillis()));
         } catch (RuntimeException e) {
@@ -238,25 +251,25 @@ public final class ProcessGroup implements AutoCloseable {
      * may leave some out, as EBGAN or an unconditional run leaves class embeddings). The caller
      * owns it (it outlives any open PointerScope).
      */
-    org.bytedeco.pytorch.Reducer reducer(TensorVector parameters) {
+    Reducer reducer(TensorVector parameters) {
         if (c10d == null) {
             // The Reducer takes a c10d ProcessGroup, a front over backends by device; ours is its only one.
             // Kept past the training step's PointerScope that builds it: it lives as long as this group.
-            c10d = org.biggan4j.tensor.NativeMemory.keep(
+            c10d = NativeMemory.keep(
                     new org.bytedeco.pytorch.ProcessGroup(world.rank(), world.worldSize()));
             org.bytedeco.pytorch.ProcessGroup.BackendType type = device.isCuda()
                     ? org.bytedeco.pytorch.ProcessGroup.BackendType.NCCL : org.bytedeco.pytorch.ProcessGroup.BackendType.GLOO;
             c10d.setBackend(device.isCuda() ? torch.DeviceType.CUDA : torch.DeviceType.CPU, type,
-                    new org.bytedeco.pytorch.BackendOptional(backend));
+                    new BackendOptional(backend));
             c10d.setDefaultBackend(type);
         }
         long first = 1024L * 1024;
         long rest = BUCKET_ELEMENTS * 4;
-        org.bytedeco.pytorch.SizeTVectorVector buckets = torch.compute_bucket_assignment_by_size(parameters,
-                new org.bytedeco.pytorch.SizeTVector(first, rest)).get0();
+        SizeTVectorVector buckets = torch.compute_bucket_assignment_by_size(parameters,
+                new SizeTVector(first, rest)).get0();
         boolean[] sparse = new boolean[(int) parameters.size()];
-        return org.biggan4j.tensor.NativeMemory.keep(new org.bytedeco.pytorch.Reducer(parameters, buckets, c10d,
-                new org.bytedeco.pytorch.BoolVector(sparse), rest, true, false, new org.bytedeco.pytorch.SizeTStringMap(),
+        return NativeMemory.keep(new Reducer(parameters, buckets, c10d,
+                new BoolVector(sparse), rest, true, false, new SizeTStringMap(),
                 first, false, false));
     }
 
@@ -354,7 +367,7 @@ public final class ProcessGroup implements AutoCloseable {
 
     private static void unflatten(Tensor flat, List<Tensor> bucket) {
         long offset = 0;
-        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+        try (NoGradGuard g = new NoGradGuard()) {
             for (Tensor t : bucket) {
                 long n = t.numel();
                 t.copy_(flat.narrow(0, offset, n).view_as(t));

@@ -1,11 +1,14 @@
 package org.biggan4j.eval;
 
 import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.Tensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+
+import java.util.Arrays;
 
 /**
  * Streaming mean and covariance of feature vectors, batch by batch, in float64 on a device.
@@ -60,7 +63,7 @@ public final class FeatureAccumulator implements AutoCloseable {
         checkOpen();
         if (features.dim() != 2 || features.size(1) != dims) {
             throw new IllegalArgumentException("Expected features of shape [B, " + dims + "], got "
-                    + java.util.Arrays.toString(org.biggan4j.tensor.Tensors.shape(features)) + ".");
+                    + Arrays.toString(Tensors.shape(features)) + ".");
         }
         long nb = features.size(0);
         if (nb == 0) {
@@ -129,8 +132,8 @@ public final class FeatureAccumulator implements AutoCloseable {
                     + " were added; evaluate more samples.");
         }
         try (PointerScope scope = new PointerScope()) {
-            double[] mu = org.biggan4j.tensor.Tensors.toDoubles(mean);
-            double[] sigma = org.biggan4j.tensor.Tensors.toDoubles(scatter.div(new Scalar((double) (count - 1))));
+            double[] mu = Tensors.toDoubles(mean);
+            double[] sigma = Tensors.toDoubles(scatter.div(new Scalar((double) (count - 1))));
             return new FeatureStatistics(count, mu, sigma);
         }
     }

@@ -5,11 +5,13 @@ import org.biggan4j.io.InputLimits;
 import org.biggan4j.io.Npy;
 import org.biggan4j.io.NpyArray;
 import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -62,7 +64,7 @@ public record FeatureStatistics(long count, double[] mu, double[] sigma) {
             for (long start = 0; start < n; start += batch) {
                 long from = start;
                 long rows = Math.min(n, start + batch) - start;
-                org.biggan4j.tensor.NativeMemory.scoped(() -> acc.add(features.narrow(0, from, rows)));
+                NativeMemory.scoped(() -> acc.add(features.narrow(0, from, rows)));
             }
             return acc.statistics();
         }
@@ -114,8 +116,8 @@ public record FeatureStatistics(long count, double[] mu, double[] sigma) {
         long[] ms = mu.shape();
         long[] ss = sigma.shape();
         if (ms.length != 1 || ss.length != 2 || ss[0] != ms[0] || ss[1] != ms[0]) {
-            throw new DataFormatException(file + " has mu of shape " + java.util.Arrays.toString(ms) + " and sigma of shape "
-                    + java.util.Arrays.toString(ss) + "; expected [D] and [D, D].");
+            throw new DataFormatException(file + " has mu of shape " + Arrays.toString(ms) + " and sigma of shape "
+                    + Arrays.toString(ss) + "; expected [D] and [D, D].");
         }
         checkDims(file, ms[0]);
         if (!mu.dtype().isFloatingPoint() || !sigma.dtype().isFloatingPoint()) {

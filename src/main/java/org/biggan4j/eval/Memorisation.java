@@ -11,6 +11,7 @@ import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 import java.util.Arrays;
 import java.util.function.IntConsumer;
@@ -113,7 +114,7 @@ public final class Memorisation {
                         Batch batchOf = loader.next();
                         Tensor classes = d.numClasses() > 0 ? batchOf.labels() : null;
                         return Tensors.toDoubles(d.forward(batchOf.images(), classes).reshape(-1)
-                                .to(org.bytedeco.pytorch.global.torch.ScalarType.Double));
+                                .to(torch.ScalarType.Double));
                     }
                 });
                 System.arraycopy(s, 0, out, first, Math.min(s.length, count - first));

@@ -1,6 +1,7 @@
 package org.biggan4j.eval;
 
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -92,12 +93,12 @@ final class Neighbourhoods {
         Tensor r = radii.to(ScalarType.Double).unsqueeze(0);                                   // [1, N]
         long m = q.size(0);
         long rows = chunkRows(c.size(0), chunkElements);
-        Tensor out = torch.zeros(new long[] {m}, q.options().dtype(new org.bytedeco.pytorch.ScalarTypeOptional(ScalarType.Long)));
+        Tensor out = torch.zeros(new long[] {m}, q.options().dtype(new ScalarTypeOptional(ScalarType.Long)));
         for (long start = 0; start < m; start += rows) {
             long len = Math.min(rows, m - start);
             try (PointerScope scope = new PointerScope()) {
                 Tensor d = torch.cdist(q.narrow(0, start, len), c);                            // [len, N]
-                out.narrow(0, start, len).copy_(d.le(r).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional(ScalarType.Long)));
+                out.narrow(0, start, len).copy_(d.le(r).sum(new long[] {1}, false, new ScalarTypeOptional(ScalarType.Long)));
             }
         }
         return out;

@@ -8,6 +8,7 @@ import org.biggan4j.model.Generator;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Seeds;
+import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -60,7 +61,7 @@ public final class QuickEvaluation {
                                 for (int k = 0; k < n; k++) {
                                     ids[k] = (start + k) % classes;
                                 }
-                                y = org.biggan4j.tensor.Tensors.fromLongs(ids, device, n);
+                                y = Tensors.fromLongs(ids, device, n);
                             }
                             fakeStream.accept(generator.forward(z, y), y);
                         }

@@ -1,8 +1,11 @@
 package org.biggan4j.eval;
 
 import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.NativeMemory;
 import org.bytedeco.pytorch.Tensor;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -16,7 +19,7 @@ import java.util.function.Consumer;
 public final class SampleEvaluator implements AutoCloseable {
 
     /** The real set's k-NN radii by k, for {@link #realRadii}. */
-    private final java.util.Map<Integer, Tensor> radii = new java.util.HashMap<>();
+    private final Map<Integer, Tensor> radii = new HashMap<>();
     private long radiiCount = -1;
 
     /**
@@ -139,8 +142,8 @@ public final class SampleEvaluator implements AutoCloseable {
             radii.clear();
             radiiCount = real.count();
         }
-        return radii.computeIfAbsent(k, key -> org.biggan4j.tensor.NativeMemory.scoped(() ->
-                org.biggan4j.tensor.NativeMemory.keep(Neighbourhoods.radii(real.features(), key,
+        return radii.computeIfAbsent(k, key -> NativeMemory.scoped(() ->
+                NativeMemory.keep(Neighbourhoods.radii(real.features(), key,
                         Neighbourhoods.CHUNK_ELEMENTS))));
     }
 

@@ -6,6 +6,7 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
@@ -22,11 +23,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -125,7 +128,7 @@ public final class HealthReport {
     }
 
     private static Map<Long, Path> sheets(Path runDir) {
-        Map<Long, Path> out = new java.util.TreeMap<>();
+        Map<Long, Path> out = new TreeMap<>();
         Path samples = runDir.resolve("samples");
         if (!Files.isDirectory(samples)) {
             return out;
@@ -208,12 +211,12 @@ public final class HealthReport {
                 new XYSeriesCollection(fid), PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
         // FID's scale depends on the feature network: show its changes, not its distance from 0.
-        ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
         XYLineAndShapeRenderer left = new XYLineAndShapeRenderer(true, true);
         left.setSeriesPaint(0, new Color(0x1f77b4));
         plot.setRenderer(0, left);
         if (accuracy.getItemCount() > 0) {
-            org.jfree.chart.axis.NumberAxis percent = new org.jfree.chart.axis.NumberAxis("class accuracy (%)");
+            NumberAxis percent = new NumberAxis("class accuracy (%)");
             percent.setRange(0, 100);
             plot.setRangeAxis(1, percent);
             plot.setDataset(1, new XYSeriesCollection(accuracy));
@@ -333,7 +336,7 @@ public final class HealthReport {
                 .append("</code>; last iteration seen ").append(last).append(" (").append(metrics.size())
                 .append(" metric records, ").append(layers.isEmpty() ? 0 : layers.values().iterator().next().size())
                 .append(" spectra records, ").append(decisions.stream().filter(d -> "collapse".equals(d.get("event")))
-                        .count()).append(" collapse decisions). Written ").append(java.time.Instant.now())
+                        .count()).append(" collapse decisions). Written ").append(Instant.now())
                 .append(". Every chart shares the iteration axis; dashed red lines are the detector's decisions. "
                         + "See \"Reading the health page\" in the README.</p>\n");
         if (!metrics.isEmpty()) {

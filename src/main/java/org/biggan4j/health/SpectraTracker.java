@@ -1,10 +1,12 @@
 package org.biggan4j.health;
 
+import org.biggan4j.io.JsonLines;
 import org.biggan4j.nn.SubspaceSpectrum;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.biggan4j.train.StepMetrics;
 import org.biggan4j.train.TrainingListener;
 import org.biggan4j.train.TrainingSession;
+import org.biggan4j.train.listener.MetricsLogger;
 import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -71,8 +74,8 @@ public final class SpectraTracker implements TrainingListener {
     }
 
     /** Reads a run's spectra records (tolerates a last line being written). */
-    public static java.util.List<Map<String, Object>> read(Path runDir) {
-        return org.biggan4j.io.JsonLines.read(path(runDir));
+    public static List<Map<String, Object>> read(Path runDir) {
+        return JsonLines.read(path(runDir));
     }
 
     /** The spectra file of a run. */
@@ -96,7 +99,7 @@ public final class SpectraTracker implements TrainingListener {
         try {
             Files.createDirectories(session.runDir());
             // On a resume, records the interrupted process wrote after its last checkpoint are dropped.
-            org.biggan4j.train.listener.MetricsLogger.truncateFrom(path(session.runDir()), firstIteration, true);
+            MetricsLogger.truncateFrom(path(session.runDir()), firstIteration, true);
             out = Files.newBufferedWriter(path(session.runDir()), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {

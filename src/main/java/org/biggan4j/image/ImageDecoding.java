@@ -2,6 +2,7 @@ package org.biggan4j.image;
 
 import org.biggan4j.io.InputLimits;
 
+import java.io.EOFException;
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -90,7 +91,7 @@ public final class ImageDecoding {
             throw new UnreadableImageException("corrupt", "Image " + file + " is corrupt (" + oneLine(message) + ").", e);
         } catch (IOException | RuntimeException e) {
             // Decoders throw assorted runtime exceptions (IndexOutOfBounds, IllegalArgument) on bad bytes.
-            String kind = e instanceof java.io.EOFException ? "truncated" : "corrupt";
+            String kind = e instanceof EOFException ? "truncated" : "corrupt";
             throw new UnreadableImageException(kind, "Image " + file + " is " + kind + " (" + oneLine(e.toString()) + ").", e);
         }
     }

@@ -11,6 +11,7 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -52,7 +53,7 @@ public final class ImageSheet {
         long[] shape = Tensors.shape(images);
         if (shape.length != 4 || (shape[1] != 1 && shape[1] != 3)) {
             throw new IllegalArgumentException("A sheet needs images shaped [B, C, H, W] with C = 1 or 3, got "
-                    + java.util.Arrays.toString(shape) + ".");
+                    + Arrays.toString(shape) + ".");
         }
         int b = (int) shape[0];
         int c = (int) shape[1];

@@ -7,12 +7,17 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Writes files so that a reader (or a crash) never sees half of one: the content goes to a
@@ -109,17 +114,17 @@ public final class AtomicFiles {
      *
      * @return the files removed
      */
-    public static java.util.List<Path> removeTemporaries(Path dir, java.util.function.Predicate<String> target)
+    public static List<Path> removeTemporaries(Path dir, Predicate<String> target)
             throws IOException {
-        java.util.List<Path> removed = new java.util.ArrayList<>();
+        List<Path> removed = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return removed;
         }
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+        try (Stream<Path> files = Files.list(dir)) {
             for (Path p : files.toList()) {
                 Matcher m = TEMPORARY.matcher(p.getFileName().toString());
                 if (m.matches() && target.test(m.group(1))
-                        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     Files.deleteIfExists(p);
                     removed.add(p);
                 }

@@ -1,9 +1,12 @@
 package org.biggan4j.io;
 
+import com.sun.management.OperatingSystemMXBean;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The last check before a reader allocates what a file asks for: the memory must exist. A file
@@ -78,8 +81,8 @@ public final class MemoryBudget {
 
     /** A byte count for messages: "12,000 bytes" or "20.0 GiB". */
     public static String bytes(long n) {
-        return n >= 1L << 30 ? String.format(java.util.Locale.ROOT, "%.1f GiB", n / (double) (1L << 30))
-                : String.format(java.util.Locale.ROOT, "%,d bytes", n);
+        return n >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GiB", n / (double) (1L << 30))
+                : String.format(Locale.ROOT, "%,d bytes", n);
     }
 
     private static long freeHeap() {
@@ -88,7 +91,7 @@ public final class MemoryBudget {
     }
 
     private static long physicalMemory() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             return os.getTotalMemorySize();
         }
         return -1;

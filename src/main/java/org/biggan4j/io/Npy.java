@@ -6,6 +6,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,6 +16,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -125,7 +127,7 @@ public final class Npy {
      */
     public static Map<String, NpyArray> readNpz(Path file) throws IOException {
         Map<String, NpyArray> out = new LinkedHashMap<>();
-        long fileSize = java.nio.file.Files.size(file);
+        long fileSize = Files.size(file);
         try (ZipFile zip = openZip(file)) {
             Enumeration<? extends ZipEntry> entries = zip.entries();
             while (entries.hasMoreElements()) {
@@ -158,7 +160,7 @@ public final class Npy {
                                 + " data bytes its header promises", "the archive is corrupt: re-create it with np.savez");
                     }
                     out.put(e.getName().substring(0, e.getName().length() - 4), a);
-                } catch (ZipException | java.io.EOFException z) {
+                } catch (ZipException | EOFException z) {
                     // Inflater and CRC failures: damage inside the archive, not an I/O fault of the machine.
                     throw BadInputException.of(name, "the member cannot be inflated (" + firstLine(z) + ")",
                             "the archive is truncated or damaged: re-create it with np.savez");
@@ -452,7 +454,7 @@ public final class Npy {
     }
 
     private static ZipFile openZip(Path file) throws IOException {
-        if (!java.nio.file.Files.exists(file)) {
+        if (!Files.exists(file)) {
             throw new NoSuchFileException(file.toString(), null, "no such file; check the path");
         }
         try {

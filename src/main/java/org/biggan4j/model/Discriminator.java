@@ -1,7 +1,11 @@
 package org.biggan4j.model;
 
 import org.biggan4j.tensor.SampleNoise;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A GAN discriminator (critic): images (and class ids when conditional) to one raw score per
@@ -12,17 +16,17 @@ import org.bytedeco.pytorch.Tensor;
  * gradient penalties rely on; the one exception, DCGAN's critic with BatchNorm, says so through
  * {@link #scoresBatchIndependent()}.
  */
-public abstract class Discriminator extends org.bytedeco.pytorch.Module {
+public abstract class Discriminator extends Module {
 
     /**
      * Java objects of submodules the subclass does not keep in fields (grouping containers).
      * libtorch calls back into Java subclasses (train(), eval()), so their Java objects must stay
      * reachable for the module's life; a collected one makes the next call fail.
      */
-    private final java.util.List<org.bytedeco.pytorch.Module> owned = new java.util.ArrayList<>();
+    private final List<Module> owned = new ArrayList<>();
 
     /** Keeps {@code module} reachable as long as this network and returns it. */
-    protected final <M extends org.bytedeco.pytorch.Module> M own(M module) {
+    protected final <M extends Module> M own(M module) {
         owned.add(module);
         return module;
     }

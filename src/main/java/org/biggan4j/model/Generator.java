@@ -1,6 +1,10 @@
 package org.biggan4j.model;
 
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A GAN generator: latent vectors (and class ids when conditional) to images.
@@ -11,17 +15,17 @@ import org.bytedeco.pytorch.Tensor;
  * {@code parameters()}, {@code named_parameters()} and {@code named_buffers()} behave as in
  * PyTorch; state-dict names are stable and are what checkpoints store.
  */
-public abstract class Generator extends org.bytedeco.pytorch.Module {
+public abstract class Generator extends Module {
 
     /**
      * Java objects of submodules the subclass does not keep in fields (grouping containers).
      * libtorch calls back into Java subclasses (train(), eval()), so their Java objects must stay
      * reachable for the module's life; a collected one makes the next call fail.
      */
-    private final java.util.List<org.bytedeco.pytorch.Module> owned = new java.util.ArrayList<>();
+    private final List<Module> owned = new ArrayList<>();
 
     /** Keeps {@code module} reachable as long as this network and returns it. */
-    protected final <M extends org.bytedeco.pytorch.Module> M own(M module) {
+    protected final <M extends Module> M own(M module) {
         owned.add(module);
         return module;
     }

@@ -1,5 +1,6 @@
 package org.biggan4j.nn;
 
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -25,7 +26,7 @@ import org.bytedeco.pytorch.global.torch;
  * normalises with rows chosen from the sampling truncation ({@link #selectTruncation}); batch
  * statistics are never used, in either mode, and standing-statistics passes are refused.
  */
-public class BatchNorm2d extends org.bytedeco.pytorch.Module {
+public class BatchNorm2d extends Module {
 
     private final Tensor runningMean;
     private final Tensor runningVar;

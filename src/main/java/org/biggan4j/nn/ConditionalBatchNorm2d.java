@@ -1,5 +1,6 @@
 package org.biggan4j.nn;
 
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
@@ -14,7 +15,7 @@ import org.bytedeco.pytorch.Tensor;
  * class id (BigGAN-PyTorch without a shared embedding, its CIFAR configuration). State-dict
  * names: {@code bn.*} (statistics), {@code gain.*}, {@code bias.*}.
  */
-public final class ConditionalBatchNorm2d extends org.bytedeco.pytorch.Module {
+public final class ConditionalBatchNorm2d extends Module {
 
     private final BatchNorm2d bn;
     private final Linear gainLinear;

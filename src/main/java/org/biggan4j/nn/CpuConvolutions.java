@@ -1,5 +1,8 @@
 package org.biggan4j.nn;
 
+import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.GradMode;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -75,7 +78,7 @@ public final class CpuConvolutions {
      */
     static boolean convNeedsWorkaround(Tensor x, long outChannels) {
         return outChannels % BLOCK != 0 && x.device().is_cpu() && x.requires_grad()
-                && org.bytedeco.pytorch.GradMode.is_enabled();
+                && GradMode.is_enabled();
     }
 
     /** Whether a CPU transposed convolution must avoid libtorch's float32 kernels. */
@@ -98,7 +101,7 @@ public final class CpuConvolutions {
 
     /** Whether the convolution of {@code x} computes in bfloat16: a bf16 input, or a float one under CPU autocast. */
     static boolean runsInBf16(Tensor x) {
-        torch.ScalarType type = org.biggan4j.tensor.Tensors.dtype(x);
+        torch.ScalarType type = Tensors.dtype(x);
         return type == torch.ScalarType.BFloat16
                 || type == torch.ScalarType.Float && torch.is_autocast_enabled(torch.DeviceType.CPU);
     }
@@ -152,7 +155,7 @@ public final class CpuConvolutions {
         if (pointwise && out > POINTWISE_BLOCK && out % POINTWISE_BLOCK != 0) {
             return paddedOutputs(x, weight, bias, stride, padding, POINTWISE_BLOCK);
         }
-        if (bf16 && out < BLOCK && x.requires_grad() && org.bytedeco.pytorch.GradMode.is_enabled()) {
+        if (bf16 && out < BLOCK && x.requires_grad() && GradMode.is_enabled()) {
             // bf16 NHWC input gradients are wrong for 1 and 3 output channels (G's last layer).
             return paddedOutputs(x, weight, bias, stride, padding, BLOCK);
         }
@@ -204,7 +207,7 @@ public final class CpuConvolutions {
     }
 
     private static boolean needsInputGradient(Tensor x) {
-        return x.requires_grad() && org.bytedeco.pytorch.GradMode.is_enabled();
+        return x.requires_grad() && GradMode.is_enabled();
     }
 
     /**
@@ -224,9 +227,9 @@ public final class CpuConvolutions {
         }
         if (stride[0] != 1 || stride[1] != 1) {
             // A 1x1 kernel with stride s reads every s-th row and column from the first one.
-            x = x.slice(2, new org.bytedeco.pytorch.LongOptional(0), new org.bytedeco.pytorch.LongOptional(x.size(2)),
-                    stride[0]).slice(3, new org.bytedeco.pytorch.LongOptional(0),
-                    new org.bytedeco.pytorch.LongOptional(x.size(3)), stride[1]);
+            x = x.slice(2, new LongOptional(0), new LongOptional(x.size(2)),
+                    stride[0]).slice(3, new LongOptional(0),
+                    new LongOptional(x.size(3)), stride[1]);
         }
         long batch = x.size(0);
         long in = x.size(1);

@@ -1,5 +1,6 @@
 package org.biggan4j.nn;
 
+import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -54,7 +55,7 @@ public final class FlopCounter {
             return;
         }
         long total = forwardFlops;
-        if (org.bytedeco.pytorch.GradMode.is_enabled()) {
+        if (GradMode.is_enabled()) {
             if (input != null && input.requires_grad()) {
                 total += forwardFlops;
             }

@@ -1,5 +1,6 @@
 package org.biggan4j.nn;
 
+import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -24,7 +25,7 @@ public enum Init {
                 case NORMAL_002 -> torch.normal_(weight, 0.0, 0.02);
                 case DEFAULT -> {
                     double bound = 1.0 / Math.sqrt(Math.max(1, weight.numel() / weight.size(0)));
-                    weight.uniform_(-bound, bound, new org.bytedeco.pytorch.GeneratorOptional());
+                    weight.uniform_(-bound, bound, new GeneratorOptional());
                 }
             }
         }

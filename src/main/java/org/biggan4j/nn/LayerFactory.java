@@ -1,5 +1,7 @@
 package org.biggan4j.nn;
 
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
@@ -30,7 +32,7 @@ public record LayerFactory(boolean spectralNorm, double snEps, int powerIteratio
 
     TensorOptions options() {
         TensorOptions o = new TensorOptions(torch.ScalarType.Float);
-        return meta ? o.device(new org.bytedeco.pytorch.DeviceOptional(new org.bytedeco.pytorch.Device("meta"))) : o;
+        return meta ? o.device(new DeviceOptional(new Device("meta"))) : o;
     }
 
     /** A k x k convolution with "same" padding and stride 1. */

@@ -1,6 +1,7 @@
 package org.biggan4j.nn;
 
 import org.biggan4j.tensor.NativeMemory;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -15,12 +16,12 @@ final class Registration {
     private Registration() {
     }
 
-    static Tensor parameter(org.bytedeco.pytorch.Module module, String name, Tensor value) {
+    static Tensor parameter(Module module, String name, Tensor value) {
         module.register_parameter(name, value);
         return NativeMemory.keep(value);
     }
 
-    static Tensor buffer(org.bytedeco.pytorch.Module module, String name, Tensor value) {
+    static Tensor buffer(Module module, String name, Tensor value) {
         module.register_buffer(name, value);
         return NativeMemory.keep(value);
     }

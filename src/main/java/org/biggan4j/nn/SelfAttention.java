@@ -1,6 +1,8 @@
 package org.biggan4j.nn;
 
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -9,7 +11,7 @@ import org.bytedeco.pytorch.global.torch;
  * over the pooled key positions, o back to C channels, and the output x + gamma * o with gamma
  * initialised to 0, so the block starts as the identity. Convs are bias-free.
  */
-public final class SelfAttention extends org.bytedeco.pytorch.Module {
+public final class SelfAttention extends Module {
 
     private final Conv2d theta;
     private final Conv2d phi;
@@ -68,7 +70,7 @@ public final class SelfAttention extends org.bytedeco.pytorch.Module {
         for (int i = 0; i < b; i++) {
             parts[i] = attend(query.narrow(0, i, 1), key.narrow(0, i, 1), value.narrow(0, i, 1));
         }
-        return torch.cat(new org.bytedeco.pytorch.TensorVector(parts), 0);
+        return torch.cat(new TensorVector(parts), 0);
     }
 
     /** The learned gain. */

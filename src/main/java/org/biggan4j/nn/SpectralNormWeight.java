@@ -1,5 +1,6 @@
 package org.biggan4j.nn;
 
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -21,7 +22,7 @@ import org.bytedeco.pytorch.global.torch;
  * {@code weight_u} [out], {@code weight_v} [in] and {@code weight_sigma} [1] (the latest estimate,
  * for logging).
  */
-public abstract class SpectralNormWeight extends org.bytedeco.pytorch.Module {
+public abstract class SpectralNormWeight extends Module {
 
     /** Power-iteration steps run when a layer is built. */
     static final int INITIAL_POWER_ITERATIONS = 10;

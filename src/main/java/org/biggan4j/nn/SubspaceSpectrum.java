@@ -1,7 +1,9 @@
 package org.biggan4j.nn;
 
 import org.biggan4j.tensor.NativeMemory;
+import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.T_TensorTensorTensor_T;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
@@ -92,8 +94,8 @@ public final class SubspaceSpectrum implements AutoCloseable {
         Tensor[] uv = topVectors(weight);
         NativeMemory.scoped(() -> {
             try (NoGradGuard noGrad = new NoGradGuard()) {
-                Tensor delta = torch.outer(uv[0], uv[1]).mul(new org.bytedeco.pytorch.Scalar(sigma0 - clamp));
-                weight.sub_(delta.reshape(org.biggan4j.tensor.Tensors.shape(weight)).to(weight.scalar_type()));
+                Tensor delta = torch.outer(uv[0], uv[1]).mul(new Scalar(sigma0 - clamp));
+                weight.sub_(delta.reshape(Tensors.shape(weight)).to(weight.scalar_type()));
             }
         });
         uv[0].close();
@@ -125,7 +127,7 @@ public final class SubspaceSpectrum implements AutoCloseable {
     }
 
     private static double[] ritzValues(Tensor wv) {
-        return org.biggan4j.tensor.Tensors.toDoubles(torch.linalg_svdvals(wv));
+        return Tensors.toDoubles(torch.linalg_svdvals(wv));
     }
 
     private boolean converged(double[] a, double[] b, double tolerance) {

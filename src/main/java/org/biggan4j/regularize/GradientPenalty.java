@@ -1,9 +1,11 @@
 package org.biggan4j.regularize;
 
 import org.biggan4j.tensor.SampleNoise;
+import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -32,11 +34,11 @@ public final class GradientPenalty implements Regularizer {
     public Map<String, Tensor> discriminatorPenalty(PenaltyContext c) {
         Tensor real = c.realImages().detach();
         Tensor fake = c.fakeImages().detach();
-        long[] shape = org.biggan4j.tensor.Tensors.shape(real);
+        long[] shape = Tensors.shape(real);
         if (fake.numel() != real.numel()) {
             throw new IllegalArgumentException("The gradient penalty interpolates real and generated batches of equal "
-                    + "size, got " + java.util.Arrays.toString(shape) + " and "
-                    + java.util.Arrays.toString(org.biggan4j.tensor.Tensors.shape(fake)) + ".");
+                    + "size, got " + Arrays.toString(shape) + " and "
+                    + Arrays.toString(Tensors.shape(fake)) + ".");
         }
         fake = fake.reshape(shape); // same layout (a generator may emit [B, C, 1, 1] for vector data)
         long b = real.size(0);
@@ -51,7 +53,7 @@ public final class GradientPenalty implements Regularizer {
 
     private static long[] withOnes(long b, long dims) {
         long[] shape = new long[(int) dims];
-        java.util.Arrays.fill(shape, 1);
+        Arrays.fill(shape, 1);
         shape[0] = b;
         return shape;
     }

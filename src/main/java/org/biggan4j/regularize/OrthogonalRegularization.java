@@ -1,6 +1,7 @@
 package org.biggan4j.regularize;
 
 import org.biggan4j.model.Generator;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -72,7 +73,7 @@ public final class OrthogonalRegularization implements Regularizer {
     }
 
     /** beta * sum over weights of ||W W^T ⊙ (1 - I)||_F^2. */
-    public Tensor penalty(org.bytedeco.pytorch.Module module, double beta) {
+    public Tensor penalty(Module module, double beta) {
         StringTensorDict params = module.named_parameters(true);
         Tensor total = null;
         for (long i = 0; i < params.size(); i++) {

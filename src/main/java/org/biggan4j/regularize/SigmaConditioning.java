@@ -4,6 +4,9 @@ import org.biggan4j.config.TrainConfig.SigmaConfig;
 import org.biggan4j.nn.SubspaceSpectrum;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
+import org.biggan4j.tensor.NativeMemory;
+import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.StringTensorDict;
@@ -92,7 +95,7 @@ public final class SigmaConditioning implements Regularizer, AutoCloseable {
     }
 
     /** strength * sum over weights of (u_0^T W v_0 - target)^2, with autograd history on W. */
-    Tensor penalty(org.bytedeco.pytorch.Module module, String network, SigmaConfig s) {
+    Tensor penalty(Module module, String network, SigmaConfig s) {
         StringTensorDict params = module.named_parameters(true);
         Tensor total = null;
         for (long i = 0; i < params.size(); i++) {
@@ -128,7 +131,7 @@ public final class SigmaConditioning implements Regularizer, AutoCloseable {
     }
 
     /** W &lt;- W - max(0, sigma_0 - target) u_0 v_0^T for every weight, in place, no gradient. */
-    void clamp(org.bytedeco.pytorch.Module module, String network, SigmaConfig s) {
+    void clamp(Module module, String network, SigmaConfig s) {
         StringTensorDict params = module.named_parameters(true);
         try (NoGradGuard noGrad = new NoGradGuard()) {
             for (long i = 0; i < params.size(); i++) {
@@ -150,9 +153,9 @@ public final class SigmaConditioning implements Regularizer, AutoCloseable {
         double excess = sigma0 - target(s, e);
         if (excess > 0) {
             Tensor[] uv = spectrum.topVectors(weight);
-            org.biggan4j.tensor.NativeMemory.scoped(() -> {
+            NativeMemory.scoped(() -> {
                 Tensor delta = torch.outer(uv[0], uv[1]).mul(new Scalar(excess));   // [out, in], float64
-                weight.sub_(delta.reshape(org.biggan4j.tensor.Tensors.shape(weight)).to(weight.scalar_type()));
+                weight.sub_(delta.reshape(Tensors.shape(weight)).to(weight.scalar_type()));
             });
             uv[0].close();
             uv[1].close();

@@ -3,6 +3,7 @@ package org.biggan4j.regularize;
 import org.biggan4j.model.Discriminator;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.TensorVector;
 
 /**
@@ -32,8 +33,8 @@ public final class WeightClipping implements Regularizer {
         Scalar high = new Scalar(c);
         try (NoGradGuard noGrad = new NoGradGuard()) {
             for (long i = 0; i < params.size(); i++) {
-                params.get(i).clamp_(new org.bytedeco.pytorch.ScalarOptional(low),
-                        new org.bytedeco.pytorch.ScalarOptional(high));
+                params.get(i).clamp_(new ScalarOptional(low),
+                        new ScalarOptional(high));
             }
         }
     }

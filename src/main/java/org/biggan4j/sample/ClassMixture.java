@@ -3,7 +3,9 @@ package org.biggan4j.sample;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -77,7 +79,7 @@ public record ClassMixture(double[] weights) {
      */
     public Tensor rows(int n, ComputeDevice device) {
         return Tensors.fromDoubles(weights, device, 1, weights.length)
-                .to(org.bytedeco.pytorch.global.torch.ScalarType.Float).expand(n, weights.length);
+                .to(torch.ScalarType.Float).expand(n, weights.length);
     }
 
     /** For reports and labels: {@code 207:0.5+409:0.5}, using the class names when given. */
@@ -92,6 +94,6 @@ public record ClassMixture(double[] weights) {
     }
 
     private static String trim(double w) {
-        return java.math.BigDecimal.valueOf(w).stripTrailingZeros().toPlainString();
+        return BigDecimal.valueOf(w).stripTrailingZeros().toPlainString();
     }
 }

@@ -1,5 +1,7 @@
 package org.biggan4j.sample;
 
+import org.biggan4j.model.Generator;
+
 import java.util.Locale;
 
 /**
@@ -144,7 +146,7 @@ public sealed interface LatentDistribution {
      * statistics are indexed by truncation (an imported published BigGAN-deep), the TF Hub
      * convention {@link ScaledTruncatedNormal} (0 = none = 1); otherwise {@link #forTruncation}.
      */
-    static LatentDistribution forTruncation(double threshold, org.biggan4j.model.Generator generator) {
+    static LatentDistribution forTruncation(double threshold, Generator generator) {
         if (generator.truncationIndexedStatistics()) {
             return new ScaledTruncatedNormal(threshold == 0 ? 1.0 : threshold);
         }

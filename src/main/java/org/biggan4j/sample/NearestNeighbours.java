@@ -2,6 +2,9 @@ package org.biggan4j.sample;
 
 import org.biggan4j.tensor.NativeMemory;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -53,8 +56,8 @@ public final class NearestNeighbours implements AutoCloseable {
         try (PointerScope scope = new PointerScope()) {
             long q = queries.size(0);
             Tensor d = torch.cdist(queries, vectors.to(queries.device(), ScalarType.Double));           // [Q, B]
-            Tensor ids = torch.arange(new org.bytedeco.pytorch.Scalar(seen), new org.bytedeco.pytorch.Scalar(seen + b),
-                    queries.options().dtype(new org.bytedeco.pytorch.ScalarTypeOptional(ScalarType.Long)))
+            Tensor ids = torch.arange(new Scalar(seen), new Scalar(seen + b),
+                    queries.options().dtype(new ScalarTypeOptional(ScalarType.Long)))
                     .unsqueeze(0).expand(q, b);
             Tensor flatBatch = batch.reshape(b, -1);
             Tensor allD = distances == null ? d : torch.cat(new TensorVector(distances, d), 1);
@@ -62,7 +65,7 @@ public final class NearestNeighbours implements AutoCloseable {
             long kept = distances == null ? 0 : distances.size(1);
             int take = (int) Math.min(k, kept + b);
             // A stable sort over candidates that are in dataset order keeps the earlier of tied images.
-            var sorted = allD.sort(new org.bytedeco.pytorch.BoolOptional(true), 1, false);
+            var sorted = allD.sort(new BoolOptional(true), 1, false);
             Tensor order = sorted.get1().narrow(1, 0, take);                                                 // [Q, take]
             Tensor newD = sorted.get0().narrow(1, 0, take);
             Tensor newIds = allIds.gather(1, order);
@@ -70,11 +73,11 @@ public final class NearestNeighbours implements AutoCloseable {
             Tensor pool = images == null ? flatBatch.to(queries.device(), batch.scalar_type())
                     : torch.cat(new TensorVector(images.reshape(q * kept, -1),
                             flatBatch.to(images.device(), images.scalar_type())), 0);
-            Tensor rowBase = torch.arange(new org.bytedeco.pytorch.Scalar(0), new org.bytedeco.pytorch.Scalar(q),
-                    order.options()).unsqueeze(1).mul(new org.bytedeco.pytorch.Scalar(kept));
-            Tensor fromKept = order.lt(new org.bytedeco.pytorch.Scalar(kept));
+            Tensor rowBase = torch.arange(new Scalar(0), new Scalar(q),
+                    order.options()).unsqueeze(1).mul(new Scalar(kept));
+            Tensor fromKept = order.lt(new Scalar(kept));
             Tensor poolIndex = torch.where(fromKept, rowBase.add(order),
-                    order.sub(new org.bytedeco.pytorch.Scalar(kept)).add(new org.bytedeco.pytorch.Scalar(q * kept)));
+                    order.sub(new Scalar(kept)).add(new Scalar(q * kept)));
             long[] shape = new long[(int) batch.dim() + 1];
             shape[0] = q;
             shape[1] = take;

@@ -17,6 +17,8 @@ import org.bytedeco.pytorch.global.torch;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
@@ -68,7 +70,7 @@ public final class SampleSheets {
             String name = rowClasses.isEmpty() ? "" : trained.className(rowClasses.get(i));
             labels.add(name);
             details.add("row " + i + (name.isEmpty() ? "" : " (" + name + ")") + ": " + steps + " steps from z_a to z_b, "
-                    + path.name().toLowerCase(java.util.Locale.ROOT));
+                    + path.name().toLowerCase(Locale.ROOT));
             for (int s = 0; classes != null && s < steps; s++) {
                 classes[i * steps + s] = rowClasses.get(i);
             }
@@ -266,7 +268,7 @@ public final class SampleSheets {
         double[] d = Tensors.toDoubles(nn.distances().select(0, row));
         List<String> parts = new ArrayList<>();
         for (int j = 0; j < ids.length; j++) {
-            parts.add(String.format(java.util.Locale.ROOT, "#%d (%.3g)", datasetIndex[(int) ids[j]], d[j]));
+            parts.add(String.format(Locale.ROOT, "#%d (%.3g)", datasetIndex[(int) ids[j]], d[j]));
         }
         return String.join(", ", parts);
     }
@@ -320,7 +322,7 @@ public final class SampleSheets {
     }
 
     /** Runs a sampler and stacks what it produces into one owned tensor [n, C, H, W] on the CPU. */
-    private static Tensor collect(int n, java.util.function.Consumer<Sampler.Sink> run) {
+    private static Tensor collect(int n, Consumer<Sampler.Sink> run) {
         List<Tensor> parts = new ArrayList<>();
         try {
             run.accept((start, images) -> parts.add(NativeMemory.keep(images.clone())));

@@ -6,6 +6,7 @@ import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 import java.util.function.IntConsumer;
 
@@ -32,7 +33,7 @@ public final class Sampler {
         /** Rows of a fixed matrix {@code [N, dim]} (for example read from a .npy file). */
         static Latents of(Tensor z, ComputeDevice device) {
             return (start, count) -> z.narrow(0, start, count).to(device.torchDevice(),
-                    org.bytedeco.pytorch.global.torch.ScalarType.Float);
+                    torch.ScalarType.Float);
         }
     }
 
@@ -87,7 +88,7 @@ public final class Sampler {
         }
         run(generator, n, batch, (start, count) -> generator.forwardSoft(latents.get(start, count),
                 classWeights.narrow(0, start, count).to(device.torchDevice(),
-                        org.bytedeco.pytorch.global.torch.ScalarType.Float)), sink, done);
+                        torch.ScalarType.Float)), sink, done);
     }
 
     /** Runs {@code forward} over n inputs in batches, in eval mode, without autograd, one scope per batch. */
@@ -105,7 +106,7 @@ public final class Sampler {
                     try (NoGradGuard g = new NoGradGuard()) {
                         Tensor images = forward.images(first, count);
                         sink.accept(first, images.to(ComputeDevice.CPU.torchDevice(),
-                                org.bytedeco.pytorch.global.torch.ScalarType.Float));
+                                torch.ScalarType.Float));
                     }
                 });
                 done.accept(start + count);

@@ -7,12 +7,15 @@ import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Seeds;
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 /**
  * Standing statistics (BigGAN appendix C and section 4): instead of the running averages that
@@ -73,7 +76,7 @@ public final class StandingStatistics {
      */
     public static Map<String, Tensor> compute(Generator generator, LatentDistribution noise, int batches,
                                               int batchSize, long seed, ComputeDevice device,
-                                              java.util.function.IntConsumer done) {
+                                              IntConsumer done) {
         if (batches < 1) {
             throw new IllegalArgumentException("Standing statistics need >= 1 batch, got " + batches + ".");
         }
@@ -93,7 +96,7 @@ public final class StandingStatistics {
         try (NoGradGuard g = new NoGradGuard()) {
             live.forEach((name, t) -> {
                 Tensor s = statistics.get(name);
-                if (!java.util.Arrays.equals(Tensors.shape(t), Tensors.shape(s))) {
+                if (!Arrays.equals(Tensors.shape(t), Tensors.shape(s))) {
                     throw new IllegalArgumentException(what + ": " + name + " has the wrong shape.");
                 }
                 t.copy_(s);
@@ -103,7 +106,7 @@ public final class StandingStatistics {
 
     /** A standing-statistics pass with its own latent sampler. */
     private static Runnable pass(Generator generator, LatentDistribution noise, int batches, int batchSize, long seed,
-                                 ComputeDevice device, java.util.function.IntConsumer done) {
+                                 ComputeDevice device, IntConsumer done) {
         return () -> {
             try (LatentSampler latents = new LatentSampler(noise, generator.latentDim(),
                     Seeds.derive(seed, "standing-noise"), device)) {
@@ -152,7 +155,7 @@ public final class StandingStatistics {
 
     /** {@link #accumulate(Generator, LatentSampler, int, int, long)}, telling {@code done} after each batch. */
     public static void accumulate(Generator generator, LatentSampler latents, int batches, int batchSize, long seed,
-                                  java.util.function.IntConsumer done) {
+                                  IntConsumer done) {
         if (batches < 1 || batchSize < 2) {
             throw new IllegalArgumentException("Standing statistics need >= 1 batch of >= 2 samples, got " + batches
                     + " x " + batchSize + ".");
@@ -167,7 +170,7 @@ public final class StandingStatistics {
                     try (NoGradGuard g = new NoGradGuard()) {
                         Tensor classes = generator.numClasses() == 0 ? null
                                 : torch.randint(generator.numClasses(), new long[] {batchSize},
-                                        new org.bytedeco.pytorch.GeneratorOptional(classRng),
+                                        new GeneratorOptional(classRng),
                                         ComputeDevice.CPU.options(torch.ScalarType.Long));
                         if (classes != null && device.isCuda()) {
                             classes = classes.to(device.torchDevice(), torch.ScalarType.Long);

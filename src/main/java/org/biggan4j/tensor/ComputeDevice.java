@@ -1,6 +1,7 @@
 package org.biggan4j.tensor;
 
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -90,7 +91,7 @@ public record ComputeDevice(String type, int index) {
 
     /** Tensor options for this device and dtype. */
     public TensorOptions options(ScalarType dtype) {
-        return new TensorOptions(torchDevice()).dtype(new org.bytedeco.pytorch.ScalarTypeOptional(dtype));
+        return new TensorOptions(torchDevice()).dtype(new ScalarTypeOptional(dtype));
     }
 
     @Override

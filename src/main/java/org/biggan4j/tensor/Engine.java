@@ -7,7 +7,11 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Process-wide libtorch settings: intra-op threads, the seed and the device. Call
@@ -54,18 +58,18 @@ public final class Engine {
      */
     public static int physicalCores() {
         int logical = Runtime.getRuntime().availableProcessors();
-        java.nio.file.Path cpus = java.nio.file.Path.of("/sys/devices/system/cpu");
-        java.util.Set<String> cores = new java.util.HashSet<>();
-        try (var dirs = java.nio.file.Files.list(cpus)) {
-            for (java.nio.file.Path cpu : (Iterable<java.nio.file.Path>) dirs::iterator) {
+        Path cpus = Path.of("/sys/devices/system/cpu");
+        Set<String> cores = new HashSet<>();
+        try (var dirs = Files.list(cpus)) {
+            for (Path cpu : (Iterable<Path>) dirs::iterator) {
                 String name = cpu.getFileName().toString();
-                java.nio.file.Path topology = cpu.resolve("topology");
-                if (name.matches("cpu\\d+") && java.nio.file.Files.isDirectory(topology)) {
-                    cores.add(java.nio.file.Files.readString(topology.resolve("physical_package_id")).trim() + ":"
-                            + java.nio.file.Files.readString(topology.resolve("core_id")).trim());
+                Path topology = cpu.resolve("topology");
+                if (name.matches("cpu\\d+") && Files.isDirectory(topology)) {
+                    cores.add(Files.readString(topology.resolve("physical_package_id")).trim() + ":"
+                            + Files.readString(topology.resolve("core_id")).trim());
                 }
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return logical;
         }
         return cores.isEmpty() ? logical : Math.max(1, Math.min(cores.size(), logical));

@@ -1,5 +1,6 @@
 package org.biggan4j.tensor;
 
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Tensor;
@@ -44,7 +45,7 @@ public final class NativeMemory {
      * was created in (a long-lived tensor made during a step: warm-start vectors, snapshots).
      * The caller then owns it and frees it with {@code close()} when it is replaced.
      */
-    public static <P extends org.bytedeco.javacpp.Pointer> P keep(P pointer) {
+    public static <P extends Pointer> P keep(P pointer) {
         // A scope holds one reference to each pointer it tracks and releases it on close;
         // an extra reference keeps the native object alive past that. (PointerScope.detach
         // releases the scope's reference at once, which frees an object nobody else holds.)

@@ -1,11 +1,15 @@
 package org.biggan4j.train;
 
 import org.biggan4j.checkpoint.StateDict;
+import org.biggan4j.tensor.NativeMemory;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -24,7 +28,7 @@ public final class ExponentialMovingAverage implements GanStep.AfterGenerator {
     private final double decay;
     private final long start;
 
-    public ExponentialMovingAverage(org.bytedeco.pytorch.Module source, org.bytedeco.pytorch.Module target,
+    public ExponentialMovingAverage(Module source, Module target,
                                     double decay, long start) {
         if (decay < 0 || decay >= 1) {
             throw new IllegalArgumentException("The EMA decay must be in [0, 1), got " + decay + ".");
@@ -35,9 +39,9 @@ public final class ExponentialMovingAverage implements GanStep.AfterGenerator {
         pair(source.named_buffers(true), target.named_buffers(true), sourceBuffers, targetBuffers);
     }
 
-    private static void pair(org.bytedeco.pytorch.StringTensorDict a, org.bytedeco.pytorch.StringTensorDict b,
+    private static void pair(StringTensorDict a, StringTensorDict b,
                              List<Tensor> as, List<Tensor> bs) {
-        Map<String, Tensor> target = new java.util.HashMap<>();
+        Map<String, Tensor> target = new HashMap<>();
         for (long i = 0; i < b.size(); i++) {
             target.put(b.get(i).key().getString(), b.get(i).value());  // used before b goes away
         }
@@ -48,8 +52,8 @@ public final class ExponentialMovingAverage implements GanStep.AfterGenerator {
                 throw new IllegalArgumentException("The EMA target lacks '" + name + "': it must be the same architecture.");
             }
             // Own handles: value() points into the dict, which is a temporary.
-            as.add(org.biggan4j.tensor.NativeMemory.keep(new Tensor(a.get(i).value())));
-            bs.add(org.biggan4j.tensor.NativeMemory.keep(new Tensor(t)));
+            as.add(NativeMemory.keep(new Tensor(a.get(i).value())));
+            bs.add(NativeMemory.keep(new Tensor(t)));
         }
     }
 
@@ -87,7 +91,7 @@ public final class ExponentialMovingAverage implements GanStep.AfterGenerator {
     }
 
     /** Makes a target module's state equal to a source's (for building G_ema). */
-    public static void initialise(org.bytedeco.pytorch.Module source, org.bytedeco.pytorch.Module target) {
+    public static void initialise(Module source, Module target) {
         StateDict.load(target, StateDict.copyOf(source), "EMA initialisation");
     }
 }

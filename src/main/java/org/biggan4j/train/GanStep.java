@@ -15,9 +15,12 @@ import org.biggan4j.train.optim.Optimizers;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.biggan4j.train.optim.ParameterOptimizer;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,7 +62,7 @@ import java.util.function.LongToDoubleFunction;
  */
 public final class GanStep {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GanStep.class);
+    private static final Logger LOG = LoggerFactory.getLogger(GanStep.class);
 
     /** Called after every G update with the iteration just completed (the EMA). */
     @FunctionalInterface
@@ -372,7 +375,7 @@ public final class GanStep {
         acc.add("d_real", realScores.mean());
         acc.add("d_fake", fakeScores.mean());
         requireFinite(iteration, "d_total_loss", total);
-        backward(discriminator, total.div(new org.bytedeco.pytorch.Scalar((double) n)), last);
+        backward(discriminator, total.div(new Scalar((double) n)), last);
     }
 
     /** One G micro-batch: G forward, D forward with frozen weights, loss and penalties, backward. */
@@ -403,7 +406,7 @@ public final class GanStep {
             }
         }
         requireFinite(iteration, "g_total_loss", total);
-        backward(generator, total.div(new org.bytedeco.pytorch.Scalar((double) n)), last);
+        backward(generator, total.div(new Scalar((double) n)), last);
     }
 
     /** A micro-batch's backward; a replica averages the update's gradients in its last ({@link ReplicaSync}). */

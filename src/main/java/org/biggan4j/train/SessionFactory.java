@@ -11,14 +11,17 @@ import org.biggan4j.loss.Objectives;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
+import org.biggan4j.model.zoo.ModelSize;
 import org.biggan4j.model.zoo.Models;
 import org.biggan4j.regularize.Regularizers;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Engine;
+import org.biggan4j.tensor.NativeAllocator;
 import org.biggan4j.train.optim.Optimizers;
 import org.biggan4j.train.optim.ParameterOptimizer;
 
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 
 /**
  * Builds a {@link TrainingSession} from a validated configuration: opens the data, builds G, D
@@ -67,7 +70,7 @@ public final class SessionFactory {
      * @param latents wraps the latent source of the global batch into this replica's share
      */
     public record Replication(int rank, int worldSize, ReplicaSync sync,
-                              java.util.function.UnaryOperator<LatentSource> latents) {
+                              UnaryOperator<LatentSource> latents) {
         /** A process training alone. */
         public static final Replication ALONE = new Replication(0, 1, null, l -> l);
     }
@@ -82,11 +85,11 @@ public final class SessionFactory {
         int world = replication.worldSize();
         int share = ConfigValidator.batchShare(config, world, "the " + world + " processes");
         ComputeDevice device = Engine.configure(ComputeDevice.parse(config.device()), config.threads(), config.seed());
-        org.biggan4j.tensor.NativeAllocator.adviseForTraining(device);
+        NativeAllocator.adviseForTraining(device);
         LabelledImages data = openData(config);
         ModelSpec spec = spec(config, data);
         // Presets and --set can ask for any width too; checkpoints are refused earlier, by name.
-        org.biggan4j.model.zoo.ModelSize.requireWithinLimit("the training configuration", spec);
+        ModelSize.requireWithinLimit("the training configuration", spec);
         Generator generator = Models.generator(spec, device);
         Discriminator discriminator = Models.discriminator(spec, device);
         var t = config.training();

@@ -15,6 +15,8 @@ import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
+import org.biggan4j.train.optim.ParameterOptimizer;
+import org.bytedeco.pytorch.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +28,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BinaryOperator;
 
 /**
  * Everything one training run holds: the configuration, the networks (G, D and G's moving
@@ -66,7 +69,7 @@ public final class TrainingSession implements AutoCloseable {
      * one stored in the checkpoint). The loop performs it after the current iteration's listeners.
      */
     public record RollbackRequest(Path checkpoint,
-                                  java.util.function.BinaryOperator<TrainConfig> change) {
+                                  BinaryOperator<TrainConfig> change) {
     }
 
     /** What a performed roll-back did. */
@@ -227,7 +230,7 @@ public final class TrainingSession implements AutoCloseable {
 
     /** Everything a checkpoint holds, as of now. */
     public CheckpointData snapshot(Map<String, Double> metrics) {
-        Map<String, Map<String, org.bytedeco.pytorch.Tensor>> groups = new LinkedHashMap<>();
+        Map<String, Map<String, Tensor>> groups = new LinkedHashMap<>();
         groups.put("generator", StateDict.of(generator));
         groups.put("discriminator", StateDict.of(discriminator));
         if (generatorEma != null) {
@@ -308,7 +311,7 @@ public final class TrainingSession implements AutoCloseable {
      * more. Such a checkpoint resumes only when the optimiser's moments are reset at the first
      * resumed iteration ({@code --resume --reset-moments}), which would discard them anyway.
      */
-    private void restoreOptimizer(CheckpointData ckpt, String name, org.biggan4j.train.optim.ParameterOptimizer optimizer,
+    private void restoreOptimizer(CheckpointData ckpt, String name, ParameterOptimizer optimizer,
                                   Interventions.Network network, String source) {
         if (Interventions.of(config).resetsMoments(network, ckpt.iteration() + 1)) {
             // Dropped before the first resumed update anyway; not loading it also lets a resume
@@ -316,7 +319,7 @@ public final class TrainingSession implements AutoCloseable {
             optimizer.close();
             return;
         }
-        Map<String, org.bytedeco.pytorch.Tensor> group = ckpt.tensorGroups().get(name);
+        Map<String, Tensor> group = ckpt.tensorGroups().get(name);
         if (group != null) {
             optimizer.loadState(group, source + ": " + name);
             return;

@@ -15,7 +15,10 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import org.biggan4j.io.BadInputException;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
+import org.bytedeco.pytorch.global.torch;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +49,8 @@ class CheckpointFileFuzzTest {
         NativeMemory.scoped(() -> {
             try {
                 CheckpointFile.write(file, CheckpointIntegrityTest.sample(3));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         });
         valid = Files.readAllBytes(file);
@@ -121,7 +124,7 @@ class CheckpointFileFuzzTest {
                 data.tensorGroups().forEach((group, tensors) -> {
                     var expected = original.group(group, "valid.b4j");
                     assertEquals(expected.keySet(), tensors.keySet(), group);
-                    tensors.forEach((k, t) -> assertTrue(org.bytedeco.pytorch.global.torch.equal(expected.get(k), t),
+                    tensors.forEach((k, t) -> assertTrue(torch.equal(expected.get(k), t),
                             group + "." + k + " changed"));
                 });
             });

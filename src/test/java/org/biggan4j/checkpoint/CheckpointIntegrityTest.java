@@ -4,22 +4,30 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorIndex;
+import org.bytedeco.pytorch.TensorIndexVector;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -51,7 +59,7 @@ public class CheckpointIntegrityTest {
     public static void rewrite(Path file, String entry, UnaryOperator<byte[]> change) throws Exception {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         try (ZipFile zip = new ZipFile(file.toFile())) {
-            for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+            for (ZipEntry e : Collections.list(zip.entries())) {
                 entries.put(e.getName(), zip.getInputStream(e).readAllBytes());
             }
         }
@@ -68,14 +76,14 @@ public class CheckpointIntegrityTest {
     }
 
     /** Changes the manifest as JSON. */
-    public static void editManifest(Path file, java.util.function.Consumer<ObjectNode> edit) throws Exception {
+    public static void editManifest(Path file, Consumer<ObjectNode> edit) throws Exception {
         rewrite(file, "manifest.json", bytes -> {
             try {
                 ObjectNode m = (ObjectNode) JSON.readTree(bytes);
                 edit.accept(m);
                 return JSON.writeValueAsBytes(m);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         });
     }
@@ -116,8 +124,8 @@ public class CheckpointIntegrityTest {
         rewrite(file, "tensors/generator.safetensors", bytes -> {
             Map<String, Tensor> g = new LinkedHashMap<>(SafeTensors.read(bytes, ComputeDevice.CPU, "x").tensors());
             Tensor b = g.get("b").clone();
-            b.index_put_(new org.bytedeco.pytorch.TensorIndexVector(new org.bytedeco.pytorch.TensorIndex(2)),
-                    new org.bytedeco.pytorch.Scalar(Float.NaN));
+            b.index_put_(new TensorIndexVector(new TensorIndex(2)),
+                    new Scalar(Float.NaN));
             g.put("b", b);
             poisoned[0] = SafeTensors.toBytes(g, Map.of("group", "generator"));
             return poisoned[0];
@@ -213,7 +221,7 @@ public class CheckpointIntegrityTest {
         CheckpointFile.write(file, sample(7));
         byte[] bytes = Files.readAllBytes(file);
         // The central directory record of manifest.json: signature PK\1\2, CRC-32 at offset 16.
-        byte[] name = "manifest.json".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] name = "manifest.json".getBytes(StandardCharsets.US_ASCII);
         int at = -1;
         for (int i = 0; i + 46 + name.length <= bytes.length && at < 0; i++) {
             if (bytes[i] == 'P' && bytes[i + 1] == 'K' && bytes[i + 2] == 1 && bytes[i + 3] == 2

@@ -9,7 +9,10 @@ import org.biggan4j.tensor.Tensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +57,8 @@ class RunStateTest {
             try {
                 CheckpointFile.write(file, new CheckpointData(3, "{\"seed\": 1}", Provenance.current(1, "t"), full(),
                         Map.of(), Map.of("generator", Map.of("w", Tensors.randn(ComputeDevice.CPU, 2))), Map.of()));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         });
         assertEquals(full(), CheckpointFile.header(file).state());
@@ -107,7 +110,7 @@ class RunStateTest {
     }
 
     private static List<String> iterable(JsonNode node) {
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         node.fieldNames().forEachRemaining(out::add);
         return out;
     }

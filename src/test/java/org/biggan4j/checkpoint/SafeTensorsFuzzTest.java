@@ -6,6 +6,7 @@ import org.biggan4j.io.BadInputException;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class SafeTensorsFuzzTest {
             tensors.put("g/w", Tensors.fromFloats(new float[] {1, 2, 3, 4, 5, 6}, ComputeDevice.CPU, 2, 3));
             tensors.put("g/ids", Tensors.fromLongs(new long[] {7, 8, 9, 10}, ComputeDevice.CPU, 4));
             tensors.put("g/s", torch.empty(new long[] {}, ComputeDevice.CPU.options(torch.ScalarType.BFloat16), null)
-                    .fill_(new org.bytedeco.pytorch.Scalar(1.0)));
+                    .fill_(new Scalar(1.0)));
             tensors.put("g/empty", torch.empty(new long[] {0, 5}, ComputeDevice.CPU.options(torch.ScalarType.Float),
                     null));
             return SafeTensors.toBytes(tensors, Map.of("format", "test"));

@@ -5,11 +5,13 @@ import org.biggan4j.data.DataFormatException;
 import org.biggan4j.io.BadInputException;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.IOException;
+import java.util.concurrent.Callable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -106,7 +108,7 @@ class ErrorHandlerTest {
     @Test
     void errorsThrownInsideACommandAreCaughtToo() {
         // A StackOverflowError thrown by a command's own code must not escape execute().
-        picocli.CommandLine cl = new picocli.CommandLine(new Overflowing());
+        CommandLine cl = new CommandLine(new Overflowing());
         Biggan4j.installHandlers(cl);
         StringWriter err = new StringWriter();
         cl.setErr(new PrintWriter(err));
@@ -114,8 +116,8 @@ class ErrorHandlerTest {
         assertOneLine(new Reported(1, err.toString()));
     }
 
-    @picocli.CommandLine.Command(name = "overflow")
-    static final class Overflowing implements java.util.concurrent.Callable<Integer> {
+    @CommandLine.Command(name = "overflow")
+    static final class Overflowing implements Callable<Integer> {
         @Override
         public Integer call() {
             return recurse(0);

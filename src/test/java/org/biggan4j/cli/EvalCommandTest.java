@@ -7,14 +7,18 @@ import org.biggan4j.data.DataLoader;
 import org.biggan4j.data.DataOptions;
 import org.biggan4j.data.DataSources;
 import org.biggan4j.data.LoaderOptions;
+import org.biggan4j.image.ImageBytes;
+import org.biggan4j.image.PngFiles;
 import org.biggan4j.io.Npy;
 import org.biggan4j.tensor.ComputeDevice;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,8 +52,8 @@ class EvalCommandTest {
         double realFid = r.path("fid").asDouble();
 
         Path noise = dir.resolve("noise.npy");
-        Npy.write(noise, torch.rand(new long[] {1000, 1, 32, 32}).mul(new org.bytedeco.pytorch.Scalar(2))
-                .sub(new org.bytedeco.pytorch.Scalar(1)));
+        Npy.write(noise, torch.rand(new long[] {1000, 1, 32, 32}).mul(new Scalar(2))
+                .sub(new Scalar(1)));
         Cli.Run bad = Cli.run("eval", "--samples", noise.toString(), "--out", dir.resolve("noise").toString(), "--json");
         assertEquals(0, bad.code(), bad.err());
         JsonNode n = new ObjectMapper().readTree(bad.out()).path("results").get(0);
@@ -70,14 +74,14 @@ class EvalCommandTest {
         assertEquals(0, train.code(), train.err());
         // Held-out "real" images for the memorisation test: 10 classes of 3 random 28 px images.
         Path heldOut = dir.resolve("held-out");
-        java.util.SplittableRandom random = new java.util.SplittableRandom(4);
+        SplittableRandom random = new SplittableRandom(4);
         for (int c = 0; c < 10; c++) {
             for (int i = 0; i < 3; i++) {
                 byte[] pixels = new byte[28 * 28];
                 for (int p = 0; p < pixels.length; p++) {
                     pixels[p] = (byte) random.nextInt(256);
                 }
-                org.biggan4j.image.PngFiles.write(new org.biggan4j.image.ImageBytes(1, 28, 28, pixels),
+                PngFiles.write(new ImageBytes(1, 28, 28, pixels),
                         heldOut.resolve("class" + c).resolve(i + ".png"));
             }
         }
@@ -114,7 +118,7 @@ class EvalCommandTest {
         assertEquals(2, neither.code());
         assertTrue(neither.err().contains("either a run"), neither.err());
         Path big = dir.resolve("big.npy");
-        Npy.write(big, torch.ones(new long[] {4, 1, 32, 32}).mul(new org.bytedeco.pytorch.Scalar(255)));
+        Npy.write(big, torch.ones(new long[] {4, 1, 32, 32}).mul(new Scalar(255)));
         Cli.Run range = Cli.run("eval", "--samples", big.toString());
         assertEquals(2, range.code());
         assertTrue(range.err().contains("[-1, 1]"), range.err());

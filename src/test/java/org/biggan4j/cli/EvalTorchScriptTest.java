@@ -7,6 +7,7 @@ import org.biggan4j.data.DataLoader;
 import org.biggan4j.data.DataOptions;
 import org.biggan4j.data.DataSources;
 import org.biggan4j.data.LoaderOptions;
+import org.biggan4j.eval.reference.Fingerprints;
 import org.biggan4j.eval.torchscript.TinyModules;
 import org.biggan4j.io.Npy;
 import org.biggan4j.tensor.ComputeDevice;
@@ -18,6 +19,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -95,7 +98,7 @@ class EvalTorchScriptTest {
         JsonNode doc = new ObjectMapper().readTree(first.out());
         assertTrue(doc.path("feature_network").asText().contains("TorchScript tiny.pt"), first.out());
         // The TorchScript file is code that ran: the result names its exact bytes.
-        assertEquals(org.biggan4j.eval.reference.Fingerprints.sha256(net), doc.path("feature_network_sha256").asText(),
+        assertEquals(Fingerprints.sha256(net), doc.path("feature_network_sha256").asText(),
                 first.out());
         JsonNode r = doc.path("results").get(0);
         double fid = r.path("fid").asDouble();
@@ -121,7 +124,7 @@ class EvalTorchScriptTest {
 
         // Another normalisation is another network: a second entry.
         String[] other = args.clone();
-        other[java.util.Arrays.asList(args).indexOf("zero-one")] = "minus-one-one";
+        other[Arrays.asList(args).indexOf("zero-one")] = "minus-one-one";
         Cli.Run third = Cli.run(other);
         assertEquals(0, third.code(), third.err());
         assertEquals(2, entries(cache).size());
@@ -129,7 +132,7 @@ class EvalTorchScriptTest {
         // Without logits: no IS, no class-aware scores; with --no-cache nothing is written.
         String[] noLogits = Stream.concat(Stream.of(args).filter(a -> !a.equals(cache.toString()) && !a.equals("--cache")),
                 Stream.of("--no-cache")).toArray(String[]::new);
-        noLogits[java.util.Arrays.asList(noLogits).indexOf("--logits-output") + 1] = "-1";
+        noLogits[Arrays.asList(noLogits).indexOf("--logits-output") + 1] = "-1";
         Cli.Run fourth = Cli.run(noLogits);
         assertEquals(0, fourth.code(), fourth.err());
         JsonNode r4 = new ObjectMapper().readTree(fourth.out()).path("results").get(0);
@@ -177,7 +180,7 @@ class EvalTorchScriptTest {
                 "--out", dir.resolve("out").toString());
         assertEquals(0, r.code(), r.err());
         JsonNode results = new ObjectMapper().readTree(r.out()).path("results");
-        List<Double> truncations = new java.util.ArrayList<>();
+        List<Double> truncations = new ArrayList<>();
         results.forEach(row -> truncations.add(row.path("truncation").asDouble()));
         assertEquals(List.of(1.0, 0.8, 0.6, 0.4, 0.2), truncations, "(0, 1], not the default list with 0 and 2");
     }

@@ -17,8 +17,10 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,7 +69,7 @@ class FidCommandTest {
             try {
                 return Fid.distance(Npy.read(a, ComputeDevice.CPU), Npy.read(b, ComputeDevice.CPU), ComputeDevice.CPU);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
         assertTrue(expected > 0.5, "the sets differ");
@@ -80,7 +82,7 @@ class FidCommandTest {
             try {
                 return Kid.of(Npy.read(a, ComputeDevice.CPU), Npy.read(b, ComputeDevice.CPU));
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
         assertTrue(kid.mean() > 0, "the sets differ: " + kid);
@@ -97,7 +99,7 @@ class FidCommandTest {
 
         Run mixed = run("fid", "--stats-a", statsA.toString(), "--features-b", b.toString());
         assertEquals(0, mixed.code(), mixed.err());
-        assertTrue(mixed.out().startsWith(String.format(java.util.Locale.ROOT, "FID %.6f", expected)), mixed.out());
+        assertTrue(mixed.out().startsWith(String.format(Locale.ROOT, "FID %.6f", expected)), mixed.out());
     }
 
     @Test
@@ -121,7 +123,7 @@ class FidCommandTest {
             try {
                 FeatureStatistics.of(Tensors.randn(ComputeDevice.CPU, 10, 5), ComputeDevice.CPU).save(stats);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
         Run statsDims = run("fid", "--features-a", a.toString(), "--stats-b", stats.toString());

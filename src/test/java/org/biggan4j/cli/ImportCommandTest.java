@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -131,7 +132,7 @@ class ImportCommandTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("channel_width 6"), r.out());
         for (String t : new String[] {"0.4", "0.425"}) {
-            String tag = String.format(java.util.Locale.ROOT, "t%.3f", Double.parseDouble(t));
+            String tag = String.format(Locale.ROOT, "t%.3f", Double.parseDouble(t));
             Path npy = dir.resolve("deep-" + tag + ".npy");
             Cli.Run s = Cli.run("sample", ckpt.toString(), "--z", deepFixture("z_" + tag + ".npy").toString(),
                     "--classes", "0,207,409,999", "--truncation", t, "--npy", npy.toString(), "--threads", "2");

@@ -5,12 +5,16 @@ import org.biggan4j.checkpoint.CheckpointFile;
 import org.biggan4j.checkpoint.Provenance;
 import org.biggan4j.checkpoint.RunState;
 import org.biggan4j.config.ConfigLoader;
+import org.biggan4j.io.InputLimits;
+import org.biggan4j.sample.TrainedGenerator;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Tensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,8 +40,8 @@ class ModelSizeLimitTest {
                 CheckpointFile.write(file, new CheckpointData(1, config, Provenance.current(1, "test"),
                         RunState.imported(1000, Map.of()), Map.of(),
                         Map.of("generator", Map.of("w", Tensors.randn(ComputeDevice.CPU, 2))), Map.of()));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         });
         assertTrue(Files.size(file) < 64 * 1024, "the checkpoint is small: " + Files.size(file));
@@ -97,11 +101,11 @@ class ModelSizeLimitTest {
     @Test
     void aRaisedLimitLetsTheSameFileThroughTheSizeCheck(@TempDir Path dir) throws Exception {
         Path file = enormousCheckpoint(dir);
-        String property = org.biggan4j.io.InputLimits.PREFIX + "model_parameters";
+        String property = InputLimits.PREFIX + "model_parameters";
         System.setProperty(property, "1e18");
         try {
             // Sized and accepted; building it would then fail for other reasons, so only the spec is asked for.
-            assertEquals(100_000, org.biggan4j.sample.TrainedGenerator.storedSpec(file, false).ch());
+            assertEquals(100_000, TrainedGenerator.storedSpec(file, false).ch());
         } finally {
             System.clearProperty(property);
         }

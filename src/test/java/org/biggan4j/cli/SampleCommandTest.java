@@ -1,6 +1,9 @@
 package org.biggan4j.cli;
 
+import org.biggan4j.checkpoint.CheckpointFile;
+import org.biggan4j.checkpoint.StoredStandingStatistics;
 import org.biggan4j.io.Npy;
+import org.biggan4j.sample.TrainedGenerator;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
@@ -12,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -97,15 +101,15 @@ class SampleCommandTest {
                 "8");
         assertEquals(0, stats.code(), stats.err());
         assertTrue(stats.out().contains("truncations [0.0, 0.5]"), stats.out());
-        var loaded = org.biggan4j.sample.TrainedGenerator.load(ckpt, true, ComputeDevice.CPU);
-        assertEquals(java.util.Set.of(0.0, 0.5), loaded.standing().keySet());
+        var loaded = TrainedGenerator.load(ckpt, true, ComputeDevice.CPU);
+        assertEquals(Set.of(0.0, 0.5), loaded.standing().keySet());
         // Recomputing one truncation replaces its set and keeps the other.
         assertEquals(0, Cli.run("standing-stats", ckpt.toString(), "--truncations", "0.5", "--batches", "2").code());
-        var data = org.biggan4j.checkpoint.CheckpointFile.read(ckpt, ComputeDevice.CPU);
-        List<org.biggan4j.checkpoint.StoredStandingStatistics.Entry> entries =
-                org.biggan4j.checkpoint.StoredStandingStatistics.entries(data);
+        var data = CheckpointFile.read(ckpt, ComputeDevice.CPU);
+        List<StoredStandingStatistics.Entry> entries =
+                StoredStandingStatistics.entries(data);
         assertEquals(2, entries.size());
-        assertEquals(List.of(3, 2), entries.stream().map(org.biggan4j.checkpoint.StoredStandingStatistics.Entry::batches).toList());
+        assertEquals(List.of(3, 2), entries.stream().map(StoredStandingStatistics.Entry::batches).toList());
         assertTrue(data.tensorGroups().containsKey("standing_generator_ema_t0.5"), data.tensorGroups().keySet().toString());
         assertTrue(data.tensorGroups().containsKey("generator"), "the weights are still there");
 

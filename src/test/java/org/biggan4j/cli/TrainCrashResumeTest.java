@@ -2,6 +2,7 @@ package org.biggan4j.cli;
 
 import org.biggan4j.checkpoint.CheckpointData;
 import org.biggan4j.checkpoint.CheckpointFile;
+import org.biggan4j.checkpoint.CheckpointIntegrityTest;
 import org.biggan4j.checkpoint.CheckpointStore;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
@@ -10,6 +11,9 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -174,20 +178,20 @@ class TrainCrashResumeTest {
         assertEquals(0, trained.code(), trained.err());
         CheckpointStore store = new CheckpointStore(run, 1, "");
         // Disk damage inside G_ema's weights; the zip and the manifest are intact.
-        org.biggan4j.checkpoint.CheckpointIntegrityTest.rewrite(store.pathFor(4), "tensors/generator_ema.safetensors",
-                org.biggan4j.checkpoint.CheckpointIntegrityTest::flipDataBit);
+        CheckpointIntegrityTest.rewrite(store.pathFor(4), "tensors/generator_ema.safetensors",
+                CheckpointIntegrityTest::flipDataBit);
 
-        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream err = System.err;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream err = System.err;
         Cli.Run resumed;
-        System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
         try {
             resumed = Cli.run("train", "--out", run.toString(), "--resume", "--threads", "1",
                     "--set", "training.iterations=5");
         } finally {
             System.setErr(err);
         }
-        String said = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String said = log.toString(StandardCharsets.UTF_8);
         assertEquals(0, resumed.code(), resumed.err() + said);
         assertTrue(said.contains("Skipping checkpoint ckpt-000000004.b4j") && said.contains("SHA-256")
                 && said.contains("tensors/generator_ema.safetensors"), said);

@@ -9,12 +9,15 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -251,7 +254,7 @@ class TrainDistributedTest {
 
     @Test
     void aRendezvousPortInUseIsNamed(@TempDir Path dir) throws Exception {
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+        try (ServerSocket taken = new ServerSocket(0)) {
             Process leader = rank(0, 2, taken.getLocalPort(), dir.resolve("run"), tiny(1, "distributed.timeout_s=10"),
                     dir.resolve("rank0.log"));
             assertTrue(leader.waitFor(60, TimeUnit.SECONDS));
@@ -273,7 +276,7 @@ class TrainDistributedTest {
                     "both ranks stop");
             String log = Files.readString(job.leaderLog());
             assertEquals(0, job.leader().exitValue(), log);
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Stopped at iteration (\\d+)").matcher(log);
+            Matcher m = Pattern.compile("Stopped at iteration (\\d+)").matcher(log);
             assertTrue(m.find(), log);
             long stopped = Long.parseLong(m.group(1));
             assertTrue(Files.exists(checkpoint(job.run(), stopped)), "rank 0's final checkpoint at " + stopped);

@@ -21,8 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,7 +47,7 @@ class TrainEvaluationTest {
     }
 
     private static Map<String, Tensor> weights(TrainingSession s) {
-        Map<String, Tensor> all = new java.util.LinkedHashMap<>();
+        Map<String, Tensor> all = new LinkedHashMap<>();
         StateDict.of(s.generator()).forEach((k, v) -> all.put("G." + k, v));
         StateDict.of(s.discriminator()).forEach((k, v) -> all.put("D." + k, v));
         return all;
@@ -117,7 +119,7 @@ class TrainEvaluationTest {
                 "--set", "output.best_metric=fid", "--set", "training.ema_start=2", "--set", "training.ema_decay=0.5"));
         assertEquals(0, run.code(), run.err());
         List<Map<String, Object>> records = MetricsLogger.read(dir);
-        Map<Long, Double> fid = new java.util.TreeMap<>();
+        Map<Long, Double> fid = new TreeMap<>();
         for (Map<String, Object> r : records) {
             if (r.get("fid") instanceof Number f) {
                 long it = ((Number) r.get("iteration")).longValue();

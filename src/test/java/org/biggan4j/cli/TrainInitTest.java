@@ -3,6 +3,7 @@ package org.biggan4j.cli;
 import org.biggan4j.checkpoint.CheckpointData;
 import org.biggan4j.checkpoint.CheckpointFile;
 import org.biggan4j.checkpoint.CheckpointStore;
+import org.biggan4j.io.Npy;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
@@ -130,7 +131,7 @@ class TrainInitTest {
         }
         assertTrue(fresh > 0 && loaded > 0, fresh + " fresh, " + loaded + " loaded");
         assertArrayEquals(new long[] {1, 1, 32, 32}, Tensors.shape(
-                org.biggan4j.io.Npy.read(sampleOne(tuned), ComputeDevice.CPU)));
+                Npy.read(sampleOne(tuned), ComputeDevice.CPU)));
     }
 
     private static Path sampleOne(Path run) {

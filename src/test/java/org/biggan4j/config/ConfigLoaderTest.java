@@ -1,5 +1,7 @@
 package org.biggan4j.config;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.biggan4j.config.TrainConfig.Architecture;
 import org.biggan4j.config.TrainConfig.ObjectiveKind;
 import org.biggan4j.config.TrainConfig.OptimizerKind;
@@ -123,11 +125,11 @@ class ConfigLoaderTest {
             assertEquals(c, ConfigLoader.fromJson(ConfigLoader.toJson(c)), preset);
         }
         // A configuration written before model.truncation_bn_rows and training.ema_decay existed.
-        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
-        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(ConfigLoader.toJson(
+        var mapper = new ObjectMapper();
+        var tree = (ObjectNode) mapper.readTree(ConfigLoader.toJson(
                 ConfigLoader.load("fmnist-demo", List.of("model.ch=8"))));
-        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("model")).remove("truncation_bn_rows");
-        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("training")).remove("ema_decay");
+        ((ObjectNode) tree.get("model")).remove("truncation_bn_rows");
+        ((ObjectNode) tree.get("training")).remove("ema_decay");
         TrainConfig old = ConfigLoader.fromJson(mapper.writeValueAsString(tree));
         assertEquals(0, old.model().truncationBnRows());
         assertEquals(0.9999, old.training().emaDecay(), "a missing key takes defaults.yaml's value (the preset's is 0.99)");

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,7 +55,7 @@ class CifarFilesTest {
     void aTruncatedBatchNamesTheFile() throws IOException {
         TestData.cifar(dir.resolve("data_batch_1.bin"), 2, 1, 10);
         byte[] b = Files.readAllBytes(dir.resolve("data_batch_1.bin"));
-        Files.write(dir.resolve("data_batch_1.bin"), java.util.Arrays.copyOf(b, b.length - 100));
+        Files.write(dir.resolve("data_batch_1.bin"), Arrays.copyOf(b, b.length - 100));
         DataFormatException e = assertThrows(DataFormatException.class, () -> DataSources.open(dir, DataOptions.defaults()));
         assertTrue(e.getMessage().contains("data_batch_1.bin") && e.getMessage().contains("truncated"), e.getMessage());
     }

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -60,7 +62,7 @@ class DataSourcesTest {
         TestData.png(dir.resolve("b.png"), 12, 12, 2);
         Files.writeString(dir.resolve("labels.csv"), "a.png,3,7;11\nb.png,7\n");
         LabelledImages ml = DataSources.open(dir.resolve("labels.csv"), DataOptions.defaults().withResolution(8));
-        assertEquals(java.util.List.of("3", "7", "11"), ml.classNames());
+        assertEquals(List.of("3", "7", "11"), ml.classNames());
         SplittableRandom r = new SplittableRandom(1);
         int[] seen = new int[3];
         for (int i = 0; i < 300; i++) {
@@ -68,7 +70,7 @@ class DataSourcesTest {
             assertEquals(1, ml.drawLabel(1, r));
         }
         for (int s : seen) {
-            assertTrue(s > 50, java.util.Arrays.toString(seen));
+            assertTrue(s > 50, Arrays.toString(seen));
         }
     }
 }

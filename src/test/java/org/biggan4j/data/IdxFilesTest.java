@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,7 +44,7 @@ class IdxFilesTest {
                 IdxFiles.Source.resource(DataSources.BUNDLED_FASHION_MNIST + "t10k-images-idx3-ubyte.gz"),
                 IdxFiles.Source.resource(DataSources.BUNDLED_FASHION_MNIST + "t10k-labels-idx1-ubyte.gz"),
                 DataOptions.Split.TEST);
-        ArrayImages data = IdxFiles.read(java.util.List.of(pair), null, "bundled fashion-mnist");
+        ArrayImages data = IdxFiles.read(List.of(pair), null, "bundled fashion-mnist");
         assertEquals(10_000, data.count());
         assertEquals("Ankle boot", data.classNames().get(data.label(0)));
     }
@@ -59,7 +60,7 @@ class IdxFilesTest {
             assertArrayEquals(raw.image(i), gz.image(i));
             assertEquals(i % 3, gz.label(i));
         }
-        assertEquals(java.util.List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), gz.classNames());
+        assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), gz.classNames());
 
         TestData.idx(dir.resolve("both"), "t10k", 2, 8, 2, 3, true);
         TestData.idx(dir.resolve("both"), "train", 5, 8, 5, 3, true);
@@ -107,7 +108,7 @@ class IdxFilesTest {
         Path fashion = dir.resolve("my-fashion-data");
         TestData.idx(fashion, "train", 3, 8, 3, 3, false);
         assertEquals("Trouser", DataSources.open(fashion, DataOptions.defaults()).classNames().get(1));
-        java.util.List<String> names = java.util.List.of("a", "b", "c");
+        List<String> names = List.of("a", "b", "c");
         assertEquals(names, DataSources.open(fashion, DataOptions.defaults().withClassNames(names)).classNames());
     }
 }

@@ -13,6 +13,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,7 +57,7 @@ class ImageFilesFuzzTest extends Fuzz.Properties {
         Files.write(file, LABELS);
         ImageFiles images = ImageFiles.labelsFile(file, 16, 3, null);
         assertEquals(3, images.count());
-        assertEquals(java.util.List.of("3", "7", "cat", "dog"), images.classNames());
+        assertEquals(List.of("3", "7", "cat", "dog"), images.classNames());
         DataFuzzSupport.touchAll(images);
     }
 

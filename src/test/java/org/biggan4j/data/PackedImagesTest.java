@@ -1,6 +1,7 @@
 package org.biggan4j.data;
 
 import org.biggan4j.image.ImageBytes;
+import org.biggan4j.image.ReferenceArea;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +28,7 @@ class PackedImagesTest {
     /** The independent reference: centre crop, then a pixel-by-pixel area average (AreaResizeTest's). */
     static int[] reference(ImageBytes im, int target) {
         int side = Math.min(im.height(), im.width());
-        double[] ref = org.biggan4j.image.ReferenceArea.average(im, (im.height() - side) / 2,
+        double[] ref = ReferenceArea.average(im, (im.height() - side) / 2,
                 (im.width() - side) / 2, side, target);
         int[] out = new int[ref.length];
         for (int i = 0; i < ref.length; i++) {

@@ -3,6 +3,7 @@ package org.biggan4j.dist;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
 import org.junit.jupiter.api.io.TempDir;
@@ -102,8 +103,8 @@ class ProcessGroupTest {
 
     @Test
     void bucketsKeepOrderAndStayUnderTheLimit() {
-        Tensor small = Tensors.zeros(ComputeDevice.CPU, org.bytedeco.pytorch.global.torch.ScalarType.Float, 10);
-        Tensor big = Tensors.zeros(ComputeDevice.CPU, org.bytedeco.pytorch.global.torch.ScalarType.Float,
+        Tensor small = Tensors.zeros(ComputeDevice.CPU, torch.ScalarType.Float, 10);
+        Tensor big = Tensors.zeros(ComputeDevice.CPU, torch.ScalarType.Float,
                 ProcessGroup.BUCKET_ELEMENTS);
         List<List<Tensor>> buckets = ProcessGroup.buckets(List.of(small, small, big, small));
         assertEquals(3, buckets.size());

@@ -3,8 +3,10 @@ package org.biggan4j.eval;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -44,7 +46,7 @@ class FeatureStreamTest {
 
         @Override
         public Output extract(Tensor images) {
-            sawGradMode |= org.bytedeco.pytorch.GradMode.is_enabled();
+            sawGradMode |= GradMode.is_enabled();
             Tensor f = images.reshape(images.size(0), 16).mul(new Scalar(2.0)).add(new Scalar(1.0));   // [B, 16]
             return new Output(f, f.narrow(1, 0, 3));                                                  // [B, 3]
         }
@@ -75,7 +77,7 @@ class FeatureStreamTest {
                 double[][] part = Arrays.copyOfRange(images, b * batch, (b + 1) * batch);
                 long[] partLabels = Arrays.copyOfRange(labels, b * batch, (b + 1) * batch);
                 NativeMemory.scoped(() -> stream.accept(
-                        Tensors.fromDoubles(Brute.flatten(part), CPU, batch, 1, 4, 4).to(org.bytedeco.pytorch.global.torch.ScalarType.Float),
+                        Tensors.fromDoubles(Brute.flatten(part), CPU, batch, 1, 4, 4).to(torch.ScalarType.Float),
                         Tensors.fromLongs(partLabels, CPU, batch)));
             }
             assertFalse(extractor.sawGradMode, "the extractor runs without autograd");

@@ -1,5 +1,6 @@
 package org.biggan4j.eval;
 
+import org.biggan4j.data.DataFormatException;
 import org.biggan4j.io.Npy;
 import org.biggan4j.io.NpyArray;
 import org.biggan4j.tensor.ComputeDevice;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -147,7 +149,7 @@ class FidTest {
             int b = 0;
             while (start < x.length) {
                 int len = Math.min(batchSizes[b++ % batchSizes.length], x.length - start);
-                double[][] batch = java.util.Arrays.copyOfRange(x, start, start + len);
+                double[][] batch = Arrays.copyOfRange(x, start, start + len);
                 boolean early = start < 400;
                 NativeMemory.scoped(() -> {
                     Tensor t = matrix(batch);
@@ -193,7 +195,7 @@ class FidTest {
         wrong.put("mean", NpyArray.ofFloats(new float[] {1}, 1));
         Path w = dir.resolve("wrong.npz");
         Npy.writeNpz(w, wrong);
-        Exception e = assertThrows(org.biggan4j.data.DataFormatException.class, () -> FeatureStatistics.load(w));
+        Exception e = assertThrows(DataFormatException.class, () -> FeatureStatistics.load(w));
         assertTrue(e.getMessage().contains("wrong.npz") && e.getMessage().contains("'mu'"), e.getMessage());
     }
 

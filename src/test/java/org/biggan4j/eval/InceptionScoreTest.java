@@ -6,6 +6,7 @@ import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,7 +26,7 @@ class InceptionScoreTest {
         int n = 40;
         int k = 7;
         double[] p = new double[n * k];
-        java.util.Arrays.fill(p, 1.0 / k);
+        Arrays.fill(p, 1.0 / k);
         InceptionScore s = score(p, n, k, 4);
         assertEquals(1.0, s.mean(), 1e-12);
         assertEquals(0.0, s.std(), 1e-12);

@@ -4,6 +4,7 @@ import org.biggan4j.config.TrainConfig.ObjectiveKind;
 import org.biggan4j.data.ArrayImages;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.tensor.ComputeDevice;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -28,8 +29,8 @@ class MemorisationTest {
 
         @Override
         public Tensor forward(Tensor images, Tensor classes) {
-            return images.mean(new long[] {1, 2, 3}, false, null).mul(new org.bytedeco.pytorch.Scalar(sign))
-                    .add(new org.bytedeco.pytorch.Scalar(offset));
+            return images.mean(new long[] {1, 2, 3}, false, null).mul(new Scalar(sign))
+                    .add(new Scalar(offset));
         }
 
         @Override

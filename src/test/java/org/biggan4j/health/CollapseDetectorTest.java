@@ -1,5 +1,6 @@
 package org.biggan4j.health;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig.HealthConfig;
 import org.junit.jupiter.api.Test;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.function.LongConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,7 +44,7 @@ class CollapseDetectorTest {
 
     /** Feeds iterations [from, to]; returns the decisions made. */
     private static List<CollapseDetector.Decision> feed(CollapseDetector detector, Series s, long from, long to,
-                                                        java.util.function.LongConsumer change) {
+                                                        LongConsumer change) {
         List<CollapseDetector.Decision> out = new ArrayList<>();
         for (long it = from; it <= to; it++) {
             change.accept(it);
@@ -154,7 +156,7 @@ class CollapseDetectorTest {
     void stateRoundTripsThroughJsonAndContinuesIdentically() throws Exception {
         CollapseDetector original = new CollapseDetector(config(), true);
         feed(original, new Series(), 1, 7000, it -> { });
-        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var json = new ObjectMapper();
         @SuppressWarnings("unchecked")
         Map<String, Object> parsed = json.readValue(json.writeValueAsString(original.state()), Map.class);
         CollapseDetector restored = new CollapseDetector(config(), true);

@@ -2,6 +2,7 @@ package org.biggan4j.image;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -32,7 +33,7 @@ class AreaResizeTest {
                 maxError = Math.max(maxError, Math.abs((out.chw()[k] & 0xFF) - ref[k]));
             }
             // Rounding to a byte: at most half a level, plus float noise in the reference.
-            assertTrue(maxError <= 0.5 + 1e-6, "max error " + maxError + " for " + java.util.Arrays.toString(s));
+            assertTrue(maxError <= 0.5 + 1e-6, "max error " + maxError + " for " + Arrays.toString(s));
         }
     }
 

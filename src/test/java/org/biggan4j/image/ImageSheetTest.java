@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,7 +26,7 @@ class ImageSheetTest {
             // 5 gray 2x3 images; image i is uniformly -1 + i * 0.5 -> byte round((v + 1) * 127.5).
             float[] v = new float[5 * 6];
             for (int i = 0; i < 5; i++) {
-                java.util.Arrays.fill(v, i * 6, i * 6 + 6, -1f + i * 0.5f);
+                Arrays.fill(v, i * 6, i * 6 + 6, -1f + i * 0.5f);
             }
             Path out = dir.resolve("sheet.png");
             ImageSheet.write(Tensors.fromFloats(v, ComputeDevice.CPU, 5, 1, 2, 3), out, 2, 1, List.of());

@@ -1,5 +1,6 @@
 package org.biggan4j.io;
 
+import com.sun.management.ThreadMXBean;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -133,7 +134,7 @@ public final class Fuzz {
 
     /** Bytes this thread has allocated on the Java heap so far (HotSpot's per-thread counter). */
     public static long allocated() {
-        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads) {
+        if (ManagementFactory.getThreadMXBean() instanceof ThreadMXBean threads) {
             return threads.getCurrentThreadAllocatedBytes();
         }
         return 0;

@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.Tensor;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +70,7 @@ class NpyFuzzTest extends Fuzz.Properties {
                 Tensor t = Npy.read(file, ComputeDevice.CPU);
                 t.numel();
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }));
     }
@@ -98,7 +99,7 @@ class NpyFuzzTest extends Fuzz.Properties {
             try {
                 Npy.read(file, ComputeDevice.CPU).numel();
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }));
     }

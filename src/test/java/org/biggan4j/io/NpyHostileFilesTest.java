@@ -1,5 +1,6 @@
 package org.biggan4j.io;
 
+import com.sun.management.OperatingSystemMXBean;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.junit.jupiter.api.Test;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -54,7 +56,7 @@ class NpyHostileFilesTest {
 
     @Test
     void aNativeReadLargerThanTheMachineIsRefusedBeforeTorchEmpty() throws IOException {
-        long physical = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        long physical = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getTotalMemorySize();
         long elements = physical / 2 + (1L << 20);   // twice the machine's memory in float32
         Path p = sparse("bigger-than-ram.npy", elements);
@@ -135,7 +137,7 @@ class NpyHostileFilesTest {
         try {
             Npy.read(p, ComputeDevice.CPU);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 

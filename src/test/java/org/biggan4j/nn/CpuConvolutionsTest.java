@@ -1,5 +1,6 @@
 package org.biggan4j.nn;
 
+import org.biggan4j.tensor.Autocast;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Seeds;
 import org.biggan4j.tensor.Tensors;
@@ -14,6 +15,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.Arrays;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -70,7 +73,7 @@ class CpuConvolutionsTest {
             "1, 24, 4, 2", "64, 40, 1, 1", "256, 100, 1, 1", "16, 225, 1, 1", "192, 24, 1, 1", "192, 96, 1, 1"};
         // The NCHW route still gets the input gradient of these wrong (nothing found to fix it);
         // it is only the diagnostic alternative, so they are checked in NHWC alone.
-        java.util.Set<String> nhwcOnly = java.util.Set.of("100, 64, 4, 2", "112, 64, 4, 2");
+        Set<String> nhwcOnly = Set.of("100, 64, 4, 2", "112, 64, 4, 2");
         return Stream.of(true, false).flatMap(channelsLast -> Stream.of(cases)
                 .filter(c -> channelsLast || !nhwcOnly.contains(c)).map(c -> {
             int[] v = Stream.of(c.split(",")).mapToInt(t -> Integer.parseInt(t.trim())).toArray();
@@ -119,7 +122,7 @@ class CpuConvolutionsTest {
         Tensor wd = conv.rawWeight().detach().to(torch.ScalarType.Double).requires_grad_(true);
         Tensor yd = torch.conv2d(xd, wd, new TensorOptional(conv.biasOrNull().detach().to(torch.ScalarType.Double)),
                 strides, paddings, new long[] {1, 1}, 1);
-        assertEquals(java.util.Arrays.toString(Tensors.shape(yd)), java.util.Arrays.toString(Tensors.shape(y)));
+        assertEquals(Arrays.toString(Tensors.shape(yd)), Arrays.toString(Tensors.shape(y)));
         check("NHWC pointwise " + in + "->" + out, x, conv.rawWeight(), y, xd, wd, yd);
     }
 
@@ -149,7 +152,7 @@ class CpuConvolutionsTest {
                 .to(torch.ScalarType.Float).requires_grad_(true);
         Tensor w = conv.rawWeight();
         Tensor y;
-        try (org.biggan4j.tensor.Autocast ac = org.biggan4j.tensor.Autocast.bf16(ComputeDevice.CPU, true)) {
+        try (Autocast ac = Autocast.bf16(ComputeDevice.CPU, true)) {
             y = conv.forward(x);
         }
         assertEquals(torch.ScalarType.BFloat16, Tensors.dtype(y));

@@ -6,8 +6,11 @@ import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -149,12 +152,12 @@ class LayersTest {
     void orthogonalInitGivesOrthonormalRowsOrColumns() {
         Seeds.seedTorch(8);
         for (long[] shape : new long[][] {{8, 20}, {20, 8}, {6, 3, 3, 3}}) {
-            Tensor w = torch.empty(shape, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float), null);
+            Tensor w = torch.empty(shape, new TensorOptions(torch.ScalarType.Float), null);
             Init.ORTHOGONAL.apply(w);
             Tensor m = w.reshape(shape[0], -1).to(torch.ScalarType.Double);
             Tensor gram = m.size(0) <= m.size(1) ? m.mm(m.t()) : m.t().mm(m);
             Tensor eye = torch.eye(gram.size(0), gram.options());
-            assertTrue(torch.allclose(gram, eye, 0, 1e-5, false), java.util.Arrays.toString(shape));
+            assertTrue(torch.allclose(gram, eye, 0, 1e-5, false), Arrays.toString(shape));
         }
     }
 }

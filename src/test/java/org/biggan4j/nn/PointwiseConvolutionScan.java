@@ -3,6 +3,7 @@ package org.biggan4j.nn;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -132,7 +134,7 @@ public final class PointwiseConvolutionScan {
         if (f[8].equals("time")) {
             // Median of 9 forwards after the one above (which built the primitive), under no-grad.
             double[] ms = new double[9];
-            try (org.bytedeco.pytorch.NoGradGuard ng = new org.bytedeco.pytorch.NoGradGuard()) {
+            try (NoGradGuard ng = new NoGradGuard()) {
                 for (int i = 0; i < ms.length; i++) {
                     long t0 = System.nanoTime();
                     NativeMemory.scoped(() -> {
@@ -142,7 +144,7 @@ public final class PointwiseConvolutionScan {
                     ms[i] = (System.nanoTime() - t0) / 1e6;
                 }
             }
-            java.util.Arrays.sort(ms);
+            Arrays.sort(ms);
             System.out.println("time " + probe + " " + ms[ms.length / 2] + " ms");
         }
     }

@@ -3,6 +3,7 @@ package org.biggan4j.nn;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Seeds;
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
@@ -41,12 +42,12 @@ class SubspaceSpectrumTest {
         Seeds.seedTorch(4);
         Tensor u = Tensors.randn(ComputeDevice.CPU, 128, 4);
         Tensor v = Tensors.randn(ComputeDevice.CPU, 4, 256);
-        Tensor w = u.mm(v).add(Tensors.randn(ComputeDevice.CPU, 128, 256).mul(new org.bytedeco.pytorch.Scalar(0.3)));
+        Tensor w = u.mm(v).add(Tensors.randn(ComputeDevice.CPU, 128, 256).mul(new Scalar(0.3)));
         try (SubspaceSpectrum s = new SubspaceSpectrum(3, 8)) {
             SubspaceSpectrum.Estimate cold = s.estimate(w, 500, 1e-9);
             assertTopThree(w, cold);
             // A small update, as one training step makes: the warm start converges in a few iterations.
-            Tensor moved = w.add(Tensors.randn(ComputeDevice.CPU, 128, 256).mul(new org.bytedeco.pytorch.Scalar(1e-3)));
+            Tensor moved = w.add(Tensors.randn(ComputeDevice.CPU, 128, 256).mul(new Scalar(1e-3)));
             SubspaceSpectrum.Estimate warm = s.estimate(moved, 500, 1e-9);
             assertTopThree(moved, warm);
             assertTrue(warm.iterations() < cold.iterations(), warm.iterations() + " vs " + cold.iterations());

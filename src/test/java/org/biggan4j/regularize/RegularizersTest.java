@@ -1,10 +1,14 @@
 package org.biggan4j.regularize;
 
+import org.biggan4j.config.TrainConfig;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Seeds;
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.LinearOptions;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -61,7 +65,7 @@ class RegularizersTest {
         Tensor penalty = r.discriminatorPenalty(c).values().iterator().next();
         TensorVector params = d.parameters();
         TensorVector grads = torch.grad(new TensorVector(penalty), params, new TensorVector(),
-                new org.bytedeco.pytorch.BoolOptional(false), false, true);
+                new BoolOptional(false), false, true);
         double h = 1e-6;
         int checked = 0;
         for (long p = 0; p < params.size(); p++) {
@@ -103,8 +107,8 @@ class RegularizersTest {
         matchesFiniteDifferences(new R1Penalty(10));
     }
 
-    private static org.bytedeco.pytorch.LinearOptions noBias() {
-        org.bytedeco.pytorch.LinearOptions o = new org.bytedeco.pytorch.LinearOptions(4, 1);
+    private static LinearOptions noBias() {
+        LinearOptions o = new LinearOptions(4, 1);
         o.bias().put(false);
         return o;
     }
@@ -211,7 +215,7 @@ class RegularizersTest {
 
     @Test
     void orthogonalPenaltySkipsExcludedParameters() {
-        org.bytedeco.pytorch.Module m = new org.bytedeco.pytorch.Module();
+        Module m = new Module();
         LinearImpl shared = m.register_module("shared", new LinearImpl(4, 4));
         LinearImpl kept = m.register_module("kept", new LinearImpl(4, 4));
         OrthogonalRegularization ortho = new OrthogonalRegularization(1, 0, OrthogonalRegularization.DEFAULT_EXCLUSIONS);
@@ -237,9 +241,9 @@ class RegularizersTest {
 
     @Test
     void configurationSwitchesRegularisersOnByStrength() {
-        var none = Regularizers.create(new org.biggan4j.config.TrainConfig.RegularizerConfig(0, 0, 0, 0, 0, 0, 0));
+        var none = Regularizers.create(new TrainConfig.RegularizerConfig(0, 0, 0, 0, 0, 0, 0));
         assertTrue(none.isEmpty());
-        var all = Regularizers.create(new org.biggan4j.config.TrainConfig.RegularizerConfig(10, 1, 1e-4, 0, 0.01, 0.1, 10));
+        var all = Regularizers.create(new TrainConfig.RegularizerConfig(10, 1, 1e-4, 0, 0.01, 0.1, 10));
         assertEquals(List.of("instance_noise", "gp", "r1", "ortho", "clip"), all.stream().map(Regularizer::name).toList());
         Map<String, Tensor> empty = new GradientPenalty(1).generatorPenalty(null, 1);
         assertTrue(empty.isEmpty());

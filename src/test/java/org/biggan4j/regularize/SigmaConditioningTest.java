@@ -3,15 +3,21 @@ package org.biggan4j.regularize;
 import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig.SigmaConfig;
 import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Seeds;
 import org.biggan4j.tensor.Tensors;
+import org.biggan4j.train.SessionFactory;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -23,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SigmaConditioningTest {
 
     /** A module holding a linear weight [12, 20], a conv weight [6, 3, 3, 3] and a bias (skipped). */
-    static final class Weights extends org.bytedeco.pytorch.Module {
+    static final class Weights extends Module {
         Weights(Tensor linear, Tensor conv) {
             register_parameter("linear", linear);
             register_parameter("conv", conv);
@@ -176,15 +182,15 @@ class SigmaConditioningTest {
     }
 
     @Test
-    void aTrainingStepClampsEveryWeightOfGAndPenalisesD(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    void aTrainingStepClampsEveryWeightOfGAndPenalisesD(@TempDir Path dir) {
         // N(0, 0.02) weights of at least 16 x 16 have sigma_0 well above 0.05, so every weight is clamped.
         // Only the top direction moves: sigma_1 may stay above the target (the paper's clamp is one
         // direction), so the check is that one singular value now sits at the target.
         var config = ConfigLoader.load("dcgan", List.of("model.ch=4", "training.batch_size=8",
                 "regularizers.sigma_g.clamp=true", "regularizers.sigma_g.target=0.05",
                 "regularizers.sigma_d.penalty=0.1", "regularizers.sigma_d.target=1"));
-        try (var session = org.biggan4j.train.SessionFactory.create(config, dir)) {
-            var metrics = org.biggan4j.tensor.NativeMemory.scoped(() -> session.step().run(1));
+        try (var session = SessionFactory.create(config, dir)) {
+            var metrics = NativeMemory.scoped(() -> session.step().run(1));
             assertTrue(metrics.values().containsKey("d_penalty_sigma0"), metrics.values().toString());
             var params = session.generator().named_parameters(true);
             int clamped = 0;
@@ -192,9 +198,9 @@ class SigmaConditioningTest {
                 Tensor w = params.get(i).value();
                 if (w.dim() >= 2) {
                     double[] s = svdvals(w);
-                    assertTrue(java.util.Arrays.stream(s).anyMatch(x -> Math.abs(x - 0.05) <= 1e-3 * 0.05),
+                    assertTrue(Arrays.stream(s).anyMatch(x -> Math.abs(x - 0.05) <= 1e-3 * 0.05),
                             params.get(i).key().getString() + ": no singular value at 0.05 in "
-                                    + java.util.Arrays.toString(java.util.Arrays.copyOf(s, 4)));
+                                    + Arrays.toString(Arrays.copyOf(s, 4)));
                     clamped++;
                 }
             }

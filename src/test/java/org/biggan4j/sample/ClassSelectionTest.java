@@ -2,6 +2,7 @@ package org.biggan4j.sample;
 
 import org.biggan4j.data.IdxFiles;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 import java.util.List;
 
@@ -109,7 +110,7 @@ class ClassSelectionTest {
         return ClassSelection.parse(null, List.of(name), IMAGENET, 1000);
     }
 
-    private static String failure(org.junit.jupiter.api.function.Executable call) {
+    private static String failure(Executable call) {
         return assertThrows(IllegalArgumentException.class, call).getMessage();
     }
 }

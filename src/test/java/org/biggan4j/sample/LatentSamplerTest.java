@@ -3,7 +3,10 @@ package org.biggan4j.sample;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -80,11 +83,11 @@ class LatentSamplerTest {
     void theSameSeedGivesTheSameLatentsAndResetRepeats() {
         LatentDistribution d = LatentDistribution.truncated(0.7);
         assertArrayEquals(draw(d, 5, 8, 16), draw(d, 5, 8, 16));
-        assertFalse(java.util.Arrays.equals(draw(d, 5, 8, 16), draw(d, 6, 8, 16)));
+        assertFalse(Arrays.equals(draw(d, 5, 8, 16), draw(d, 6, 8, 16)));
         try (LatentSampler s = new LatentSampler(d, 16, 5, CPU)) {
             double[] first = NativeMemory.scoped(() -> Tensors.toDoubles(s.sample(8)));
             double[] second = NativeMemory.scoped(() -> Tensors.toDoubles(s.sample(8)));
-            assertFalse(java.util.Arrays.equals(first, second), "successive batches differ");
+            assertFalse(Arrays.equals(first, second), "successive batches differ");
             s.reset();
             assertArrayEquals(first, NativeMemory.scoped(() -> Tensors.toDoubles(s.sample(8))));
         }
@@ -92,9 +95,9 @@ class LatentSamplerTest {
 
     @Test
     void theSamplerDoesNotTouchTheGlobalGenerator() {
-        org.bytedeco.pytorch.global.torch.manual_seed(3);
+        torch.manual_seed(3);
         double[] before = NativeMemory.scoped(() -> Tensors.toDoubles(Tensors.randn(CPU, 4)));
-        org.bytedeco.pytorch.global.torch.manual_seed(3);
+        torch.manual_seed(3);
         draw(LatentDistribution.NORMAL, 1, 4, 4);
         double[] after = NativeMemory.scoped(() -> Tensors.toDoubles(Tensors.randn(CPU, 4)));
         assertArrayEquals(before, after);

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -127,7 +128,7 @@ class SampleSheetsTest {
     void samplesThatAreTrainingImagesFindThemselvesFirst() {
         int n = 37;
         byte[] pixels = new byte[n * 32 * 32];
-        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        SplittableRandom random = new SplittableRandom(3);
         for (int i = 0; i < pixels.length; i++) {
             pixels[i] = (byte) random.nextInt(256);
         }

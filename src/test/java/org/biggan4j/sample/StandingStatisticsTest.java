@@ -10,6 +10,7 @@ import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Seeds;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
@@ -101,7 +102,7 @@ class StandingStatisticsTest {
             StandingStatistics.accumulate(g, z, 8, 64, 5);
             Tensor latents = z.sample(64);
             Tensor classes = torch.randint(10, new long[] {64},
-                    new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long));
+                    new TensorOptions(torch.ScalarType.Long));
             try (NoGradGuard ng = new NoGradGuard()) {
                 Tensor whole = g.forward(latents, classes);
                 for (long i = 0; i < 64; i += 9) {

@@ -1,6 +1,7 @@
 package org.biggan4j.tensor;
 
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -28,7 +29,7 @@ class ComputeDeviceTest {
 
     @Test
     void cudaWithoutAGpuFailsWithTheFix() {
-        if (org.bytedeco.pytorch.global.torch.cuda_is_available()) {
+        if (torch.cuda_is_available()) {
             return; // the message below is for CPU-only builds and machines
         }
         IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -47,7 +48,7 @@ class ComputeDeviceTest {
 
     @Test
     void metaTensorsHaveShapesButNoStorage() {
-        Tensor t = Tensors.zeros(ComputeDevice.META, org.bytedeco.pytorch.global.torch.ScalarType.Float, 1000, 1000, 100);
+        Tensor t = Tensors.zeros(ComputeDevice.META, torch.ScalarType.Float, 1000, 1000, 100);
         assertEquals(100_000_000L, t.numel());
         assertTrue(t.device().is_meta());
     }

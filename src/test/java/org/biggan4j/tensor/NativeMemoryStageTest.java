@@ -7,6 +7,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
+import java.util.function.Supplier;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,7 +24,7 @@ class NativeMemoryStageTest {
         Tensor h = x;
         for (int i = 0; i < 5; i++) {
             Tensor in = h;
-            java.util.function.Supplier<Tensor> stage = () -> {
+            Supplier<Tensor> stage = () -> {
                 Tensor t = torch.ones(BIG).mul(in.mean());
                 for (int k = 0; k < 3; k++) {
                     t = t.add(new Scalar(1.0));

@@ -6,8 +6,10 @@ import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Conv2dOptions;
 import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NativeMemoryTest {
 
     /** A small conv net: two 3x3 convs and a linear head, owned outside any scope. */
-    static final class SmallConvNet extends org.bytedeco.pytorch.Module {
+    static final class SmallConvNet extends Module {
         final Conv2dImpl conv1;
         final Conv2dImpl conv2;
         final LinearImpl head;
@@ -93,7 +95,7 @@ class NativeMemoryTest {
             kept[0] = NativeMemory.keep(Tensors.fromFloats(new float[] {1, 2}, ComputeDevice.CPU, 2));
         });
         assertTrue(!kept[0].isNull());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {1, 2}, Tensors.toFloats(kept[0]));
+        Assertions.assertArrayEquals(new float[] {1, 2}, Tensors.toFloats(kept[0]));
         kept[0].close();
         assertTrue(kept[0].isNull(), "close() releases a kept tensor");
     }

@@ -4,6 +4,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -84,7 +85,7 @@ class SampleNoiseTest {
         Supplier<Tensor> dropout = () -> SampleNoise.dropout(torch.ones(64, 32), p);
         float[] first = drawnBy(0, 2, dropout);
         float[] second = drawnBy(1, 2, dropout);
-        assertFalse(java.util.Arrays.equals(first, second), "replicas drop different units");
+        assertFalse(Arrays.equals(first, second), "replicas drop different units");
         int kept = 0;
         for (float v : first) {
             assertTrue(v == 0f || v == 2f, "inverted dropout keeps 1 / (1 - p) = 2, got " + v);

@@ -1,5 +1,6 @@
 package org.biggan4j.train;
 
+import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -16,7 +17,7 @@ class ExponentialMovingAverageTest {
         LinearImpl target = new LinearImpl(2, 2);
         try (NoGradGuard g = new NoGradGuard()) {
             // dyadic values: every product and sum below is exact in float32
-            source.weight().copy_(Tensors.fromFloats(new float[] {1, 2, 3, 4}, org.biggan4j.tensor.ComputeDevice.CPU, 2, 2));
+            source.weight().copy_(Tensors.fromFloats(new float[] {1, 2, 3, 4}, ComputeDevice.CPU, 2, 2));
             source.bias().fill_(new Scalar(8));
         }
         ExponentialMovingAverage ema = new ExponentialMovingAverage(source, target, 0.75, 10);

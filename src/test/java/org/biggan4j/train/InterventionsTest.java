@@ -7,6 +7,7 @@ import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Tensors;
 import org.biggan4j.train.optim.Optimizers;
 import org.biggan4j.train.optim.ParameterOptimizer;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class InterventionsTest {
         }
     }
 
-    private static Map<String, Tensor> copy(org.bytedeco.pytorch.Module m) {
+    private static Map<String, Tensor> copy(Module m) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         var params = m.named_parameters(true);
         for (long i = 0; i < params.size(); i++) {
@@ -59,7 +60,7 @@ class InterventionsTest {
         return out;
     }
 
-    private static boolean same(Map<String, Tensor> before, org.bytedeco.pytorch.Module m) {
+    private static boolean same(Map<String, Tensor> before, Module m) {
         Map<String, Tensor> now = StateDict.of(m);
         return before.entrySet().stream().allMatch(e -> torch.equal(e.getValue(), now.get(e.getKey())));
     }
@@ -113,7 +114,7 @@ class InterventionsTest {
      * them (those with a gradient) for a fresh optimiser, whose first update is
      * lr * g / (|g| + eps); few for one with history.
      */
-    private static double shareMovedByLr(Map<String, Tensor> before, org.bytedeco.pytorch.Module m, double lr) {
+    private static double shareMovedByLr(Map<String, Tensor> before, Module m, double lr) {
         Map<String, Tensor> now = StateDict.of(m);
         long moved = 0;
         long total = 0;

@@ -1,5 +1,6 @@
 package org.biggan4j.train;
 
+import org.biggan4j.checkpoint.StateDict;
 import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.loss.CriticOutputs;
@@ -7,16 +8,21 @@ import org.biggan4j.loss.GanObjective;
 import org.biggan4j.loss.LossTerms;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
+import org.biggan4j.regularize.Regularizer;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Seeds;
 import org.biggan4j.tensor.Tensors;
+import org.biggan4j.train.optim.Optimizers;
 import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongToDoubleFunction;
 
 /** A tiny GAN on 2x2 "images" for testing the step and the session without the real models. */
 final class TinyGan {
@@ -63,10 +69,10 @@ final class TinyGan {
 
         @Override
         public LossTerms discriminatorLoss(CriticOutputs o) {
-            Tensor loss = torch.relu(o.realScores().neg().add(new org.bytedeco.pytorch.Scalar(1.0))).mean()
-                    .add(torch.relu(o.fakeScores().add(new org.bytedeco.pytorch.Scalar(1.0))).mean());
+            Tensor loss = torch.relu(o.realScores().neg().add(new Scalar(1.0))).mean()
+                    .add(torch.relu(o.fakeScores().add(new Scalar(1.0))).mean());
             if (poisoned || poisonCalls-- > 0) {
-                loss = loss.mul(new org.bytedeco.pytorch.Scalar(Double.NaN));
+                loss = loss.mul(new Scalar(Double.NaN));
             }
             return LossTerms.of(loss);
         }
@@ -122,7 +128,7 @@ final class TinyGan {
 
     /** A session with fresh, seeded networks. */
     static TrainingSession session(TrainConfig config, Path runDir, Hinge objective,
-                                   org.biggan4j.regularize.Regularizer... regularizers) {
+                                   Regularizer... regularizers) {
         return session(config, runDir, objective, null, regularizers);
     }
 
@@ -132,7 +138,7 @@ final class TinyGan {
      * learning rate 1e-3.
      */
     static TrainingSession session(TrainConfig config, Path runDir, Hinge objective, Interventions interventions,
-                                   org.biggan4j.regularize.Regularizer... regularizers) {
+                                   Regularizer... regularizers) {
         Seeds.seedTorch(config.seed());
         TinyGenerator g = new TinyGenerator();
         TinyGenerator ema = new TinyGenerator();
@@ -140,26 +146,26 @@ final class TinyGan {
         // libtorch's AdamOptions defaults: betas (0.9, 0.999), eps 1e-8.
         TrainConfig.OptimizerConfig adam = new TrainConfig.OptimizerConfig(TrainConfig.OptimizerKind.ADAM, 1e-3, 0.9,
                 0.999, 1e-8, 0, 0.99, 0, TrainConfig.Schedule.CONSTANT, 0);
-        var gOpt = org.biggan4j.train.optim.Optimizers.create(adam, g.parameters());
-        var dOpt = org.biggan4j.train.optim.Optimizers.create(adam, d.parameters());
+        var gOpt = Optimizers.create(adam, g.parameters());
+        var dOpt = Optimizers.create(adam, d.parameters());
         Source data = new Source(config.training().batchSize(), config.seed());
         LatentSource latents = new LatentSource() {
             @Override public Tensor latents(int batch) { return Tensors.randn(ComputeDevice.CPU, batch, 4); }
             @Override public Tensor classes(int batch) { return null; }
         };
-        java.util.function.LongToDoubleFunction lrG = interventions == null ? it -> 1e-3
+        LongToDoubleFunction lrG = interventions == null ? it -> 1e-3
                 : interventions.learningRate(Interventions.Network.GENERATOR);
-        java.util.function.LongToDoubleFunction lrD = interventions == null ? it -> 1e-3
+        LongToDoubleFunction lrD = interventions == null ? it -> 1e-3
                 : interventions.learningRate(Interventions.Network.DISCRIMINATOR);
         GanStep step = new GanStep(new GanStep.Player<>(g, gOpt, lrG), new GanStep.Player<>(d, dOpt, lrD), objective,
                 List.of(regularizers), data, latents,
                 it -> {
                     // EMA with decay 0.5, exact in binary, enough to make G_ema differ from G.
-                    var src = org.biggan4j.checkpoint.StateDict.of(g);
-                    var dst = org.biggan4j.checkpoint.StateDict.of(ema);
-                    try (var ng = new org.bytedeco.pytorch.NoGradGuard()) {
-                        dst.forEach((k, v) -> v.mul_(new org.bytedeco.pytorch.Scalar(0.5))
-                                .add_(src.get(k).mul(new org.bytedeco.pytorch.Scalar(0.5))));
+                    var src = StateDict.of(g);
+                    var dst = StateDict.of(ema);
+                    try (var ng = new NoGradGuard()) {
+                        dst.forEach((k, v) -> v.mul_(new Scalar(0.5))
+                                .add_(src.get(k).mul(new Scalar(0.5))));
                     }
                 },
                 new StepSettings(config.training().batchSize(), config.training().dSteps(), 1, config.seed(), false),

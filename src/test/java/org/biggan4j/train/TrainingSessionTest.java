@@ -1,18 +1,35 @@
 package org.biggan4j.train;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.biggan4j.checkpoint.CheckpointData;
+import org.biggan4j.checkpoint.CheckpointException;
 import org.biggan4j.checkpoint.CheckpointFile;
+import org.biggan4j.checkpoint.CheckpointIntegrityTest;
+import org.biggan4j.checkpoint.CheckpointStore;
 import org.biggan4j.checkpoint.StateDict;
+import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
+import org.biggan4j.loss.CriticOutputs;
+import org.biggan4j.loss.LossTerms;
+import org.biggan4j.model.Discriminator;
+import org.biggan4j.regularize.Regularizer;
 import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.NativeMemory;
+import org.biggan4j.tensor.Tensors;
 import org.biggan4j.train.listener.CheckpointListener;
 import org.biggan4j.train.listener.MetricsLogger;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -129,21 +146,21 @@ class TrainingSessionTest {
     @Test
     void theGeneratorUpdateComputesNoGradientForTheDiscriminator(@TempDir Path dir) {
         TrainConfig config = TinyGan.config(1, 100, "stop");
-        Map<String, float[]> afterD = new java.util.LinkedHashMap<>();
-        org.biggan4j.regularize.Regularizer snapshot = new org.biggan4j.regularize.Regularizer() {
+        Map<String, float[]> afterD = new LinkedHashMap<>();
+        Regularizer snapshot = new Regularizer() {
             @Override public String name() { return "snapshot"; }
             @Override
-            public void afterDiscriminatorStep(org.biggan4j.model.Discriminator d, long iteration) {
+            public void afterDiscriminatorStep(Discriminator d, long iteration) {
                 var params = d.named_parameters();
                 for (long i = 0; i < params.size(); i++) {
                     afterD.put(params.get(i).key().getString(),
-                            org.biggan4j.tensor.Tensors.toFloats(params.get(i).value().grad()));
+                            Tensors.toFloats(params.get(i).value().grad()));
                 }
             }
         };
         try (TrainingSession s = TinyGan.session(config, dir, new TinyGan.Hinge(), snapshot)) {
             Map<String, Tensor> g0 = StateDict.copyOf(s.generator());
-            org.biggan4j.tensor.NativeMemory.scoped(() -> s.step().run(1));
+            NativeMemory.scoped(() -> s.step().run(1));
             boolean gChanged = false;
             for (var e : StateDict.of(s.generator()).entrySet()) {
                 gChanged |= !torch.equal(e.getValue(), g0.get(e.getKey()));
@@ -153,8 +170,8 @@ class TrainingSessionTest {
             for (long i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i).value();
                 assertTrue(p.requires_grad(), "D's parameters are trainable again after the G update");
-                org.junit.jupiter.api.Assertions.assertArrayEquals(afterD.get(params.get(i).key().getString()),
-                        org.biggan4j.tensor.Tensors.toFloats(p.grad()), "the G update must not add to D's gradients");
+                Assertions.assertArrayEquals(afterD.get(params.get(i).key().getString()),
+                        Tensors.toFloats(p.grad()), "the G update must not add to D's gradients");
             }
         }
     }
@@ -162,19 +179,19 @@ class TrainingSessionTest {
     @Test
     void discriminatorStepsBuildNoGraphThroughTheGenerator(@TempDir Path dir) {
         TrainConfig config = TinyGan.config(1, 100, "stop");
-        java.util.List<Boolean> fakeNeedsGrad = new java.util.ArrayList<>();
+        List<Boolean> fakeNeedsGrad = new ArrayList<>();
         TinyGan.Hinge objective = new TinyGan.Hinge() {
             @Override
-            public org.biggan4j.loss.LossTerms discriminatorLoss(org.biggan4j.loss.CriticOutputs o) {
+            public LossTerms discriminatorLoss(CriticOutputs o) {
                 fakeNeedsGrad.add(o.fakeImages().requires_grad());
                 return super.discriminatorLoss(o);
             }
         };
         try (TrainingSession s = TinyGan.session(config, dir, objective)) {
-            org.biggan4j.tensor.NativeMemory.scoped(() -> s.step().run(1));
+            NativeMemory.scoped(() -> s.step().run(1));
         }
         // G's output carries no autograd history in D steps: nothing of G is recorded or kept.
-        assertEquals(java.util.List.of(false, false), fakeNeedsGrad);
+        assertEquals(List.of(false, false), fakeNeedsGrad);
     }
 
     @Test
@@ -183,7 +200,7 @@ class TrainingSessionTest {
         Map<String, Tensor> shared;
         Map<String, Tensor> separate;
         try (TrainingSession s = TinyGan.session(config, dir.resolve("shared"), new TinyGan.Hinge())) {
-            org.biggan4j.tensor.NativeMemory.scoped(() -> s.step().run(1));
+            NativeMemory.scoped(() -> s.step().run(1));
             // One forward per D step (2) and one in the G step, as BigGAN-PyTorch's D(cat[G(z), x]).
             assertEquals(3, ((TinyGan.TinyDiscriminator) s.discriminator()).forwards);
             shared = StateDict.copyOf(s.discriminator());
@@ -191,7 +208,7 @@ class TrainingSessionTest {
         }
         try (TrainingSession s = TinyGan.session(config, dir.resolve("separate"), new TinyGan.Hinge())) {
             ((TinyGan.TinyDiscriminator) s.discriminator()).batchIndependent = false;
-            org.biggan4j.tensor.NativeMemory.scoped(() -> s.step().run(1));
+            NativeMemory.scoped(() -> s.step().run(1));
             assertEquals(5, ((TinyGan.TinyDiscriminator) s.discriminator()).forwards);
             separate = StateDict.copyOf(s.discriminator());
             separate.putAll(StateDict.copyOf(s.generator()));
@@ -247,30 +264,30 @@ class TrainingSessionTest {
         }
         // What version 1 wrote: no optimiser groups, no checksums, two opaque archives.
         Path v1 = dir.resolve("checkpoints").resolve("ckpt-000000005.b4j");
-        org.biggan4j.tensor.NativeMemory.scoped(() -> {
+        NativeMemory.scoped(() -> {
             var data = CheckpointFile.read(file, ComputeDevice.CPU);
-            var groups = new java.util.LinkedHashMap<>(data.tensorGroups());
+            var groups = new LinkedHashMap<>(data.tensorGroups());
             groups.remove(TrainingSession.OPTIMIZER_G);
             groups.remove(TrainingSession.OPTIMIZER_D);
             try {
-                CheckpointFile.write(v1, new org.biggan4j.checkpoint.CheckpointData(4, data.configJson(),
+                CheckpointFile.write(v1, new CheckpointData(4, data.configJson(),
                         data.provenance(), data.state(), data.metrics(), groups,
                         Map.of(TrainingSession.OPTIMIZER_G, new byte[] {'P', 'K'}, TrainingSession.OPTIMIZER_D,
                                 new byte[] {'P', 'K'})));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         });
-        org.biggan4j.checkpoint.CheckpointIntegrityTest.editManifest(v1, m -> {
+        CheckpointIntegrityTest.editManifest(v1, m -> {
             m.put("version", 1);
             m.remove("entries");
         });
         try (TrainingSession s = TinyGan.session(config, dir, new TinyGan.Hinge())) {
-            var e = assertThrows(org.biggan4j.checkpoint.CheckpointException.class, () -> s.restore(v1));
+            var e = assertThrows(CheckpointException.class, () -> s.restore(v1));
             assertTrue(e.getMessage().startsWith(v1.toString()) && e.getMessage().contains("libtorch archive")
                     && e.getMessage().contains("--resume --reset-moments both"), e.getMessage());
         }
-        TrainConfig reset = org.biggan4j.config.ConfigLoader.withOverrides(config,
+        TrainConfig reset = ConfigLoader.withOverrides(config,
                 List.of("interventions.reset_moments_g_at=5", "interventions.reset_moments_d_at=5"));
         try (TrainingSession s = TinyGan.session(reset, dir, new TinyGan.Hinge())) {
             s.restore(v1);
@@ -282,11 +299,11 @@ class TrainingSessionTest {
     /** config.yaml, written from one place, reads back as the configuration it was written from. */
     @Test
     void theRunFoldersConfigFileReadsBackAsTheConfiguration(@TempDir Path dir) throws Exception {
-        TrainConfig config = org.biggan4j.config.ConfigLoader.withOverrides(TinyGan.config(3, 1, "stop"),
+        TrainConfig config = ConfigLoader.withOverrides(TinyGan.config(3, 1, "stop"),
                 List.of("training.d_steps=3"));
         TrainingSession.writeConfigFile(dir, config);
         Path file = dir.resolve(TrainingSession.CONFIG_FILE);
-        assertEquals(config, org.biggan4j.config.ConfigLoader.load(file.toString(), List.of()));
+        assertEquals(config, ConfigLoader.load(file.toString(), List.of()));
     }
 
     @Test
@@ -297,17 +314,17 @@ class TrainingSessionTest {
             new TrainingLoop(s, List.of(new CheckpointListener()), new StopSignal()).run();
             file = s.checkpoints().pathFor(2);
         }
-        org.biggan4j.checkpoint.CheckpointIntegrityTest.editManifest(file, m -> ((com.fasterxml.jackson.databind.node.ObjectNode)
+        CheckpointIntegrityTest.editManifest(file, m -> ((ObjectNode)
                 m.path("state")).putObject("loader").put("epoch", "three"));
         try (TrainingSession s = TinyGan.session(config, dir, new TinyGan.Hinge())) {
-            var e = assertThrows(org.biggan4j.checkpoint.CheckpointException.class, () -> s.restore(file));
+            var e = assertThrows(CheckpointException.class, () -> s.restore(file));
             assertTrue(e.getMessage().contains("'state.loader.epoch'") && e.getMessage().contains("\"three\""),
                     e.getMessage());
         }
     }
 
     private static Map<String, Tensor> prefix(String p, Map<String, Tensor> m) {
-        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        Map<String, Tensor> out = new LinkedHashMap<>();
         m.forEach((k, v) -> out.put(p + k, v));
         return out;
     }
@@ -315,7 +332,7 @@ class TrainingSessionTest {
     /** Reads the iteration from a checkpoint file name. */
     static final class CheckpointStoreIteration {
         static long of(Path p) {
-            return org.biggan4j.checkpoint.CheckpointStore.iterationOf(p);
+            return CheckpointStore.iterationOf(p);
         }
     }
 }

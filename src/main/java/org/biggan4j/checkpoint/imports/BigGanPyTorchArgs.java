@@ -7,6 +7,7 @@ import org.biggan4j.config.TrainConfig;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -178,7 +179,7 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
             for (int i = 0; shape != null && i < shape.length; i++) {
                 if (shape[i] < 1 || shape[i] > (1 << 20)) {
                     throw new CheckpointException(source + ": tensor '" + key + "' has shape "
-                            + java.util.Arrays.toString(shape) + ", outside any BigGAN-PyTorch generator (every "
+                            + Arrays.toString(shape) + ", outside any BigGAN-PyTorch generator (every "
                             + "dimension 1 to " + (1 << 20) + "); the file is damaged or not a generator.");
                 }
             }
@@ -195,8 +196,8 @@ public record BigGanPyTorchArgs(int resolution, int ch, int dimZ, int sharedDim,
             sharedDim = (int) embedding[1];
             int chunk = (int) (bn[1] - sharedDim);
             if (chunk < 0) {
-                throw new CheckpointException(source + ": blocks.0.0.bn1.gain.weight " + java.util.Arrays.toString(bn)
-                        + " is narrower than the shared embedding " + java.util.Arrays.toString(embedding)
+                throw new CheckpointException(source + ": blocks.0.0.bn1.gain.weight " + Arrays.toString(bn)
+                        + " is narrower than the shared embedding " + Arrays.toString(embedding)
                         + "; the file is damaged or not a BigGAN-PyTorch generator.");
             }
             hier = chunk > 0;

@@ -1,6 +1,7 @@
 package org.biggan4j.checkpoint.imports;
 
 import org.biggan4j.checkpoint.CheckpointData;
+import org.biggan4j.checkpoint.CheckpointException;
 import org.biggan4j.checkpoint.CheckpointFile;
 import org.biggan4j.checkpoint.Provenance;
 import org.biggan4j.checkpoint.RunState;
@@ -18,12 +19,15 @@ import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.StringViewOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -196,7 +200,7 @@ public final class BigGanPyTorchImporter {
      */
     static Tensor[] singularPair(Tensor weight) {
         Tensor w = weight.reshape(weight.size(0), -1).to(torch.ScalarType.Double);
-        var svd = torch.linalg_svd(w, false, new org.bytedeco.pytorch.StringViewOptional());
+        var svd = torch.linalg_svd(w, false, new StringViewOptional());
         Tensor u = svd.get0().select(1, 0);
         Tensor v = svd.get2().select(0, 0);
         Tensor sigma = u.mul(w.mv(v)).sum().reshape(1);
@@ -242,7 +246,7 @@ public final class BigGanPyTorchImporter {
                         Provenance.current(c.config().seed(), "imported from BigGAN-PyTorch " + file.getFileName()
                                 + " (sha256 " + sha + ")"), state, Map.of(), groups, Map.of()));
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException("Could not write " + out + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("Could not write " + out + ": " + e.getMessage(), e);
             }
             return c.args();
         });
@@ -258,10 +262,10 @@ public final class BigGanPyTorchImporter {
             return HexFormat.of().formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new org.biggan4j.checkpoint.CheckpointException("Weight file " + file + " does not exist.", e);
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException("Weight file " + file + " does not exist.", e);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("Could not read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("Could not read " + file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -164,7 +165,7 @@ public record HfBigGanDeepConfig(int resolution, int zDim, int classEmbedDim, in
      * 128, 1000 classes, z 128, 51 rows): a width times the block table's factor of 16 stays
      * within 32 bits, and a hostile config cannot ask for a model no file could hold.
      */
-    private static final java.util.Map<String, Integer> MAX = java.util.Map.of("output_dim", 1 << 12,
+    private static final Map<String, Integer> MAX = Map.of("output_dim", 1 << 12,
             "z_dim", 1 << 14, "class_embed_dim", 1 << 14, "channel_width", 1 << 12, "num_classes", 1 << 20,
             "attention_layer_position", 1 << 10, "n_stats", 1 << 12);
 

@@ -20,6 +20,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -173,7 +174,7 @@ public final class HfBigGanDeepImporter {
                         Provenance.current(c.config().seed(), "imported from pytorch-pretrained-BigGAN "
                                 + weights + " (sha256 " + sha + ")"), state, Map.of(), groups, Map.of()));
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException("Could not write " + out + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("Could not write " + out + ": " + e.getMessage(), e);
             }
             return c.hf();
         });

@@ -10,6 +10,7 @@ import org.biggan4j.io.BadInputException;
 import org.biggan4j.io.BoundedReads;
 import org.biggan4j.io.InputLimits;
 import org.biggan4j.tensor.ComputeDevice;
+import org.biggan4j.tensor.Tensors;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -31,6 +32,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.Enumeration;
 import java.util.HashMap;
@@ -38,6 +40,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -406,7 +409,7 @@ public final class TorchStateDictReader {
     static void checkNesting(Object root, Object file) {
         int limit = InputLimits.current().nestingDepth();
         Deque<Object[]> todo = new ArrayDeque<>();
-        Set<Object> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         todo.push(new Object[] {root, 1});
         while (!todo.isEmpty()) {
             Object[] top = todo.pop();
@@ -482,7 +485,7 @@ public final class TorchStateDictReader {
         if (e instanceof ClassCastException) {
             return "its pickle holds an object of an unexpected type";
         }
-        if (e instanceof IndexOutOfBoundsException || e instanceof java.util.NoSuchElementException) {
+        if (e instanceof IndexOutOfBoundsException || e instanceof NoSuchElementException) {
             return "its pickle takes more values from its stack than it put there";
         }
         if (e instanceof ZipException) {
@@ -698,7 +701,7 @@ public final class TorchStateDictReader {
     public static List<String> describe(Path file) {
         List<String> lines = new ArrayList<>();
         read(file, ComputeDevice.CPU).forEach((k, v) -> lines.add(k + "\t"
-                + Arrays.toString(org.biggan4j.tensor.Tensors.shape(v))));
+                + Arrays.toString(Tensors.shape(v))));
         return lines;
     }
 }

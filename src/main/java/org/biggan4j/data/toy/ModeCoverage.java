@@ -3,6 +3,9 @@ package org.biggan4j.data.toy;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
+import java.util.Arrays;
+import java.util.Locale;
+
 /**
  * Mode coverage of generated 2-D samples against a {@link RingOfGaussians}, the metric of the
  * mode-collapse literature (Metz et al. 2017; Srivastava et al. 2017, VEEGAN; Lin et al. 2018,
@@ -25,8 +28,8 @@ public final class ModeCoverage {
 
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT, "%d/%d modes, %.1f%% high quality, per mode %s",
-                    modesCovered, modes, 100 * highQualityFraction, java.util.Arrays.toString(highQualityPerMode));
+            return String.format(Locale.ROOT, "%d/%d modes, %.1f%% high quality, per mode %s",
+                    modesCovered, modes, 100 * highQualityFraction, Arrays.toString(highQualityPerMode));
         }
     }
 
@@ -52,7 +55,7 @@ public final class ModeCoverage {
         long n = samples.size(0);
         if (samples.numel() != 2 * n) {
             throw new IllegalArgumentException("Mode coverage needs 2-D points, got a tensor of shape "
-                    + java.util.Arrays.toString(Tensors.shape(samples)) + ".");
+                    + Arrays.toString(Tensors.shape(samples)) + ".");
         }
         return evaluate(Tensors.toDoubles(samples));
     }

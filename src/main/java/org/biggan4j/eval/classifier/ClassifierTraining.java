@@ -13,6 +13,7 @@ import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.AdamOptions;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -80,7 +81,7 @@ public final class ClassifierTraining {
                 long[] c = NativeMemory.scoped(() -> {
                     try (NoGradGuard ng = new NoGradGuard()) {
                         Batch batch = loader.next();
-                        Tensor predicted = model.logits(batch.images()).argmax(new org.bytedeco.pytorch.LongOptional(1), false);
+                        Tensor predicted = model.logits(batch.images()).argmax(new LongOptional(1), false);
                         return new long[] {Tensors.toLongs(predicted.eq(batch.labels()).sum())[0], batch.size()};
                     }
                 });

@@ -1,13 +1,18 @@
 package org.biggan4j.eval.classifier;
 
+import org.biggan4j.tensor.Tensors;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.BatchNorm2dImpl;
+import org.bytedeco.pytorch.BatchNormOptions;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Conv2dOptions;
 import org.bytedeco.pytorch.DropoutImpl;
 import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+
+import java.util.Arrays;
 
 /**
  * A small convolutional classifier for 32x32 images (28x28 datasets padded with -1, as the
@@ -21,7 +26,7 @@ import org.bytedeco.pytorch.global.torch;
  * ReLU, max-pool; conv (64 -> 128) BN ReLU, max-pool; flatten 128 x 4 x 4; linear 2048 -> 256,
  * ReLU; dropout 0.3; linear 256 -> classes.
  */
-public final class SmallConvClassifier extends org.bytedeco.pytorch.Module {
+public final class SmallConvClassifier extends Module {
 
     /** Width of {@link #features}. */
     public static final int FEATURES = 256;
@@ -44,13 +49,13 @@ public final class SmallConvClassifier extends org.bytedeco.pytorch.Module {
         this.channels = channels;
         this.classes = classes;
         conv1 = register_module("conv1", new Conv2dImpl(conv(channels, 32)));
-        bn1 = register_module("bn1", new BatchNorm2dImpl(new org.bytedeco.pytorch.BatchNormOptions(32)));
+        bn1 = register_module("bn1", new BatchNorm2dImpl(new BatchNormOptions(32)));
         conv2 = register_module("conv2", new Conv2dImpl(conv(32, 64)));
-        bn2 = register_module("bn2", new BatchNorm2dImpl(new org.bytedeco.pytorch.BatchNormOptions(64)));
+        bn2 = register_module("bn2", new BatchNorm2dImpl(new BatchNormOptions(64)));
         conv3 = register_module("conv3", new Conv2dImpl(conv(64, 64)));
-        bn3 = register_module("bn3", new BatchNorm2dImpl(new org.bytedeco.pytorch.BatchNormOptions(64)));
+        bn3 = register_module("bn3", new BatchNorm2dImpl(new BatchNormOptions(64)));
         conv4 = register_module("conv4", new Conv2dImpl(conv(64, 128)));
-        bn4 = register_module("bn4", new BatchNorm2dImpl(new org.bytedeco.pytorch.BatchNormOptions(128)));
+        bn4 = register_module("bn4", new BatchNorm2dImpl(new BatchNormOptions(128)));
         fc = register_module("fc", new LinearImpl(128 * 4 * 4, FEATURES));
         dropout = register_module("dropout", new DropoutImpl(0.3));
         out = register_module("out", new LinearImpl(FEATURES, classes));
@@ -74,7 +79,7 @@ public final class SmallConvClassifier extends org.bytedeco.pytorch.Module {
     public Tensor features(Tensor images) {
         if (images.dim() != 4 || images.size(2) != 32 || images.size(3) != 32 || images.size(1) != channels) {
             throw new IllegalArgumentException("The classifier takes [B, " + channels + ", 32, 32] images, got "
-                    + java.util.Arrays.toString(org.biggan4j.tensor.Tensors.shape(images)) + ".");
+                    + Arrays.toString(Tensors.shape(images)) + ".");
         }
         Tensor h = torch.max_pool2d(torch.relu(bn1.forward(conv1.forward(images))), new long[] {2, 2});    // 16
         h = torch.relu(bn2.forward(conv2.forward(h)));

@@ -2,6 +2,7 @@ package org.biggan4j.eval.reference;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -91,7 +92,7 @@ public final class Fingerprints {
     private static String digest(InputStream in) throws IOException {
         MessageDigest md = sha256Digest();
         try (DigestInputStream d = new DigestInputStream(in, md)) {
-            d.transferTo(java.io.OutputStream.nullOutputStream());
+            d.transferTo(OutputStream.nullOutputStream());
         }
         return HexFormat.of().formatHex(md.digest());
     }

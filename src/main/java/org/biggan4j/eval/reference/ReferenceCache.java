@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.biggan4j.eval.FeatureStatistics;
+import org.biggan4j.io.AtomicFiles;
+import org.biggan4j.io.BoundedReads;
 import org.biggan4j.io.Npy;
 import org.biggan4j.io.NpyHeader;
 import org.biggan4j.io.UserCache;
 import org.biggan4j.tensor.ComputeDevice;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,7 +129,7 @@ public final class ReferenceCache {
     @SuppressWarnings("try")
     private static ReferenceFeatures read(Path dir, ReferenceKey key, ComputeDevice device) throws IOException {
         // Bounded like any text read whole: a damaged cache must not be able to fill the heap.
-        JsonNode index = JSON.readTree(org.biggan4j.io.BoundedReads.smallFile(dir.resolve(INDEX)));
+        JsonNode index = JSON.readTree(BoundedReads.smallFile(dir.resolve(INDEX)));
         if (!FORMAT.equals(index.path("format").asText()) || index.path("version").asInt() != ReferenceKey.VERSION) {
             throw new IllegalStateException("its index is not a version " + ReferenceKey.VERSION + " " + FORMAT + " index");
         }
@@ -155,7 +158,7 @@ public final class ReferenceCache {
             Tensor features = Npy.read(dir.resolve(FEATURES), device);
             Tensor logits = k > 0 ? Npy.read(dir.resolve(LOGITS), device) : null;
             Tensor labels = hasLabels ? Npy.read(dir.resolve(LABELS), device) : null;
-            if (!org.bytedeco.pytorch.global.torch.isfinite(features).all().item_bool()) {
+            if (!torch.isfinite(features).all().item_bool()) {
                 throw new IllegalStateException(FEATURES + " holds non-finite values");
             }
             return ReferenceFeatures.of(features, logits, labels, device);
@@ -198,7 +201,7 @@ public final class ReferenceCache {
             index.put("feature_dim", features.dims());
             index.put("classes", features.classes());
             index.put("labels", features.labels() != null);
-            org.biggan4j.io.AtomicFiles.writeBytes(tmp.resolve(INDEX),
+            AtomicFiles.writeBytes(tmp.resolve(INDEX),
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
             if (Files.exists(target)) {
                 deleteTree(target);   // an older or unusable entry for the same key

@@ -1,5 +1,6 @@
 package org.biggan4j.model.biggan;
 
+import org.biggan4j.nn.Container;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.ModelSpec;
@@ -28,8 +29,8 @@ public final class BigGanDiscriminator extends Discriminator {
 
     public BigGanDiscriminator(ModelSpec spec, LayerFactory layers) {
         this.spec = spec;
-        org.biggan4j.nn.Container blockContainer = own(register_module("blocks", new org.biggan4j.nn.Container()));
-        org.biggan4j.nn.Container attentionContainer = own(register_module("attention", new org.biggan4j.nn.Container()));
+        Container blockContainer = own(register_module("blocks", new Container()));
+        Container attentionContainer = own(register_module("attention", new Container()));
         BigGanTables.DTable table = BigGanTables.discriminator(spec.architecture(), spec.resolution());
         int resolution = spec.resolution();
         for (int i = 0; i < table.out().length; i++) {

@@ -1,5 +1,6 @@
 package org.biggan4j.model.biggan;
 
+import org.biggan4j.nn.Container;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.model.ModelSpec;
 import org.biggan4j.model.SpecifiedGenerator;
@@ -41,8 +42,8 @@ public final class BigGanGenerator extends SpecifiedGenerator {
 
     public BigGanGenerator(ModelSpec spec, LayerFactory layers) {
         super(spec);
-        org.biggan4j.nn.Container blockContainer = own(register_module("blocks", new org.biggan4j.nn.Container()));
-        org.biggan4j.nn.Container attentionContainer = own(register_module("attention", new org.biggan4j.nn.Container()));
+        Container blockContainer = own(register_module("blocks", new Container()));
+        Container attentionContainer = own(register_module("attention", new Container()));
         BigGanTables.GTable table = BigGanTables.generator(spec.architecture(), spec.resolution());
         int n = table.in().length;
         LayerFactory plain = layers.withSpectralNorm(false);

@@ -3,6 +3,7 @@ package org.biggan4j.model.biggan;
 import org.biggan4j.config.TrainConfig.Architecture;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -63,7 +64,7 @@ public final class BigGanTables {
     private static <T> T lookup(Map<Integer, T> tables, Architecture architecture, int resolution) {
         T t = tables.get(resolution);
         if (t == null) {
-            throw new IllegalArgumentException("The " + architecture.name().toLowerCase(java.util.Locale.ROOT)
+            throw new IllegalArgumentException("The " + architecture.name().toLowerCase(Locale.ROOT)
                     + " architecture has no " + resolution + " px configuration: use one of "
                     + tables.keySet().stream().sorted().toList() + ".");
         }

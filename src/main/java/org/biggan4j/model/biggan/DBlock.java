@@ -2,6 +2,7 @@ package org.biggan4j.model.biggan;
 
 import org.biggan4j.nn.Conv2d;
 import org.biggan4j.nn.LayerFactory;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -11,7 +12,7 @@ import org.bytedeco.pytorch.global.torch;
  * pooling. The first block has no leading ReLU (on the image), and its skip pools before the
  * 1x1 conv, as BigGAN-PyTorch's DBlock does without pre-activation.
  */
-public final class DBlock extends org.bytedeco.pytorch.Module {
+public final class DBlock extends Module {
 
     private final Conv2d conv1;
     private final Conv2d conv2;

@@ -4,6 +4,7 @@ import org.biggan4j.nn.BatchNorm2d;
 import org.biggan4j.nn.ConditionalBatchNorm2d;
 import org.biggan4j.nn.Conv2d;
 import org.biggan4j.nn.LayerFactory;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -13,7 +14,7 @@ import org.bytedeco.pytorch.global.torch;
  * channel count changes or the block upsamples. Normalisation is conditional (on a vector, or
  * on class ids) or plain, as the {@link Norms} choice says.
  */
-public final class GBlock extends org.bytedeco.pytorch.Module {
+public final class GBlock extends Module {
 
     /** How a block's batch norms are conditioned. */
     public enum Norms { LINEAR, EMBEDDING, PLAIN }

@@ -2,6 +2,7 @@ package org.biggan4j.model.deep;
 
 import org.biggan4j.nn.Conv2d;
 import org.biggan4j.nn.LayerFactory;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -11,7 +12,7 @@ import org.bytedeco.pytorch.global.torch;
  * ReLU, [average pooling], 1x1 conv to C_out. The skip path keeps identity: [pooling], then the
  * input concatenated with C_out - C_in new channels from a 1x1 conv when C_out > C_in.
  */
-final class DeepDBlock extends org.bytedeco.pytorch.Module {
+final class DeepDBlock extends Module {
 
     private final Conv2d conv1;
     private final Conv2d conv2;

@@ -3,6 +3,7 @@ package org.biggan4j.model.deep;
 import org.biggan4j.nn.ConditionalBatchNorm2d;
 import org.biggan4j.nn.Conv2d;
 import org.biggan4j.nn.LayerFactory;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -11,7 +12,7 @@ import org.bytedeco.pytorch.global.torch;
  * cBN-ReLU-[upsample]-3x3 conv, cBN-ReLU-3x3 conv, cBN-ReLU-1x1 conv (to C_out). The skip path
  * keeps identity: it drops the extra channels (keeping the first C_out) and upsamples.
  */
-final class DeepGBlock extends org.bytedeco.pytorch.Module {
+final class DeepGBlock extends Module {
 
     private final ConditionalBatchNorm2d bn0;
     private final ConditionalBatchNorm2d bn1;

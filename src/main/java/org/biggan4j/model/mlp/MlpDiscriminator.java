@@ -1,11 +1,14 @@
 package org.biggan4j.model.mlp;
 
 import org.biggan4j.model.Discriminator;
+import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -47,11 +50,11 @@ public final class MlpDiscriminator extends Discriminator {
         long b = images.size(0);
         if (images.numel() != b * inputDim) {
             throw new IllegalArgumentException("MlpDiscriminator expects " + inputDim + " values per sample, got "
-                    + java.util.Arrays.toString(org.biggan4j.tensor.Tensors.shape(images)) + ".");
+                    + Arrays.toString(Tensors.shape(images)) + ".");
         }
         Tensor h = images.reshape(b, inputDim);               // [B, D]
         for (LinearImpl layer : hidden) {
-            h = torch.leaky_relu(layer.forward(h), new org.bytedeco.pytorch.Scalar(LEAK));   // [B, width]
+            h = torch.leaky_relu(layer.forward(h), new Scalar(LEAK));   // [B, width]
         }
         return out.forward(dropoutBeforeHead(h)).reshape(b);  // [B]
     }

@@ -8,6 +8,8 @@ import org.biggan4j.io.InputLimits;
 import org.biggan4j.model.biggan.BigGanTables;
 import org.biggan4j.model.deep.DeepSizes;
 
+import java.util.Locale;
+
 /**
  * Parameter counts of a generator and a discriminator computed from their {@link ModelSpec} and
  * the architecture tables, without building anything: a checkpoint's manifest is sized this way
@@ -57,7 +59,7 @@ public final class ModelSize {
     public static void requireWithinLimit(Object source, ModelSpec spec) {
         long n = parameters(spec);
         String count = n == Long.MAX_VALUE ? "more than " + InputLimits.human(n) : InputLimits.human(n);
-        InputLimits.check(source, "its model (" + spec.architecture().name().toLowerCase(java.util.Locale.ROOT)
+        InputLimits.check(source, "its model (" + spec.architecture().name().toLowerCase(Locale.ROOT)
                 + " at " + spec.resolution() + " px, model.ch " + spec.ch() + ", " + spec.classes() + " classes) has "
                 + count + " parameters, which", n, InputLimits.current().modelParameters(), "model_parameters");
     }

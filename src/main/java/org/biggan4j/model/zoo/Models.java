@@ -6,8 +6,14 @@ import org.biggan4j.model.Discriminator;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.model.biggan.BigGanDiscriminator;
 import org.biggan4j.model.biggan.BigGanGenerator;
+import org.biggan4j.model.dcgan.AutoencoderDiscriminator;
+import org.biggan4j.model.dcgan.DcganDiscriminator;
+import org.biggan4j.model.dcgan.DcganGenerator;
+import org.biggan4j.model.deep.DeepDiscriminator;
+import org.biggan4j.model.deep.DeepGenerator;
 import org.biggan4j.nn.LayerFactory;
 import org.biggan4j.tensor.ComputeDevice;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.StringTensorDict;
 
 import java.util.HashSet;
@@ -34,8 +40,8 @@ public final class Models {
                 device.type().equals("meta"));
         Generator g = switch (spec.architecture()) {
             case BIGGAN, SNGAN_RESNET, SAGAN_RESNET -> new BigGanGenerator(spec, layers);
-            case BIGGAN_DEEP -> new org.biggan4j.model.deep.DeepGenerator(spec, layers);
-            case DCGAN -> new org.biggan4j.model.dcgan.DcganGenerator(spec, layers);
+            case BIGGAN_DEEP -> new DeepGenerator(spec, layers);
+            case DCGAN -> new DcganGenerator(spec, layers);
         };
         moveTo(g, device);
         return g;
@@ -47,22 +53,22 @@ public final class Models {
                 device.type().equals("meta"));
         Discriminator d = switch (spec.architecture()) {
             case BIGGAN, SNGAN_RESNET, SAGAN_RESNET -> new BigGanDiscriminator(spec, layers);
-            case BIGGAN_DEEP -> new org.biggan4j.model.deep.DeepDiscriminator(spec, layers);
-            case DCGAN -> spec.autoencoderD() ? new org.biggan4j.model.dcgan.AutoencoderDiscriminator(spec, layers)
-                    : new org.biggan4j.model.dcgan.DcganDiscriminator(spec, layers);
+            case BIGGAN_DEEP -> new DeepDiscriminator(spec, layers);
+            case DCGAN -> spec.autoencoderD() ? new AutoencoderDiscriminator(spec, layers)
+                    : new DcganDiscriminator(spec, layers);
         };
         moveTo(d, device);
         return d;
     }
 
-    private static void moveTo(org.bytedeco.pytorch.Module m, ComputeDevice device) {
+    private static void moveTo(Module m, ComputeDevice device) {
         if (device.isCuda()) {
             m.to(device.torchDevice(), false);
         }
     }
 
     /** Number of parameter elements of a module. */
-    public static long parameterCount(org.bytedeco.pytorch.Module module) {
+    public static long parameterCount(Module module) {
         StringTensorDict params = module.named_parameters(true);
         long n = 0;
         for (long i = 0; i < params.size(); i++) {

@@ -3,6 +3,7 @@ package org.biggan4j.train.listener;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.data.Batch;
 import org.biggan4j.data.DataLoader;
+import org.biggan4j.data.IdxFiles;
 import org.biggan4j.data.LabelledImages;
 import org.biggan4j.data.LoaderOptions;
 import org.biggan4j.eval.FeatureExtractor;
@@ -153,7 +154,7 @@ public final class EvaluationListener implements TrainingListener, AutoCloseable
                         out.evalEvery(), data.description(), data.channels(), data.resolution(), data.classCount(),
                         g.resolution()));
             }
-            if (!data.classNames().equals(org.biggan4j.data.IdxFiles.FASHION_MNIST_CLASSES)) {
+            if (!data.classNames().equals(IdxFiles.FASHION_MNIST_CLASSES)) {
                 // Shaped like Fashion-MNIST but perhaps not it (MNIST digits): usable, with a caveat.
                 LOG.warn("The bundled classifier was trained on Fashion-MNIST, and {} has the classes {}: its FID and "
                         + "class accuracy (agreement with Fashion-MNIST's class of the same index) are rough proxies "

@@ -1,5 +1,6 @@
 package org.biggan4j.train.listener;
 
+import org.biggan4j.io.AtomicFiles;
 import org.biggan4j.train.TrainingListener;
 import org.biggan4j.train.TrainingSession;
 import org.jfree.chart.ChartFactory;
@@ -61,7 +62,7 @@ public final class LossPlotListener implements TrainingListener {
     private static void write(JFreeChart chart, Path file) {
         System.setProperty("java.awt.headless", "true");
         try {
-            org.biggan4j.io.AtomicFiles.write(file, out -> ChartUtils.writeChartAsPNG(out, chart, 900, 500));
+            AtomicFiles.write(file, out -> ChartUtils.writeChartAsPNG(out, chart, 900, 500));
         } catch (IOException e) {
             throw new UncheckedIOException("Could not write " + file + ": " + e.getMessage(), e);
         }

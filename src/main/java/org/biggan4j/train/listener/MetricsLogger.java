@@ -1,6 +1,7 @@
 package org.biggan4j.train.listener;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.biggan4j.io.AtomicFiles;
 import org.biggan4j.train.StepMetrics;
 import org.biggan4j.train.TrainingListener;
 import org.biggan4j.train.TrainingSession;
@@ -238,7 +239,7 @@ public final class MetricsLogger implements TrainingListener {
                 kept.add(line);
             }
         }
-        org.biggan4j.io.AtomicFiles.writeBytes(file, (String.join("\n", kept) + (kept.isEmpty() ? "" : "\n"))
+        AtomicFiles.writeBytes(file, (String.join("\n", kept) + (kept.isEmpty() ? "" : "\n"))
                 .getBytes(StandardCharsets.UTF_8));
     }
 }

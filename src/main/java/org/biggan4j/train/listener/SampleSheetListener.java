@@ -1,5 +1,6 @@
 package org.biggan4j.train.listener;
 
+import org.biggan4j.config.TrainConfig;
 import org.biggan4j.image.ImageSheet;
 import org.biggan4j.model.Generator;
 import org.biggan4j.sample.StandingStatistics;
@@ -70,7 +71,7 @@ public final class SampleSheetListener implements TrainingListener {
     }
 
     /** The training batch, at least 2 (BatchNorm needs two samples) and at most 256. */
-    public static int standingBatchSize(org.biggan4j.config.TrainConfig config) {
+    public static int standingBatchSize(TrainConfig config) {
         return Math.max(2, Math.min(256, config.training().batchSize()));
     }
 

@@ -3,6 +3,7 @@ package org.biggan4j.train.optim;
 import org.biggan4j.checkpoint.CheckpointException;
 import org.biggan4j.config.TrainConfig.OptimizerConfig;
 import org.biggan4j.config.TrainConfig.OptimizerKind;
+import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -233,7 +234,7 @@ public final class ParameterOptimizer implements AutoCloseable {
             if (steps[i] == 0) {
                 continue;
             }
-            out.put(i + ".step", Tensors.fromLongs(new long[] {steps[i]}, org.biggan4j.tensor.ComputeDevice.CPU));
+            out.put(i + ".step", Tensors.fromLongs(new long[] {steps[i]}, ComputeDevice.CPU));
             for (int b = 0; b < names.size(); b++) {
                 if (buffers[i][b] != null) {
                     out.put(i + "." + names.get(b), buffers[i][b]);

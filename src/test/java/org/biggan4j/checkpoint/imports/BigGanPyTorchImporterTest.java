@@ -9,6 +9,7 @@ import org.biggan4j.model.zoo.Models;
 import org.biggan4j.model.biggan.BigGanGenerator;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -24,6 +25,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -110,7 +112,7 @@ class BigGanPyTorchImporterTest {
         }
         // The parameters are the same tensors: 70,433,988 on both sides (fixtures README).
         long parameters = 0;
-        try (var scope = new org.bytedeco.javacpp.PointerScope()) {
+        try (var scope = new PointerScope()) {
             parameters = Models.parameterCount(Models.generator(BigGanPyTorchImporter.spec(fromConfig.config()),
                     ComputeDevice.META));
         }
@@ -120,7 +122,7 @@ class BigGanPyTorchImporterTest {
     @ParameterizedTest
     @ValueSource(strings = {"G.pth", "G_ema.pth"})
     void reproducesTheReferenceOutputsOfBothContainers(String file) throws Exception {
-        try (var scope = new org.bytedeco.javacpp.PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        try (var scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             BigGanPyTorchImporter.Converted c = BigGanPyTorchImporter.convert(fixture(file),
                     fixture("generator_args.json"));
             assertEquals(6, c.args().ch());
@@ -152,7 +154,7 @@ class BigGanPyTorchImporterTest {
 
     @Test
     void importedSpectralNormVectorsGiveTheirEvalSigmaThroughOurFormula() {
-        try (var scope = new org.bytedeco.javacpp.PointerScope()) {
+        try (var scope = new PointerScope()) {
             Tensor w = Tensors.fromFloats(new float[] {2, 0, 1, 0, 1, 0}, ComputeDevice.CPU, 2, 3);
             Tensor u0 = Tensors.fromFloats(new float[] {0.6f, 0.8f}, ComputeDevice.CPU, 2);
             Tensor[] uvs = BigGanPyTorchImporter.powerStep(w, u0, 1e-6);
@@ -171,7 +173,7 @@ class BigGanPyTorchImporterTest {
     }
 
     /** Converts a modified copy of the fixture's tensors and returns the error. */
-    private static String errorFor(java.util.function.Consumer<LinkedHashMap<String, Tensor>> change) throws Exception {
+    private static String errorFor(Consumer<LinkedHashMap<String, Tensor>> change) throws Exception {
         LinkedHashMap<String, Tensor> theirs = TorchStateDictReader.read(fixture("G.pth"), ComputeDevice.CPU);
         change.accept(theirs);
         BigGanPyTorchArgs args = BigGanPyTorchArgs.read(fixture("generator_args.json"));
@@ -196,7 +198,7 @@ class BigGanPyTorchImporterTest {
 
     /** Their generator forward on the fixture, with some entries of the file removed. */
     private static double outputErrorWithout(String suffix) throws Exception {
-        try (var scope = new org.bytedeco.javacpp.PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        try (var scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             LinkedHashMap<String, Tensor> theirs = TorchStateDictReader.read(fixture("G.pth"), ComputeDevice.CPU);
             theirs.keySet().removeIf(k -> k.endsWith(suffix));
             BigGanPyTorchArgs args = BigGanPyTorchArgs.infer(shapes(theirs), "G.pth");

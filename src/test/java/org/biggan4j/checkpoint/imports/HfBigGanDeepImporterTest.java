@@ -9,6 +9,7 @@ import org.biggan4j.model.deep.DeepGenerator;
 import org.biggan4j.nn.BatchNorm2d;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -22,8 +23,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,7 +61,7 @@ class HfBigGanDeepImporterTest {
 
     @Test
     void reproducesTheReferenceOutputsAtAllThreeTruncations() throws Exception {
-        try (var scope = new org.bytedeco.javacpp.PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        try (var scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             HfBigGanDeepImporter.Converted c = HfBigGanDeepImporter.convert(fixture(""));
             assertEquals(6, c.hf().ch());
             assertEquals(1e-4, c.config().model().bnEps());
@@ -85,7 +89,7 @@ class HfBigGanDeepImporterTest {
                 assertTrue(soft <= TOLERANCE, "out_" + tag + " (one-hot class vectors): max abs difference " + soft);
                 double hard = maxAbsDiff(generator.forward(z, ids), expected);
                 assertTrue(hard <= TOLERANCE, "out_" + tag + " (class ids): max abs difference " + hard);
-                System.out.printf(java.util.Locale.ROOT, "%s: cond %.2e, h0 %.2e, out %.2e (one-hot), %.2e (ids)%n",
+                System.out.printf(Locale.ROOT, "%s: cond %.2e, h0 %.2e, out %.2e (one-hot), %.2e (ids)%n",
                         tag, dc, dh, soft, hard);
             }
             // The test sees the mistakes of the fixtures README: 0.4 as float32 takes (almost) row 21.
@@ -146,7 +150,7 @@ class HfBigGanDeepImporterTest {
             assertTrue(filled.contains(k) || k.endsWith("weight_sigma"), "our tensor " + k + " is filled from the file");
         }
         long count;
-        try (var scope = new org.bytedeco.javacpp.PointerScope()) {
+        try (var scope = new PointerScope()) {
             count = Models.parameterCount(Models.generator(Models.spec(hf.config().model(), false, 1000, 3),
                     ComputeDevice.META));
         }
@@ -154,7 +158,7 @@ class HfBigGanDeepImporterTest {
     }
 
     /** Converts a modified copy of the fixture's tensors and returns the error. */
-    private static String errorFor(java.util.function.Consumer<LinkedHashMap<String, Tensor>> change) throws Exception {
+    private static String errorFor(Consumer<LinkedHashMap<String, Tensor>> change) throws Exception {
         LinkedHashMap<String, Tensor> theirs = TorchStateDictReader.read(fixture("pytorch_model.bin"), ComputeDevice.CPU);
         change.accept(theirs);
         HfBigGanDeepConfig hf = HfBigGanDeepConfig.read(fixture("config.json"));
@@ -198,7 +202,7 @@ class HfBigGanDeepImporterTest {
                 e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
         try (var files = Files.list(dir)) {
-            assertEquals(java.util.List.of(folder), files.toList(), "nothing written, not even a temporary file");
+            assertEquals(List.of(folder), files.toList(), "nothing written, not even a temporary file");
         }
     }
 

@@ -15,9 +15,14 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -99,7 +104,7 @@ class TorchStateDictReaderFuzzTest {
         byte[] pickle;
         try (ZipFile zip = new ZipFile(TorchStateDictReaderTest.fixture("biggan-pytorch/G.pth").toFile())) {
             pickle = zip.getInputStream(zip.getEntry("G/data.pkl")).readAllBytes();
-            for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+            for (ZipEntry e : Collections.list(zip.entries())) {
                 if (e.getName().startsWith("G/data/")) {
                     storages.put(e.getName().substring("G/data/".length()), zip.getInputStream(e).readAllBytes());
                 }
@@ -125,7 +130,7 @@ class TorchStateDictReaderFuzzTest {
                 TorchFiles.legacy(TorchFiles.stateDict(VIEWS), storage())}) {
             try (PointerScope scope = new PointerScope()) {
                 LinkedHashMap<String, Tensor> t = read(TorchFiles.write(dir.resolve("valid.pth"), bytes));
-                assertEquals(java.util.List.of("w", "b"), java.util.List.copyOf(t.keySet()));
+                assertEquals(List.of("w", "b"), List.copyOf(t.keySet()));
                 assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5}, Tensors.toFloats(t.get("w")));
                 assertArrayEquals(new float[] {6, 7}, Tensors.toFloats(t.get("b")));
             }
@@ -214,10 +219,10 @@ class TorchStateDictReaderFuzzTest {
     void declaredLengthsPastTheEndAreRefusedBeforePyroliteAllocates() throws Exception {
         for (long length : new long[] {Integer.MAX_VALUE, -1, 1 << 30}) {
             // BINUNICODE with a 4-byte length, and BINBYTES8 with an 8-byte one.
-            byte[] four = new Pickle().op('X').raw(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            byte[] four = new Pickle().op('X').raw(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN)
                     .putInt((int) length).array()).stop();
-            byte[] eight = new Pickle().op(0x8e).raw(java.nio.ByteBuffer.allocate(8)
-                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(length << 20).array()).stop();
+            byte[] eight = new Pickle().op(0x8e).raw(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN).putLong(length << 20).array()).stop();
             for (byte[] pickle : new byte[][] {four, eight}) {
                 Path file = TorchFiles.write(dir.resolve("long.pth"), TorchFiles.zip(pickle, Map.of(), false));
                 assertTrue(refused(file).getMessage().contains("declares a pickled value of"), "length " + length);
@@ -277,10 +282,10 @@ class TorchStateDictReaderFuzzTest {
     void legacyStorageCountsAreCheckedAgainstTheFile() throws Exception {
         byte[] valid = TorchFiles.legacy(TorchFiles.stateDict(VIEWS), storage());
         // The element count sits 8 + 32 bytes before the end: claim 2^61 elements.
-        java.nio.ByteBuffer.wrap(valid).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(valid.length - 40, 1L << 61);
+        ByteBuffer.wrap(valid).order(ByteOrder.LITTLE_ENDIAN).putLong(valid.length - 40, 1L << 61);
         String m = refused(TorchFiles.write(dir.resolve("count.pth"), valid)).getMessage();
         assertTrue(m.contains("holds 2305843009213693952 elements but its tensors were saved with 8"), m);
-        byte[] cut = java.util.Arrays.copyOf(TorchFiles.legacy(TorchFiles.stateDict(VIEWS), storage()),
+        byte[] cut = Arrays.copyOf(TorchFiles.legacy(TorchFiles.stateDict(VIEWS), storage()),
                 valid.length - 5);
         refused(TorchFiles.write(dir.resolve("cut.pth"), cut));
         ByteArrayOutputStream unused = new ByteArrayOutputStream();

@@ -10,6 +10,7 @@ import org.biggan4j.eval.torchscript.TorchScriptFeatures;
 import org.biggan4j.config.TorchScriptSpec;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,7 +128,7 @@ class ReferenceCacheTest {
                 assertArrayEquals(firstLogits, Tensors.toFloats(again.logits()));
                 assertArrayEquals(firstLabels, Tensors.toLongs(again.labels()));
             }
-            try (var s = new org.bytedeco.javacpp.PointerScope()) {
+            try (var s = new PointerScope()) {
                 assertArrayEquals(stats.mu(), FeatureStatistics.of(Tensors.fromFloats(first, CPU, 32, 6), CPU).mu(), 1e-9);
             }
 

@@ -4,6 +4,7 @@ import org.biggan4j.config.TorchScriptSpec;
 import org.biggan4j.eval.FeatureExtractor;
 import org.biggan4j.config.TorchScriptSpec.Normalisation;
 import org.biggan4j.config.TorchScriptSpec.Resize;
+import org.biggan4j.io.BadInputException;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.javacpp.PointerScope;
@@ -233,7 +234,7 @@ class TorchScriptFeaturesTest {
     private static void assertOneLine(Path file, String what, Runnable load) {
         // A damaged file is bad input; a module that does not fit the spec an argument error: both exit 2.
         RuntimeException e = assertThrows(RuntimeException.class, load::run);
-        assertTrue(e instanceof org.biggan4j.io.BadInputException || e instanceof IllegalArgumentException,
+        assertTrue(e instanceof BadInputException || e instanceof IllegalArgumentException,
                 e.getClass() + ": " + e.getMessage());
         String m = e.getMessage();
         assertTrue(m.contains(file.toString()) && m.contains(what), m);

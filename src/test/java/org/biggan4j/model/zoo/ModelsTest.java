@@ -1,5 +1,6 @@
 package org.biggan4j.model.zoo;
 
+import org.biggan4j.checkpoint.StateDict;
 import org.biggan4j.model.ModelSpec;
 import org.biggan4j.model.Generator;
 import org.biggan4j.model.Discriminator;
@@ -9,6 +10,8 @@ import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.tensor.Seeds;
 import org.biggan4j.tensor.Tensors;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -16,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -32,7 +36,7 @@ class ModelsTest {
                 Init.DEFAULT, 1e-4, 1e-4, false, false, false);
     }
 
-    private static long params(org.bytedeco.pytorch.Module m) {
+    private static long params(Module m) {
         return Models.parameterCount(m);
     }
 
@@ -101,7 +105,7 @@ class ModelsTest {
                 Tensor scores = d.forward(x, y);
                 assertArrayEquals(new long[] {b}, Tensors.shape(scores), s.toString());
                 scores.sum().backward();
-                for (org.bytedeco.pytorch.Module m : new org.bytedeco.pytorch.Module[] {g, d}) {
+                for (Module m : new Module[] {g, d}) {
                     StringTensorDict p = m.named_parameters(true);
                     for (long i = 0; i < p.size(); i++) {
                         Tensor grad = p.get(i).value().grad();
@@ -116,7 +120,7 @@ class ModelsTest {
     @Test
     void everyResolutionOfEveryTableHasTheRightShapes() {
         for (Architecture a : Architecture.values()) {
-            var e = java.util.Map.entry(a, a.resolutions());
+            var e = Map.entry(a, a.resolutions());
             for (int r : e.getValue()) {
                 for (int classes : new int[] {0, 1000}) {
                     int blocks = Integer.numberOfTrailingZeros(r) - 2;
@@ -126,7 +130,7 @@ class ModelsTest {
                             e.getKey() == Architecture.DCGAN ? Set.of() : Set.of(Math.min(64, r)), 3);
                     // libtorch has no meta kernels for convolutions, so shapes are checked on the CPU at width 8.
                     NativeMemory.scoped(() -> {
-                        try (var noGrad = new org.bytedeco.pytorch.NoGradGuard()) {
+                        try (var noGrad = new NoGradGuard()) {
                             Generator g = Models.generator(s, ComputeDevice.CPU);
                             Discriminator d = Models.discriminator(s, ComputeDevice.CPU);
                             Tensor z = Tensors.randn(ComputeDevice.CPU, 1, s.latentDim());
@@ -184,10 +188,10 @@ class ModelsTest {
         ModelSpec s = spec(Architecture.BIGGAN, 64, 4, 5, 25, 8, true, Set.of(16), 3);
         Generator g = Models.generator(s, ComputeDevice.CPU);
         g.eval();
-        var before = org.biggan4j.checkpoint.StateDict.copyOf(g);
+        var before = StateDict.copyOf(g);
         NativeMemory.scoped(() -> g.forward(Tensors.randn(ComputeDevice.CPU, 2, 25),
                 Tensors.fromLongs(new long[] {1, 2}, ComputeDevice.CPU, 2)));
-        var after = org.biggan4j.checkpoint.StateDict.of(g);
+        var after = StateDict.of(g);
         for (String k : before.keySet()) {
             assertTrue(torch.equal(before.get(k), after.get(k)), k + " changed in eval mode");
         }
@@ -196,7 +200,7 @@ class ModelsTest {
                 Tensors.fromLongs(new long[] {1, 2}, ComputeDevice.CPU, 2)));
         boolean changed = false;
         for (String k : before.keySet()) {
-            changed |= !torch.equal(before.get(k), org.biggan4j.checkpoint.StateDict.of(g).get(k));
+            changed |= !torch.equal(before.get(k), StateDict.of(g).get(k));
         }
         assertTrue(changed, "training mode updates u vectors and running statistics");
     }

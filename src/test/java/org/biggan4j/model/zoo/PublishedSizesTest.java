@@ -1,5 +1,6 @@
 package org.biggan4j.model.zoo;
 
+import org.biggan4j.checkpoint.StateDict;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
 import org.biggan4j.model.ModelSpec;
@@ -13,6 +14,8 @@ import org.biggan4j.tensor.Tensors;
 import org.biggan4j.train.SessionFactory;
 import org.biggan4j.train.StepMetrics;
 import org.biggan4j.train.TrainingSession;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -91,7 +94,7 @@ class PublishedSizesTest {
         } finally {
             // glibc keeps the freed buffers of a model (hundreds of MB at 512 px) in its heap;
             // returning them keeps the suite's resident size from adding up preset after preset.
-            org.bytedeco.javacpp.Pointer.trimMemory();
+            Pointer.trimMemory();
         }
     }
 
@@ -144,15 +147,15 @@ class PublishedSizesTest {
         try (TrainingSession session = SessionFactory.create(config, dir)) {
             trainOnce(preset, session);
         } finally {
-            org.bytedeco.javacpp.Pointer.trimMemory();
+            Pointer.trimMemory();
         }
     }
 
     /** One iteration; the weight copies it compares against live in a scope of their own. */
     private static void trainOnce(String preset, TrainingSession session) {
         NativeMemory.scoped(() -> {
-            Map<String, Tensor> g0 = org.biggan4j.checkpoint.StateDict.copyOf(session.generator());
-            Map<String, Tensor> d0 = org.biggan4j.checkpoint.StateDict.copyOf(session.discriminator());
+            Map<String, Tensor> g0 = StateDict.copyOf(session.generator());
+            Map<String, Tensor> d0 = StateDict.copyOf(session.discriminator());
             StepMetrics metrics = NativeMemory.scoped(() -> session.step().run(1));
             assertTrue(Double.isFinite(metrics.get("g_loss")) && Double.isFinite(metrics.get("d_loss")),
                     preset + ": losses " + metrics.values());
@@ -161,8 +164,8 @@ class PublishedSizesTest {
         });
     }
 
-    private static void assertMoved(String what, Map<String, Tensor> before, org.bytedeco.pytorch.Module after) {
-        Map<String, Tensor> now = org.biggan4j.checkpoint.StateDict.of(after);
+    private static void assertMoved(String what, Map<String, Tensor> before, Module after) {
+        Map<String, Tensor> now = StateDict.of(after);
         boolean moved = false;
         for (Map.Entry<String, Tensor> e : before.entrySet()) {
             Tensor t = now.get(e.getKey());

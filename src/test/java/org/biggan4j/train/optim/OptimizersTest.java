@@ -8,11 +8,20 @@ import org.biggan4j.tensor.Seeds;
 import org.biggan4j.tensor.Tensors;
 import org.biggan4j.checkpoint.CheckpointException;
 import org.biggan4j.checkpoint.SafeTensors;
+import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.Optimizer;
+import org.bytedeco.pytorch.RMSprop;
+import org.bytedeco.pytorch.RMSpropOptions;
+import org.bytedeco.pytorch.SGDOptions;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongToDoubleFunction;
@@ -54,14 +63,14 @@ class OptimizersTest {
         double eps = 1e-8;
         OptimizerConfig c = new OptimizerConfig(OptimizerKind.ADAM, lr, b1, b2, eps, 0, 0.99, 0, Schedule.CONSTANT, 0);
         Tensor w = Tensors.fromDoubles(new double[] {1.0}, ComputeDevice.CPU, 1).requires_grad_(true);
-        ParameterOptimizer adam = Optimizers.create(c, new org.bytedeco.pytorch.TensorVector(w));
+        ParameterOptimizer adam = Optimizers.create(c, new TensorVector(w));
         double x = 1.0;
         double m = 0;
         double v = 0;
         double[] gradScale = {3.0, -1.0, 0.5};
         for (int t = 1; t <= 3; t++) {
             adam.zeroGrad();
-            w.mul(new org.bytedeco.pytorch.Scalar(gradScale[t - 1])).sum().backward(); // gradient = gradScale
+            w.mul(new Scalar(gradScale[t - 1])).sum().backward(); // gradient = gradScale
             adam.step();
             double g = gradScale[t - 1];
             m = b1 * m + (1 - b1) * g;
@@ -119,12 +128,12 @@ class OptimizersTest {
             theirs.weight().detach().copy_(ours.weight());
             theirs.bias().detach().copy_(ours.bias());
             ParameterOptimizer o = Optimizers.create(c, ours.parameters());
-            org.bytedeco.pytorch.Optimizer reference = libtorch(c, theirs.parameters());
+            Optimizer reference = libtorch(c, theirs.parameters());
             for (int t = 0; t < 6; t++) {
                 Tensor x = Tensors.randn(ComputeDevice.CPU, 8, 6);
                 step(ours, o, x);
                 reference.zero_grad(true);
-                torch.tanh(theirs.forward(x)).pow(new org.bytedeco.pytorch.Scalar(2)).sum().backward();
+                torch.tanh(theirs.forward(x)).pow(new Scalar(2)).sum().backward();
                 reference.step();
                 assertArrayEquals(Tensors.toFloats(theirs.weight()), Tensors.toFloats(ours.weight()),
                         kind + " step " + t);
@@ -133,25 +142,25 @@ class OptimizersTest {
         }
     }
 
-    private static org.bytedeco.pytorch.Optimizer libtorch(OptimizerConfig c, org.bytedeco.pytorch.TensorVector params) {
+    private static Optimizer libtorch(OptimizerConfig c, TensorVector params) {
         return switch (c.kind()) {
             case ADAM -> {
-                var o = new org.bytedeco.pytorch.AdamOptions(c.lr());
+                var o = new AdamOptions(c.lr());
                 o.betas().put(new double[] {c.beta2(), c.beta1()}); // std::tuple is laid out last element first
                 o.eps().put(c.eps());
                 o.weight_decay().put(c.weightDecay());
-                yield new org.bytedeco.pytorch.Adam(params, o);
+                yield new Adam(params, o);
             }
             case RMSPROP -> {
-                var o = new org.bytedeco.pytorch.RMSpropOptions(c.lr());
+                var o = new RMSpropOptions(c.lr());
                 o.alpha().put(c.alpha());
                 o.eps().put(c.eps());
                 o.momentum().put(c.momentum());
                 o.weight_decay().put(c.weightDecay());
-                yield new org.bytedeco.pytorch.RMSprop(params, o);
+                yield new RMSprop(params, o);
             }
             case SGD -> {
-                var o = new org.bytedeco.pytorch.SGDOptions(c.lr());
+                var o = new SGDOptions(c.lr());
                 o.momentum().put(c.momentum());
                 o.weight_decay().put(c.weightDecay());
                 yield new org.bytedeco.pytorch.SGD(params, o);
@@ -181,7 +190,7 @@ class OptimizersTest {
         ParameterOptimizer other = Optimizers.create(sgd, m.parameters());
         CheckpointException kind = assertThrows(CheckpointException.class, () -> other.loadState(o.state(), "c.b4j"));
         assertTrue(kind.getMessage().contains("'0.exp_avg'"), kind.getMessage());
-        Map<String, Tensor> noStep = new java.util.LinkedHashMap<>(o.state());
+        Map<String, Tensor> noStep = new LinkedHashMap<>(o.state());
         noStep.remove("1.step");
         ParameterOptimizer fresh = Optimizers.create(adam, m.parameters());
         CheckpointException step = assertThrows(CheckpointException.class, () -> fresh.loadState(noStep, "c.b4j"));
@@ -191,7 +200,7 @@ class OptimizersTest {
 
     private static void step(LinearImpl m, ParameterOptimizer o, Tensor x) {
         o.zeroGrad();
-        torch.tanh(m.forward(x)).pow(new org.bytedeco.pytorch.Scalar(2)).sum().backward();
+        torch.tanh(m.forward(x)).pow(new Scalar(2)).sum().backward();
         o.step();
     }
 }
