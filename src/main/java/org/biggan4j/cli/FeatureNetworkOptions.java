@@ -44,6 +44,12 @@ public final class FeatureNetworkOptions {
                     + "network); implies --inception.")
     Path inceptionWeights;
 
+    @Option(names = "--inception-bf16",
+            description = "Run the FID Inception in bf16: about 2.4x faster on CPUs with bf16 units, but the features "
+                    + "move by percents (17% relative on the test fixture), so its figures are for watching a run, not "
+                    + "for comparing with papers; the report says so.")
+    boolean inceptionBf16;
+
     @Option(names = "--feature-input-size", paramLabel = "N",
             description = "Input side the network reads; images are resized to N x N (default: 299).")
     Integer inputSize;
@@ -113,6 +119,10 @@ public final class FeatureNetworkOptions {
     void validate() {
         boolean anySpec = inputSize != null || resize != null || normalise != null || channels != null
                 || featureOutput != null || logitsOutput != null;
+        if (inceptionBf16 && !usesInception()) {
+            throw new IllegalArgumentException("--inception-bf16 applies to the FID Inception: add --inception or "
+                    + "--inception-weights FILE.");
+        }
         if (usesInception() && torchScript != null) {
             throw new IllegalArgumentException("--features and --inception choose two feature networks: give one.");
         }
@@ -134,9 +144,9 @@ public final class FeatureNetworkOptions {
         ReferenceCache cache = noCache ? null
                 : cacheDir != null ? new ReferenceCache(cacheDir) : ReferenceCache.atDefaultLocation();
         if (usesInception()) {
-            return FeatureNetworkChoice.inception(inceptionWeightsFile(), cache);
+            return FeatureNetworkChoice.inception(inceptionWeightsFile(), inceptionBf16, cache);
         }
-        return new FeatureNetworkChoice(torchScript, torchScript == null ? null : spec(), null, cache);
+        return new FeatureNetworkChoice(torchScript, torchScript == null ? null : spec(), null, false, cache);
     }
 
     /**

@@ -10,6 +10,7 @@ import org.biggan4j.eval.reference.Fingerprints;
 import org.biggan4j.eval.reference.ReferenceCache;
 import org.biggan4j.eval.torchscript.TorchScriptFeatures;
 import org.biggan4j.tensor.ComputeDevice;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 import java.nio.file.Path;
 import java.util.Objects;
@@ -23,10 +24,12 @@ import java.util.Objects;
  * @param torchScript      a TorchScript file, or null
  * @param spec             how to feed the TorchScript network (unused otherwise)
  * @param inceptionWeights pytorch-fid's Inception weight file, or null
+ * @param inceptionBf16    whether the FID Inception computes in bf16 (faster where the CPU has bf16
+ *                         units; its features differ slightly, so its reference cache entries are separate)
  * @param cache            where real images' features are cached, or null to compute them every time
  */
 public record FeatureNetworkChoice(Path torchScript, TorchScriptSpec spec, Path inceptionWeights,
-                                   ReferenceCache cache) {
+                                   boolean inceptionBf16, ReferenceCache cache) {
 
     public FeatureNetworkChoice {
         if (torchScript != null) {
@@ -35,16 +38,19 @@ public record FeatureNetworkChoice(Path torchScript, TorchScriptSpec spec, Path 
         if (torchScript != null && inceptionWeights != null) {
             throw new IllegalArgumentException("Choose one feature network: a TorchScript file or the FID Inception.");
         }
+        if (inceptionBf16 && inceptionWeights == null) {
+            throw new IllegalArgumentException("bf16 applies to the FID Inception: give --inception with it.");
+        }
     }
 
     /** The bundled Fashion-MNIST classifier. */
     public static FeatureNetworkChoice bundled(ReferenceCache cache) {
-        return new FeatureNetworkChoice(null, null, null, cache);
+        return new FeatureNetworkChoice(null, null, null, false, cache);
     }
 
     /** pytorch-fid's FID Inception with the weights in {@code weights} (a verified download or a local copy). */
-    public static FeatureNetworkChoice inception(Path weights, ReferenceCache cache) {
-        return new FeatureNetworkChoice(null, null, Objects.requireNonNull(weights, "weights"), cache);
+    public static FeatureNetworkChoice inception(Path weights, boolean bf16, ReferenceCache cache) {
+        return new FeatureNetworkChoice(null, null, Objects.requireNonNull(weights, "weights"), bf16, cache);
     }
 
     /** True for the bundled Fashion-MNIST classifier. */
@@ -64,8 +70,9 @@ public record FeatureNetworkChoice(Path torchScript, TorchScriptSpec spec, Path 
     public String protocol() {
         if (isInception()) {
             return "FID, KID and IS on pytorch-fid's FID Inception v3 (pool3 2048-d features, images resized to 299 "
-                    + "bilinearly, IS over the 1008 logits): comparable with published FID/KID/IS at the same sample and "
-                    + "real-image counts";
+                    + "bilinearly, IS over the 1008 logits" + (inceptionBf16
+                    ? ", computed in bf16): NOT comparable with published figures (bf16 moves the features by percents)"
+                    : "): comparable with published FID/KID/IS at the same sample and real-image counts");
         }
         if (isBundled()) {
             return "FID-FMNIST and IS-FMNIST on the bundled Fashion-MNIST classifier's features: comparable only with "
@@ -104,7 +111,7 @@ public record FeatureNetworkChoice(Path torchScript, TorchScriptSpec spec, Path 
     /** Loads the network onto {@code device}; the caller closes it. */
     public FeatureExtractor open(ComputeDevice device) {
         if (isInception()) {
-            return FidInception.load(inceptionWeights, device);
+            return FidInception.load(inceptionWeights, device, inceptionBf16 ? ScalarType.BFloat16 : ScalarType.Float);
         }
         return isBundled() ? new ClassifierFeatures(ClassifierFile.fashionMnist(device))
                 : TorchScriptFeatures.load(torchScript, spec, device);
@@ -116,7 +123,7 @@ public record FeatureNetworkChoice(Path torchScript, TorchScriptSpec spec, Path 
             return ts.identity();
         }
         if (network instanceof FidInception inception) {
-            return "fid inception sha256=" + inception.weightsSha256();
+            return "fid inception sha256=" + inception.weightsSha256() + " " + inception.precision();
         }
         if (network instanceof ClassifierFeatures) {
             return "bundled classifier sha256=" + Fingerprints.sha256Resource(ClassifierFile.BUNDLED_FASHION_MNIST);

@@ -213,6 +213,11 @@ public final class FidInception implements FeatureExtractor {
         return cat(b1, b3, bd, bp);
     }
 
+    /** The precision it computes in: float32, float64 or bf16. */
+    public String precision() {
+        return dtype == ScalarType.BFloat16 ? "bf16" : dtype == ScalarType.Double ? "float64" : "float32";
+    }
+
     /** The SHA-256 of the weight file (hex), for cache keys and reports; "random" for random weights. */
     public String weightsSha256() {
         return weights.sha256();
@@ -220,7 +225,8 @@ public final class FidInception implements FeatureExtractor {
 
     @Override
     public String describe() {
-        return "FID Inception v3 (pytorch-fid port of the 2015 TF graph), pool3 2048-d, weights " + weights.file();
+        return "FID Inception v3 (pytorch-fid port of the 2015 TF graph), pool3 2048-d, " + precision() + ", weights "
+                + weights.file();
     }
 
     @Override
