@@ -65,6 +65,82 @@ class EvalCommandTest {
         assertTrue(Files.exists(dir.resolve("noise/metrics.csv")));
     }
 
+    /**
+     * Writes rows {@code [first, first + count)} of the bundled Fashion-MNIST t10k set as an idx
+     * test pair in {@code dir} (the names say test split, which eval reads).
+     */
+    private static void writeIdxRows(Path dir, int first, int count) throws Exception {
+        byte[] images = bundled("t10k-images-idx3-ubyte.gz");
+        byte[] labels = bundled("t10k-labels-idx1-ubyte.gz");
+        int pixels = 28 * 28;
+        Files.createDirectories(dir);
+        java.nio.ByteBuffer imageFile = java.nio.ByteBuffer.allocate(16 + count * pixels);
+        imageFile.putInt(0x803).putInt(count).putInt(28).putInt(28).put(images, 16 + first * pixels, count * pixels);
+        java.nio.ByteBuffer labelFile = java.nio.ByteBuffer.allocate(8 + count);
+        labelFile.putInt(0x801).putInt(count).put(labels, 8 + first, count);
+        Files.write(dir.resolve("test-images-idx3-ubyte"), imageFile.array());
+        Files.write(dir.resolve("test-labels-idx1-ubyte"), labelFile.array());
+    }
+
+    private static byte[] bundled(String name) throws Exception {
+        try (var in = new java.util.zip.GZIPInputStream(EvalCommandTest.class.getResourceAsStream(
+                DataSources.BUNDLED_FASHION_MNIST + name))) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** The scores of {@code eval --samples images [--labels labels] --real reference}. */
+    private static JsonNode scoreAgainst(Path images, Path labels, Path reference, Path out) throws Exception {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("eval", "--samples", images.toString(),
+                "--real", reference.toString(), "--out", out.toString(), "--json"));
+        if (labels != null) {
+            args.addAll(java.util.List.of("--labels", labels.toString()));
+        }
+        Cli.Run run = Cli.run(args.toArray(new String[0]));
+        assertEquals(0, run.code(), run.err());
+        System.out.println("[eval] " + out.getFileName() + ": " + run.out().replaceAll("\\s+", " "));
+        return new ObjectMapper().readTree(run.out()).path("results").get(0);
+    }
+
+    @Test
+    void realImagesOutsideTheReferenceSetScoreAsRealAndOneClassOfThemDoesNotCoverIt(@TempDir Path dir)
+            throws Exception {
+        // The embedded t10k set split by index: rows 0-4999 are the reference, 1,000 of rows
+        // 5000-9999 are scored, so no scored image is in the reference set (the training split
+        // is not embedded; these are all test images, which is what matters: disjoint sets).
+        Path reference = dir.resolve("reference");
+        Path held = dir.resolve("held");
+        writeIdxRows(reference, 0, 5000);
+        writeIdxRows(held, 5000, 5000);
+        var data = DataSources.open(held, DataOptions.defaults().withChannels(1).withSplit(DataOptions.Split.TEST));
+        LoaderOptions options = LoaderOptions.of(1000, 3).withModelResolution(32, LoaderOptions.Fit.PAD);
+        Path images = dir.resolve("held.npy");
+        Path labels = dir.resolve("held-labels.npy");
+        Path oneClass = dir.resolve("one-class.npy");
+        try (DataLoader loader = new DataLoader(data, options, ComputeDevice.CPU)) {
+            Batch b = loader.next();
+            Npy.write(images, b.images());
+            Npy.write(labels, b.labels());
+            var trousers = torch.nonzero(b.labels().eq(new org.bytedeco.pytorch.Scalar(1L))).reshape(-1);
+            Npy.write(oneClass, b.images().index_select(0, trousers));
+        }
+
+        // Measured: precision 0.883, recall 0.896, class accuracy 0.936, FID 11.5, coverage 0.58.
+        JsonNode r = scoreAgainst(images, labels, reference, dir.resolve("held-out"));
+        assertTrue(r.path("class_accuracy").asDouble() > 0.85, r.toString());
+        assertTrue(r.path("precision").asDouble() > 0.8 && r.path("recall").asDouble() > 0.8, r.toString());
+
+        // Real images of one class (trousers): each is real, so precision stays high, but they
+        // cover a tenth of the reference set, which recall and coverage must show.
+        // Without labels: class-aware scores (intra-class FID) need every class in both sets.
+        // Measured (115 images): precision 0.878, recall 0.132, coverage 0.064, FID 2,508.
+        JsonNode one = scoreAgainst(oneClass, null, reference, dir.resolve("one-class"));
+        assertTrue(one.path("precision").asDouble() > 0.8, one.toString());
+        assertTrue(one.path("recall").asDouble() < 0.3 && one.path("coverage").asDouble() < 0.3, one.toString());
+        assertTrue(one.path("fid").asDouble() > 5 * r.path("fid").asDouble(), "one class FID " + one.path("fid")
+                + " vs held-out " + r.path("fid"));
+    }
+
     @Test
     void aRunIsScoredAtEveryTruncationWithTheReportingPoints(@TempDir Path dir) throws Exception {
         Path runDir = dir.resolve("run");

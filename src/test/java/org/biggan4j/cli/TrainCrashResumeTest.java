@@ -167,6 +167,39 @@ class TrainCrashResumeTest {
                 duringStep, straightSeconds, seconds);
     }
 
+    /**
+     * The plain stop: half the iterations, the process ends, {@code train --resume} runs the rest;
+     * with gradient accumulation 2 (two micro-batches per update, so the loader position and the
+     * per-iteration noise must account for both). In-process, as the CLI tests call it.
+     */
+    @Test
+    void stoppedHalfwayAndResumedWithAccumulationEndsBitIdenticalToOneRun(@TempDir Path dir) throws Exception {
+        long started = System.nanoTime();
+        Path straight = dir.resolve("straight");
+        Path split = dir.resolve("split");
+        List<String> accumulate = List.of("--set", "training.accumulation=2", "--set", "training.batch_size=4");
+        for (Path run : List.of(straight, split)) {
+            List<String> args = new ArrayList<>(List.of("train", "--preset", "fmnist-demo", "--out", run.toString()));
+            args.addAll(tiny());
+            args.addAll(accumulate);
+            args.addAll(List.of("--set", "training.iterations=" + (run == straight ? 4 : 2)));
+            Cli.Run trained = Cli.run(args.toArray(new String[0]));
+            assertEquals(0, trained.code(), trained.err());
+        }
+        List<String> resume = new ArrayList<>(List.of("train", "--out", split.toString(), "--resume", "--threads", "1",
+                "--set", "training.iterations=4"));
+        Cli.Run resumed = Cli.run(resume.toArray(new String[0]));
+        assertEquals(0, resumed.code(), resumed.err());
+        Path a = new CheckpointStore(straight, 1, "").latest().orElseThrow();
+        Path b = new CheckpointStore(split, 1, "").latest().orElseThrow();
+        assertEquals(4, CheckpointStore.iterationOf(a));
+        assertEquals(4, CheckpointStore.iterationOf(b));
+        String config = Files.readString(split.resolve("config.yaml"));
+        assertTrue(config.contains("accumulation: 2"), "the resumed run kept accumulation 2: " + config);
+        assertIdentical(a, b);
+        System.out.printf("stop-resume with accumulation 2: %.1f s%n", (System.nanoTime() - started) / 1e9);
+    }
+
     @Test
     void aDamagedNewestCheckpointIsSkippedWithItsReasonAndTheRunResumesFromThePreviousOne(@TempDir Path dir)
             throws Exception {
