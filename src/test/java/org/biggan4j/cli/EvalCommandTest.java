@@ -16,9 +16,13 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.zip.GZIPInputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -74,16 +78,16 @@ class EvalCommandTest {
         byte[] labels = bundled("t10k-labels-idx1-ubyte.gz");
         int pixels = 28 * 28;
         Files.createDirectories(dir);
-        java.nio.ByteBuffer imageFile = java.nio.ByteBuffer.allocate(16 + count * pixels);
+        ByteBuffer imageFile = ByteBuffer.allocate(16 + count * pixels);
         imageFile.putInt(0x803).putInt(count).putInt(28).putInt(28).put(images, 16 + first * pixels, count * pixels);
-        java.nio.ByteBuffer labelFile = java.nio.ByteBuffer.allocate(8 + count);
+        ByteBuffer labelFile = ByteBuffer.allocate(8 + count);
         labelFile.putInt(0x801).putInt(count).put(labels, 8 + first, count);
         Files.write(dir.resolve("test-images-idx3-ubyte"), imageFile.array());
         Files.write(dir.resolve("test-labels-idx1-ubyte"), labelFile.array());
     }
 
     private static byte[] bundled(String name) throws Exception {
-        try (var in = new java.util.zip.GZIPInputStream(EvalCommandTest.class.getResourceAsStream(
+        try (var in = new GZIPInputStream(EvalCommandTest.class.getResourceAsStream(
                 DataSources.BUNDLED_FASHION_MNIST + name))) {
             return in.readAllBytes();
         }
@@ -91,10 +95,10 @@ class EvalCommandTest {
 
     /** The scores of {@code eval --samples images [--labels labels] --real reference}. */
     private static JsonNode scoreAgainst(Path images, Path labels, Path reference, Path out) throws Exception {
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("eval", "--samples", images.toString(),
+        List<String> args = new ArrayList<>(List.of("eval", "--samples", images.toString(),
                 "--real", reference.toString(), "--out", out.toString(), "--json"));
         if (labels != null) {
-            args.addAll(java.util.List.of("--labels", labels.toString()));
+            args.addAll(List.of("--labels", labels.toString()));
         }
         Cli.Run run = Cli.run(args.toArray(new String[0]));
         assertEquals(0, run.code(), run.err());
@@ -121,7 +125,7 @@ class EvalCommandTest {
             Batch b = loader.next();
             Npy.write(images, b.images());
             Npy.write(labels, b.labels());
-            var trousers = torch.nonzero(b.labels().eq(new org.bytedeco.pytorch.Scalar(1L))).reshape(-1);
+            var trousers = torch.nonzero(b.labels().eq(new Scalar(1L))).reshape(-1);
             Npy.write(oneClass, b.images().index_select(0, trousers));
         }
 

@@ -18,11 +18,13 @@ import org.biggan4j.tensor.Seeds;
 import org.biggan4j.tensor.Tensors;
 import org.biggan4j.train.optim.Optimizers;
 import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.SplittableRandom;
 
 /**
@@ -113,12 +115,12 @@ public final class AccumulationRun {
         List<Tensor> d = new ArrayList<>();
         for (int i = 0; i < runs.get(0).generator().size(); i++) {
             int p = i;
-            g.add(sum(runs.stream().map(u -> u.generator().get(p)).toList()).div(new org.bytedeco.pytorch.Scalar(runs.size())));
+            g.add(sum(runs.stream().map(u -> u.generator().get(p)).toList()).div(new Scalar(runs.size())));
         }
         for (int i = 0; i < runs.get(0).discriminator().size(); i++) {
             int p = i;
             d.add(sum(runs.stream().map(u -> u.discriminator().get(p)).toList())
-                    .div(new org.bytedeco.pytorch.Scalar(runs.size())));
+                    .div(new Scalar(runs.size())));
         }
         return new Updates(g, d);
     }
@@ -174,7 +176,7 @@ public final class AccumulationRun {
     }
 
     private static float[] gaussian(SplittableRandom random, int n) {
-        java.util.Random r = new java.util.Random(random.nextLong());
+        Random r = new Random(random.nextLong());
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (float) r.nextGaussian();
