@@ -96,6 +96,19 @@ class KidTest {
     }
 
     @Test
+    void aSetAgainstItselfScoresFarBelowAnotherDistribution() {
+        NativeMemory.scoped(() -> {
+            double[][] a = gaussian(500, 16, 0, 8);
+            Kid self = Kid.of(tensor(a), tensor(a));
+            Kid shifted = Kid.of(tensor(a), tensor(gaussian(500, 16, 0.5, 9)));
+            // With X = Y the unbiased estimate is 2 (mean off-diagonal k - mean k over all pairs), small
+            // next to a real difference (it is not exactly 0: the diagonal terms differ).
+            assertEquals(mmdByLoops(a, a, 0, 500), self.mean(), 1e-9 * Math.abs(shifted.mean()));
+            assertTrue(Math.abs(self.mean()) < 0.1 * shifted.mean(), self + " vs " + shifted);
+        });
+    }
+
+    @Test
     void refusesMismatchedOrTinySets() {
         NativeMemory.scoped(() -> {
             assertThrows(IllegalArgumentException.class,
