@@ -14,9 +14,13 @@ import java.util.Locale;
  */
 public final class ModeCoverage {
 
-    /** The outcome of one evaluation. */
+    /**
+     * The outcome of one evaluation; {@code meanDistanceToNearestMode} is the mean Euclidean
+     * distance from a sample to its nearest mode centre (how close G is to the data at all, also
+     * when it covers no mode).
+     */
     public record Result(int modesCovered, int modes, double highQualityFraction, int[] highQualityPerMode,
-                         int samples) {
+                         int samples, double meanDistanceToNearestMode) {
         public Result {
             highQualityPerMode = highQualityPerMode.clone();
         }
@@ -28,8 +32,9 @@ public final class ModeCoverage {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%d/%d modes, %.1f%% high quality, per mode %s",
-                    modesCovered, modes, 100 * highQualityFraction, Arrays.toString(highQualityPerMode));
+            return String.format(Locale.ROOT, "%d/%d modes, %.1f%% high quality, per mode %s, mean distance to the "
+                    + "nearest mode %.3f", modesCovered, modes, 100 * highQualityFraction,
+                    Arrays.toString(highQualityPerMode), meanDistanceToNearestMode);
         }
     }
 
@@ -70,6 +75,7 @@ public final class ModeCoverage {
         double limit = 3 * ring.std();
         int[] perMode = new int[ring.modes()];
         int good = 0;
+        double distanceSum = 0;
         int n = xy.length / 2;
         for (int i = 0; i < n; i++) {
             double x = xy[2 * i];
@@ -85,6 +91,7 @@ public final class ModeCoverage {
                     nearest = k;
                 }
             }
+            distanceSum += best;
             if (best <= limit) {
                 perMode[nearest]++;
                 good++;
@@ -96,6 +103,6 @@ public final class ModeCoverage {
                 covered++;
             }
         }
-        return new Result(covered, ring.modes(), (double) good / n, perMode, n);
+        return new Result(covered, ring.modes(), (double) good / n, perMode, n, distanceSum / n);
     }
 }
