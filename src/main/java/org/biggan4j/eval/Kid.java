@@ -55,7 +55,7 @@ public record Kid(double mean, double std, int subsets, int subsetSize) {
         for (int s = 0; s < subsets; s++) {
             try (PointerScope scope = new PointerScope()) {
                 Tensor x = a.narrow(0, (long) s * m, m).detach().to(ScalarType.Double);     // [m, d]
-                Tensor y = b.narrow(0, (long) s * m, m).detach().to(ScalarType.Double).to(x.device(), ScalarType.Double);
+                Tensor y = b.narrow(0, (long) s * m, m).detach().to(x.device(), ScalarType.Double);   // [m, d]
                 double kxx = offDiagonalSum(kernel(x, x, d));
                 double kyy = offDiagonalSum(kernel(y, y, d));
                 double kxy = kernel(x, y, d).sum().item_double();

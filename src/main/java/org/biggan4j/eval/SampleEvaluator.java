@@ -118,11 +118,14 @@ public final class SampleEvaluator implements AutoCloseable {
             double fid = Fid.distance(real.statistics(), fake.statistics(), device);
             InceptionScore is = network.numClasses() > 0 ? fake.inceptionScore(splits)
                     : new InceptionScore(Double.NaN, Double.NaN, splits);
-            Kid kid = Kid.of(real.features(), fake.features());
-            PrecisionRecall pr = PrecisionRecall.compute(real.features(), realRadii(PrecisionRecall.DEFAULT_K),
-                    fake.features(), PrecisionRecall.DEFAULT_K, Neighbourhoods.CHUNK_ELEMENTS);
-            DensityCoverage dc = DensityCoverage.compute(real.features(), realRadii(DensityCoverage.DEFAULT_K),
-                    fake.features(), DensityCoverage.DEFAULT_K, Neighbourhoods.CHUNK_ELEMENTS);
+            // Each features() call concatenates the kept batches anew: once per set for all three metrics.
+            Tensor realFeatures = real.features();                                             // [N, D]
+            Tensor fakeFeatures = fake.features();                                             // [M, D]
+            Kid kid = Kid.of(realFeatures, fakeFeatures);
+            PrecisionRecall pr = PrecisionRecall.compute(realFeatures, realRadii(PrecisionRecall.DEFAULT_K),
+                    fakeFeatures, PrecisionRecall.DEFAULT_K, Neighbourhoods.CHUNK_ELEMENTS);
+            DensityCoverage dc = DensityCoverage.compute(realFeatures, realRadii(DensityCoverage.DEFAULT_K),
+                    fakeFeatures, DensityCoverage.DEFAULT_K, Neighbourhoods.CHUNK_ELEMENTS);
             double accuracy = classAware ? fake.accuracy().accuracy() : Double.NaN;
             double intra = classAware ? IntraClassFid.of(real.classStatistics(), fake.classStatistics(), device).mean()
                     : Double.NaN;

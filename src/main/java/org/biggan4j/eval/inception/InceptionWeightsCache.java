@@ -21,6 +21,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * pytorch-fid's published FID Inception weights, downloaded once into the user cache and
@@ -164,8 +166,25 @@ public final class InceptionWeightsCache {
         }
     }
 
-    /** The SHA-256 of a file, hex. */
+    /** Hashes already computed in this process, by file, size and modification time. */
+    private static final Map<String, String> HASHES = new ConcurrentHashMap<>();
+
+    /**
+     * The SHA-256 of a file, hex. Remembered for the process while the file's size and
+     * modification time stay the same: a run verifies the 91 MiB weights when it finds them and
+     * names them by hash in the reference-cache key, and reads them once for both.
+     */
     public static String sha256Of(Path file) {
+        String key;
+        try {
+            key = file.toAbsolutePath().normalize() + "|" + Files.size(file) + "|" + Files.getLastModifiedTime(file);
+        } catch (IOException e) {
+            throw new BadInputException(file + ": cannot be read (" + e.getMessage() + "); check its permissions.", e);
+        }
+        return HASHES.computeIfAbsent(key, k -> hash(file));
+    }
+
+    private static String hash(Path file) {
         MessageDigest digest = sha256Digest();
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
             in.transferTo(OutputStream.nullOutputStream());
