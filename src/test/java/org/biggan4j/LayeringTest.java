@@ -34,13 +34,13 @@ class LayeringTest {
             List.of("nn", "image"),            // layers; image codecs
             List.of("config", "data"),         // strict config records; datasets and loaders
             List.of("model", "loss"),          // architectures; objectives
-            List.of("regularize", "checkpoint"),
+            List.of("regularize", "checkpoint", "augment"), // augment: DiffAugment, ADA
             List.of("eval"),                   // metrics and feature networks
             List.of("sample"),                 // sampling, truncation, standing statistics
             List.of("train"),                  // the step, the session, listeners
             List.of("health", "dist"),         // collapse monitoring; multi-process training
             List.of("run"),                    // training runs, sampling jobs, evaluation reports
-            List.of("bench"),
+            List.of("bench", "serve"),         // benchmarks; the dashboard and sampler server
             List.of("cli"));
 
     private static final String ROOT = "org.biggan4j";
