@@ -64,7 +64,8 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Real images (default: the run's data, else the embedded Fashion-MNIST; test split where it has one).")
     Path realPath;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "100", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "0",
+            description = "Batch size; 0 (default) = by resolution and device: 256 at 32 px, 16 at 128 px on a CPU.")
     int batch;
 
     @Option(names = "--standing-stats", paramLabel = "K", defaultValue = "-1",

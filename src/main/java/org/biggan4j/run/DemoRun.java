@@ -7,6 +7,7 @@ import org.biggan4j.data.LabelledImages;
 import org.biggan4j.eval.QuickEvaluation;
 import org.biggan4j.eval.classifier.ClassifierFeatures;
 import org.biggan4j.eval.classifier.ClassifierFile;
+import org.biggan4j.sample.EvaluationBatch;
 import org.biggan4j.sample.StandingStatistics;
 import org.biggan4j.tensor.Seeds;
 import org.biggan4j.train.TrainingSession;
@@ -82,7 +83,8 @@ public final class DemoRun {
                 SampleSheetListener.standingBatchSize(config),
                 Seeds.derive(config.seed(), "evaluation-standing-statistics"), session.device(),
                 () -> result[0] = QuickEvaluation.run(session.samplingGenerator(), test, features,
-                        samples, 250, config.seed(), session.device()));
+                        samples, EvaluationBatch.of(session.samplingGenerator().resolution(), session.device()),
+                        config.seed(), session.device()));
         return result[0];
     }
 }

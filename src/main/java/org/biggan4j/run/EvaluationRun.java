@@ -13,6 +13,7 @@ import org.biggan4j.eval.reference.ReferenceKey;
 import org.biggan4j.eval.torchscript.TorchScriptFeatures;
 import org.biggan4j.io.AtomicFiles;
 import org.biggan4j.io.Npy;
+import org.biggan4j.sample.EvaluationBatch;
 import org.biggan4j.sample.LatentDistribution;
 import org.biggan4j.sample.LatentSampler;
 import org.biggan4j.sample.Sampler;
@@ -66,7 +67,7 @@ public final class EvaluationRun {
      * @param count              samples per truncation
      * @param real               real images, or null for the run's data, else the embedded Fashion-MNIST
      *                           (test split where it has one)
-     * @param batch              batch size
+     * @param batch              batch size, or 0 for {@link EvaluationBatch#of} (the resolution's and device's)
      * @param standingBatches    -1 = stored or default standing statistics, K > 0 = a fresh pass, 0 = none
      * @param splits             Inception Score splits
      * @param ema                score G_ema when the checkpoint has it, else G
@@ -87,10 +88,10 @@ public final class EvaluationRun {
             if (labels != null && samples == null) {
                 throw new IllegalArgumentException("--labels goes with --samples.");
             }
-            if (count < 2 || batch < 1 || splits < 1 || standingBatches < -1 || memorisationImages < 2
+            if (count < 2 || batch < 0 || splits < 1 || standingBatches < -1 || memorisationImages < 2
                     || (truncations != null && (truncations.isEmpty()
                     || truncations.stream().anyMatch(t -> !(t >= 0) || t.isInfinite())))) {
-                throw new IllegalArgumentException("Need --n >= 2, --batch >= 1, --splits >= 1, --standing-stats >= -1, "
+                throw new IllegalArgumentException("Need --n >= 2, --batch >= 0 (0 = auto), --splits >= 1, --standing-stats >= -1, "
                         + "--memorisation-images >= 2 and "
                         + "truncations >= 0 (0 = none), got " + truncations + ".");
             }
@@ -132,7 +133,7 @@ public final class EvaluationRun {
         double realIs;
         double realAccuracy;
         long realImages;
-        int batch = request.batch();
+        int batch = request.batch() > 0 ? request.batch() : EvaluationBatch.of(resolution, device);
         // Image folders are decoded at the samples' resolution; fixed-size formats keep theirs and are fitted as in training.
         LabelledImages real = DataSources.openForModel(dataPath, DataOptions.defaults().withChannels(channels)
                 .withSplit(DataOptions.Split.TEST), resolution);
@@ -146,7 +147,7 @@ public final class EvaluationRun {
         try (features;
              SampleEvaluator evaluator = new SampleEvaluator(features, device, request.splits(), classAware);
              ReferenceFeatures reference = referenceFeatures(features, network.cache(), real, dataPath, channels,
-                     resolution, batch, request.seed(), device)) {
+                     resolution, request.seed(), device)) {
             reference.forEachSlice(Math.max(batch, 1000), evaluator::addRealFeatures);
             realIs = evaluator.realInceptionScore().mean();
             realAccuracy = evaluator.realAccuracy();
@@ -222,8 +223,10 @@ public final class EvaluationRun {
      */
     private static ReferenceFeatures referenceFeatures(FeatureExtractor features, ReferenceCache cache,
                                                        LabelledImages real, Path dataPath, int channels,
-                                                       int resolution, int batch, long seed, ComputeDevice device) {
-        int b = Math.min(batch, real.count());
+                                                       int resolution, long seed, ComputeDevice device) {
+        // The real set's batch follows the resolution and device, not --batch, so the images it
+        // covers (a loader drops a last partial batch) and its cache entry do not change with it.
+        int b = EvaluationBatch.splitting(real.count(), resolution, device);
         LoaderOptions.Fit fit = real.resolution() < resolution ? LoaderOptions.Fit.PAD : LoaderOptions.Fit.RESIZE;
         LoaderOptions options = LoaderOptions.of(b, seed).withShuffle(false).withModelResolution(resolution, fit);
         if (cache == null) {
@@ -241,7 +244,7 @@ public final class EvaluationRun {
                                                          Map<String, String> standingUsed, ComputeDevice device) {
         var g = trained.generator();
         int count = request.count();
-        int batch = request.batch();
+        int batch = request.batch() > 0 ? request.batch() : EvaluationBatch.of(g.resolution(), device);
         LatentDistribution distribution = LatentDistribution.forTruncation(truncation, g);
         long[] classes = g.numClasses() == 0 ? null : new long[count];
         for (int i = 0; classes != null && i < count; i++) {

@@ -63,6 +63,25 @@ public class EvaluationRunTest {
         assertTrue(Files.isDirectory(dir.resolve("cache")), "the real features were cached where asked");
     }
 
+    @Test
+    void theBatchChangesNothingButSpeed(@TempDir Path dir) throws Exception {
+        // Evaluation picks its own batch (EvaluationBatch: 256 at 32 px on a CPU); G in eval mode
+        // and latents drawn before batching make the scores the same at any batch, up to the
+        // convolutions' float32 rounding.
+        Path run = TinyRuns.conditionalBigGan(dir.resolve("run"));
+        Path real = realImages(dir.resolve("real"), 10);
+        FeatureNetworkChoice bundled = FeatureNetworkChoice.bundled(new ReferenceCache(dir.resolve("cache")));
+        EvaluationReport auto = EvaluationRun.run(new Request(run, null, null, List.of(0.5), 40, real, 0, 0, 2, true,
+                dir.resolve("auto"), null, 20, 0), bundled, ComputeDevice.CPU);
+        EvaluationReport seven = EvaluationRun.run(new Request(run, null, null, List.of(0.5), 40, real, 7, 0, 2, true,
+                dir.resolve("seven"), null, 20, 0), bundled, ComputeDevice.CPU);
+        SampleEvaluator.Scores a = auto.rows().get(0);
+        SampleEvaluator.Scores b = seven.rows().get(0);
+        assertEquals(a.fid(), b.fid(), 1e-4 * a.fid(), "FID at batch 256 and 7");
+        assertEquals(a.classAccuracy(), b.classAccuracy(), 0.0);
+        assertEquals(a.inceptionScore(), b.inceptionScore(), 1e-4 * a.inceptionScore());
+    }
+
     /**
      * The first {@code perClass} images of each class of the embedded Fashion-MNIST test split, as
      * an image folder: a small real set keeps the k-NN metrics (precision, recall, density,

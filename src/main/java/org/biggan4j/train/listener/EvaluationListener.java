@@ -17,8 +17,10 @@ import org.biggan4j.eval.classifier.ClassifierFile;
 import org.biggan4j.eval.torchscript.TorchScriptFeatures;
 import org.biggan4j.config.TorchScriptSpec;
 import org.biggan4j.model.Generator;
+import org.biggan4j.sample.EvaluationBatch;
 import org.biggan4j.sample.LatentDistribution;
 import org.biggan4j.sample.LatentSampler;
+import org.biggan4j.sample.Sampler;
 import org.biggan4j.sample.StandingStatistics;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
@@ -126,7 +128,7 @@ public final class EvaluationListener implements TrainingListener, AutoCloseable
             boolean accuracy = g.numClasses() > 0 && network.numClasses() == g.numClasses();
             int[] count = {0};
             FeatureStatistics real = realStatistics(data, network, g, out.evalSamples(),
-                    SampleSheetListener.standingBatchSize(session.config()),
+                    EvaluationBatch.of(g.resolution(), device),
                     Seeds.derive(session.config().seed(), "evaluation-real"), device, count);
             LOG.info(String.format(Locale.ROOT, "Evaluation every %d iterations: FID%s of %d samples against %d "
                             + "training images, features of %s (real set summarised in %.1f s).", out.evalEvery(),
@@ -201,9 +203,7 @@ public final class EvaluationListener implements TrainingListener, AutoCloseable
 
     /**
      * Batches of at most {@code max} that split {@code n} into nearly equal parts (the loader drops
-     * a last partial batch). Images are fed in batches of the training batch size (at most 256, as
-     * the sheets' standing statistics are): measured on 2 CPU cores, the fmnist-demo G took 24 ms
-     * per sample at batch 250 and 4.5 ms at batch 32, so larger batches are not faster here.
+     * a last partial batch); {@code max} is {@link EvaluationBatch#of}.
      */
     private static int batchFor(int n, int max) {
         return n / ((n + max - 1) / max);
@@ -310,8 +310,10 @@ public final class EvaluationListener implements TrainingListener, AutoCloseable
                                 FeatureStream.Options.STATISTICS_ONLY);
                              LatentSampler latents = new LatentSampler(noise, g.latentDim(),
                                      Seeds.derive(config.seed(), "evaluation-latents"), device)) {
-                            int batch = SampleSheetListener.standingBatchSize(config);  // see batchFor
+                            int batch = EvaluationBatch.of(g.resolution(), device);
                             int classes = g.numClasses();
+                            // Drawn before batching, so the images do not depend on the batch.
+                            Sampler.Latents all = Sampler.Latents.drawn(latents, samples, device);
                             for (int drawn = 0; drawn < samples; drawn += batch) {
                                 int n = Math.min(batch, samples - drawn);
                                 int first = drawn;
@@ -325,7 +327,7 @@ public final class EvaluationListener implements TrainingListener, AutoCloseable
                                             }
                                             y = Tensors.fromLongs(ids, device, n);
                                         }
-                                        fake.accept(g.forward(latents.sample(n), y), y);  // [n, C, H, W]
+                                        fake.accept(g.forward(all.get(first, n), y), y);  // [n, C, H, W]
                                     }
                                 });
                             }
