@@ -1,7 +1,6 @@
 package org.biggan4j.train;
 
 import org.biggan4j.augment.Augmentation;
-import org.biggan4j.checkpoint.StateDict;
 import org.biggan4j.config.ConfigLoader;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.regularize.PenaltyContext;
@@ -46,16 +45,6 @@ class AugmentedTrainingTest {
         return s;
     }
 
-    private static void assertSameWeights(TrainingSession a, TrainingSession b) {
-        for (var pair : List.of(List.of(a.generator(), b.generator()), List.of(a.discriminator(), b.discriminator()))) {
-            Map<String, Tensor> x = StateDict.of(pair.get(0));
-            Map<String, Tensor> y = StateDict.of(pair.get(1));
-            for (String k : x.keySet()) {
-                assertTrue(torch.equal(x.get(k), y.get(k)), "tensor " + k + " differs");
-            }
-        }
-    }
-
     @Test
     void adaAndDiffAugmentResumeBitExactlyWithTheirP(@TempDir Path dir) {
         // p moves by 8 x 2 / 64 = 0.25 every second iteration, so it changes within 12 iterations.
@@ -90,7 +79,7 @@ class AugmentedTrainingTest {
                 assertEquals(straightP.get(5), second.step().augmentation().ada().p(), "p restored as it stood");
                 new TrainingLoop(second, List.of(new MetricsLogger()), new StopSignal()).run();
                 assertEquals(straight.step().augmentation().ada().p(), second.step().augmentation().ada().p());
-                assertSameWeights(straight, second);
+                TrainingSessionTest.assertSameState(straight, second);
             }
             List<Double> logged = new ArrayList<>();
             for (Map<String, Object> r : MetricsLogger.read(run)) {
@@ -109,7 +98,7 @@ class AugmentedTrainingTest {
             assertNull(a.step().augmentation(), "no augment section: nothing in the step");
             new TrainingLoop(a, List.of(), new StopSignal()).run();
             new TrainingLoop(b, List.of(), new StopSignal()).run();
-            assertSameWeights(a, b);
+            TrainingSessionTest.assertSameState(a, b);
         }
     }
 
