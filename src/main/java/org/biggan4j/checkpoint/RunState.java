@@ -29,6 +29,7 @@ import java.util.function.BiFunction;
  *   "standing_statistics": [{"group": ..., "weights": ..., "truncation": ..., ...}],
  *   "imported": {"format": "biggan-pytorch", "file": ..., "sha256": ...},
  *   "health": {...}            (and any other listener's key: kept as stored)
+ *   "ada": {"p": 0.12, ...}    (ADA's probability and partial interval, when ADA trains)
  * }
  * </pre>
  *

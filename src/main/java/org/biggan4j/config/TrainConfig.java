@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.biggan4j.nn.Init;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -16,7 +17,8 @@ import java.util.Locale;
 public record TrainConfig(ModelConfig model, ObjectiveConfig objective, RegularizerConfig regularizers,
                           OptimizerPair optimizer, TrainingConfig training, DataConfig data,
                           OutputConfig output, HealthConfig health, InterventionConfig interventions,
-                          DistributedConfig distributed, long seed, String device, int threads) {
+                          DistributedConfig distributed, AugmentConfig augment, long seed, String device,
+                          int threads) {
 
     public TrainConfig {
         require(model != null, "model section is missing");
@@ -29,6 +31,7 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
         require(health != null, "health section is missing");
         require(interventions != null, "interventions section is missing");
         require(distributed != null, "distributed section is missing");
+        require(augment != null, "augment section is missing");
         require(device != null && !device.isBlank(), "device must be cpu, cuda or cuda:N");
         require(threads >= 0, "threads must be >= 0 (0 = one per core), got " + threads);
     }
@@ -438,6 +441,89 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
         public DistributedConfig {
             require(timeoutS >= 1, "distributed.timeout_s must be >= 1 second, got " + timeoutS);
             require(checkEvery >= 0, "distributed.check_every must be >= 0 (0 = off), got " + checkEvery);
+        }
+    }
+
+    /** A DiffAugment operation (Zhao et al. 2020), as named in {@code augment.policy}. */
+    public enum DiffAugmentOp {
+        /** Brightness, saturation and contrast, drawn per sample. */
+        COLOR,
+        /** An integer shift of up to 1/8 of the image side, zero padding. */
+        TRANSLATION,
+        /** A square of half the image side zeroed at a random position. */
+        CUTOUT
+    }
+
+    /**
+     * Augmentation of everything D sees (issue 23): DiffAugment and ADA. Both off by default, which
+     * leaves training exactly as it was.
+     *
+     * @param policy DiffAugment's operations, comma-separated, applied in the order written (as the
+     *               official code applies its policy string): a subset of {@code color},
+     *               {@code translation}, {@code cutout}; empty = none
+     * @param ada    adaptive discriminator augmentation (Karras et al. 2020)
+     */
+    public record AugmentConfig(String policy, AdaConfig ada) {
+        /** No augmentation. */
+        public static final AugmentConfig NONE = new AugmentConfig("", AdaConfig.OFF);
+
+        public AugmentConfig {
+            policy = policy == null ? "" : policy.trim();
+            require(ada != null, "augment.ada section is missing");
+            diffAugmentOps(policy);
+        }
+
+        /** The policy's operations in order (empty when the policy is empty). */
+        public List<DiffAugmentOp> diffAugmentOps() {
+            return diffAugmentOps(policy);
+        }
+
+        private static List<DiffAugmentOp> diffAugmentOps(String policy) {
+            List<DiffAugmentOp> ops = new ArrayList<>();
+            if (policy.isEmpty()) {
+                return ops;
+            }
+            for (String term : policy.split(",", -1)) {
+                String name = term.trim().toUpperCase(Locale.ROOT);
+                DiffAugmentOp op = null;
+                for (DiffAugmentOp o : DiffAugmentOp.values()) {
+                    if (o.name().equals(name)) {
+                        op = o;
+                    }
+                }
+                require(op != null, "augment.policy='" + policy + "' names '" + term.trim() + "', which is not a "
+                        + "DiffAugment operation: use a comma-separated subset of color, translation, cutout, or \"\" "
+                        + "for none");
+                require(!ops.contains(op), "augment.policy='" + policy + "' names " + term.trim()
+                        + " twice: name each operation once");
+                ops.add(op);
+            }
+            return ops;
+        }
+    }
+
+    /**
+     * ADA, the 'bgc' pipeline of Karras et al. 2020 (appendix B), with its probability p adapted
+     * from the overfitting heuristic r_t = E[sign(D(x_real))].
+     *
+     * @param enabled     whether ADA augments D's inputs
+     * @param p           the initial p (the fixed p when {@code target} is 0), in [0, 1]
+     * @param target      the r_t that p is steered towards (the paper: 0.6); 0 = p stays fixed
+     * @param speedImages real images over which p can move by 1 (the paper: 500k)
+     * @param interval    iterations between adjustments of p (the paper: 4)
+     */
+    public record AdaConfig(boolean enabled, double p, double target, long speedImages, int interval) {
+        /** ADA off. */
+        public static final AdaConfig OFF = new AdaConfig(false, 0, 0.6, 500_000, 4);
+
+        public AdaConfig {
+            require(p >= 0 && p <= 1, "augment.ada.p must be in [0, 1], got " + p);
+            require(target >= 0 && target < 1, "augment.ada.target must be in [0, 1) (0 = keep p fixed), got "
+                    + target);
+            require(speedImages > 0, "augment.ada.speed_images must be > 0, got " + speedImages);
+            require(interval >= 1, "augment.ada.interval must be >= 1 iteration, got " + interval);
+            require(enabled || p == 0, "augment.ada.p=" + p + " has no effect while augment.ada.enabled=false: set "
+                    + "augment.ada.enabled=true, or leave p at 0");
         }
     }
 

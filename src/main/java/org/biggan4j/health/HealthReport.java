@@ -1,5 +1,6 @@
 package org.biggan4j.health;
 
+import org.biggan4j.augment.Augmentation;
 import org.biggan4j.io.AtomicFiles;
 import org.biggan4j.io.JsonLines;
 import org.jfree.chart.ChartFactory;
@@ -104,6 +105,9 @@ public final class HealthReport {
             }
             if (hasQuality(metrics)) {
                 images.add(write(qualityChart(metrics, decisions, last), dir.resolve("quality.png")));
+            }
+            if (hasAda(metrics)) {
+                images.add(write(adaChart(metrics, decisions, last), dir.resolve("ada.png")));
             }
             if (!layers.isEmpty()) {
                 images.add(write(sigmaChart("G", layers, firstKey, decisions, last), dir.resolve("spectra-g.png")));
@@ -229,6 +233,33 @@ public final class HealthReport {
         return chart;
     }
 
+    private static boolean hasAda(List<Map<String, Object>> metrics) {
+        return metrics.stream().anyMatch(r -> r.get(Augmentation.P) instanceof Number);
+    }
+
+    /**
+     * ADA's augmentation probability p and the overfitting heuristic r_t = E[sign(D(x_real))] it
+     * is steered by (Karras et al. 2020): p rises while r_t is above the target.
+     */
+    private static JFreeChart adaChart(List<Map<String, Object>> metrics, List<Map<String, Object>> decisions,
+                                       long last) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (String key : List.of(Augmentation.P, Augmentation.RT)) {
+            XYSeries s = new XYSeries(key);
+            for (Map<String, Object> r : metrics) {
+                if (r.get(key) instanceof Number v) {
+                    s.add(iteration(r), v.doubleValue());
+                }
+            }
+            data.addSeries(s);
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart("ADA: augmentation probability p and r_t", "iteration",
+                "p, r_t", data, PlotOrientation.VERTICAL, true, false, false);
+        ((NumberAxis) chart.getXYPlot().getRangeAxis()).setRange(-1.05, 1.05);
+        decorate(chart, decisions, last);
+        return chart;
+    }
+
     private static JFreeChart sigmaChart(String network, Map<String, List<double[]>> layers, String highlight,
                                          List<Map<String, Object>> decisions, long last) {
         XYSeriesCollection data = new XYSeriesCollection();
@@ -348,6 +379,14 @@ public final class HealthReport {
                     + "iterations (a cheap proxy: few samples, so compare within the run). A sharp drop of quality is "
                     + "what collapse means; the detector's quality signal watches it.</p>\n"
                     + "<img src=\"quality.png\" alt=\"sample quality\">\n");
+        }
+        if (hasAda(metrics)) {
+            h.append("<h2>Augmentation (ADA)</h2>\n<p>The probability p with which ADA applies each of its operations "
+                    + "to each image D sees, and r_t = E[sign(D(x_real))], the share of reals D scores positive "
+                    + "(mapped to [-1, 1]): p rises while r_t is above <code>augment.ada.target</code> (D "
+                    + "overfits) and falls below it. p near 1 means the data is too small for D even at full "
+                    + "augmentation; a flat p at 0 means D did not overfit.</p>\n"
+                    + "<img src=\"ada.png\" alt=\"ADA p and r_t\">\n");
         }
         if (!layers.isEmpty()) {
             h.append("<h2>Spectra</h2>\n<p>sigma_0 of every weight; G's first layer (<code>").append(esc(firstKey))

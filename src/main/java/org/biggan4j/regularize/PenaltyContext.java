@@ -7,9 +7,10 @@ import org.bytedeco.pytorch.Tensor;
  * What a penalty may use during one D update.
  *
  * @param discriminator the network being trained (penalties call it on their own inputs)
- * @param realImages    the real batch, {@code [B, C, H, W]}, no gradient
+ * @param realImages    the real batch as D saw it (augmented when augmentation is on, as
+ *                      StyleGAN2-ADA's R1 sees it), {@code [B, C, H, W]}, no gradient
  * @param realClasses   its class ids {@code [B]} or null when unconditional
- * @param fakeImages    the generated batch, detached from G
+ * @param fakeImages    the generated batch as D saw it, detached from G
  * @param fakeClasses   the classes G was conditioned on, or null
  * @param iteration     the current training iteration (for schedules)
  */

@@ -1,5 +1,6 @@
 package org.biggan4j.train;
 
+import org.biggan4j.augment.Augmentation;
 import org.biggan4j.loss.CriticOutputs;
 import org.biggan4j.loss.GanObjective;
 import org.biggan4j.loss.LossTerms;
@@ -56,6 +57,12 @@ import java.util.function.LongToDoubleFunction;
  *       gradients are averaged over the replicas before their norm is taken, so every replica
  *       applies the same update; a non-finite loss is then caught through that norm, which all
  *       replicas share.</li>
+ *   <li>With an {@link Augmentation} ({@link #augmentWith}; the configuration's {@code augment}
+ *       section), D sees only augmented images: reals and fakes in every D update (each batch its
+ *       own per-sample draws, before the one forward over both), and fakes in the G update,
+ *       where G's gradients flow back through the augmentation (Zhao et al. 2020; Karras et al.
+ *       2020). Penalties on D's inputs (R1, WGAN-GP) see the augmented images D saw, as in
+ *       StyleGAN2-ADA. Without one, nothing is drawn and nothing is computed for it.</li>
  * </ul>
  * The step must run inside a {@code PointerScope} (the loop provides one); everything it
  * creates is released when that scope closes.
@@ -86,6 +93,7 @@ public final class GanStep {
     private final Interventions interventions; // null: none, and the optimisers' settings are left alone
     private int noiseSalt;
     private ReplicaSync replicas;              // null: this process trains alone
+    private Augmentation augmentation;         // null: D sees the images as they are
 
     /**
      * One player of the game: its network, the optimiser over that network's parameters, and the
@@ -147,7 +155,9 @@ public final class GanStep {
         Seeds.seedTorch(Seeds.derive(settings.seed(), "iteration:" + iteration + ":" + noiseSalt));
         try (ReplicaSync.Iteration shared = replicas == null ? null : replicas.begin(iteration)) {
             Map<String, Double> metrics = runSteps(iteration);
-            return new StepMetrics(iteration, replicas == null ? metrics : replicas.averageMetrics(metrics));
+            Map<String, Double> averaged = replicas == null ? metrics : replicas.averageMetrics(metrics);
+            // After the average: every replica feeds ADA the same r_t and moves p alike.
+            return new StepMetrics(iteration, augmentation == null ? averaged : augmentation.afterIteration(averaged));
         }
     }
 
@@ -158,6 +168,24 @@ public final class GanStep {
      */
     public void synchronizeWith(ReplicaSync sync) {
         this.replicas = sync;
+    }
+
+    /**
+     * Augments everything D sees with {@code augmentation} from the next iteration on (null = no
+     * augmentation). Its ADA state is the session's to checkpoint.
+     */
+    public void augmentWith(Augmentation augmentation) {
+        this.augmentation = augmentation;
+    }
+
+    /** The augmentation of D's inputs, or null. */
+    public Augmentation augmentation() {
+        return augmentation;
+    }
+
+    /** {@code images} as D is to see them: augmented with fresh draws, or themselves. */
+    private Tensor augmented(Tensor images) {
+        return augmentation == null || !augmentation.active() ? images : augmentation.apply(images);
     }
 
     private Map<String, Double> runSteps(long iteration) {
@@ -330,8 +358,11 @@ public final class GanStep {
         try (NoGradGuard noGrad = new NoGradGuard(); Autocast ac = Autocast.bf16(device, settings.bf16())) {
             fake = generator.forward(latents.latents(settings.batchSize()), fakeClasses).to(torch.ScalarType.Float);
         }
-        Tensor realIn = real.images();
-        Tensor fakeIn = fake;
+        // Real and generated halves augmented separately, each with its own per-sample draws.
+        Tensor realImages = augmented(real.images());
+        Tensor fakeImages = augmented(fake);
+        Tensor realIn = realImages;
+        Tensor fakeIn = fakeImages;
         for (Regularizer r : regularizers) {
             realIn = r.perturbDiscriminatorInput(realIn, iteration);
             fakeIn = r.perturbDiscriminatorInput(fakeIn, iteration);
@@ -364,7 +395,9 @@ public final class GanStep {
         Tensor total = loss.total();
         acc.add("d_loss", total);
         loss.parts().forEach((k, v) -> acc.add("d_loss_" + k, v));
-        PenaltyContext context = new PenaltyContext(discriminator, real.images(), real.classes(), fake,
+        // R1 and WGAN-GP see the (augmented) images D was trained on, as StyleGAN2-ADA does: the
+        // penalty then smooths D where D actually looks.
+        PenaltyContext context = new PenaltyContext(discriminator, realImages, real.classes(), fakeImages,
                 fakeClasses, iteration);
         for (Regularizer r : regularizers) {
             for (Map.Entry<String, Tensor> p : r.discriminatorPenalty(context).entrySet()) {
@@ -374,6 +407,10 @@ public final class GanStep {
         }
         acc.add("d_real", realScores.mean());
         acc.add("d_fake", fakeScores.mean());
+        if (augmentation != null && augmentation.measuresRealSigns()) {
+            // ADA's overfitting heuristic r_t = E[sign(D(x_real))] on the augmented reals D saw.
+            acc.add(Augmentation.SIGN_REAL, torch.sign(realScores.detach()).mean());
+        }
         requireFinite(iteration, "d_total_loss", total);
         backward(discriminator, total.div(new Scalar((double) n)), last);
     }
@@ -388,14 +425,20 @@ public final class GanStep {
         RealBatch real = objective.generatorNeedsRealScores() ? data.next() : null;
         try (Autocast ac = Autocast.bf16(device, settings.bf16())) {
             fake = generator.forward(latents.latents(settings.batchSize()), classes).to(torch.ScalarType.Float);
-            fakeScores = discriminator.forward(fake, classes).to(torch.ScalarType.Float);
+        }
+        // Outside autocast, in float: the augmentation is part of G's graph (its gradients flow
+        // back through it to G's weights).
+        Tensor fakeImages = augmented(fake);
+        Tensor realImages = real == null ? null : augmented(real.images());
+        try (Autocast ac = Autocast.bf16(device, settings.bf16())) {
+            fakeScores = discriminator.forward(fakeImages, classes).to(torch.ScalarType.Float);
             fakeEmbedding = discriminator.lastEmbedding();
             if (real != null) {
-                realScores = discriminator.forward(real.images(), real.classes()).to(torch.ScalarType.Float);
+                realScores = discriminator.forward(realImages, real.classes()).to(torch.ScalarType.Float);
             }
         }
-        LossTerms loss = objective.generatorLoss(new CriticOutputs(realScores, fakeScores,
-                real == null ? null : real.images(), fake, fakeEmbedding));
+        LossTerms loss = objective.generatorLoss(new CriticOutputs(realScores, fakeScores, realImages, fakeImages,
+                fakeEmbedding));
         Tensor total = loss.total();
         acc.add("g_loss", total);
         loss.parts().forEach((k, v) -> acc.add("g_loss_" + k, v));

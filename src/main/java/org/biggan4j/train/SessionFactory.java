@@ -1,5 +1,6 @@
 package org.biggan4j.train;
 
+import org.biggan4j.augment.Augmentation;
 import org.biggan4j.config.ConfigValidator;
 import org.biggan4j.config.TrainConfig;
 import org.biggan4j.data.DataOptions;
@@ -125,6 +126,8 @@ public final class SessionFactory {
         if (replication.sync() != null) {
             step.synchronizeWith(replication.sync());
         }
+        // ADA moves p by the real images of the whole job per iteration (the global batch).
+        step.augmentWith(Augmentation.of(config.augment(), t.imagesPerIteration()));
         return new TrainingSession(config, runDir, device, generator, ema, discriminator, source, step);
     }
 }

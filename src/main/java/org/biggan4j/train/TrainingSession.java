@@ -1,5 +1,6 @@
 package org.biggan4j.train;
 
+import org.biggan4j.augment.AdaController;
 import org.biggan4j.checkpoint.CheckpointData;
 import org.biggan4j.checkpoint.CheckpointException;
 import org.biggan4j.checkpoint.CheckpointFile;
@@ -241,11 +242,22 @@ public final class TrainingSession implements AutoCloseable {
         groups.put(OPTIMIZER_D, step.discriminatorOptimizer().state());
         // The model shape records what the configuration leaves to the data ("0 = from the
         // data"), so that sampling can rebuild G from the checkpoint alone.
+        Map<String, Object> listenerState = new LinkedHashMap<>(extraState);
+        AdaController ada = adaController();
+        if (ada != null) {
+            // ADA's p and its partial interval: a resume continues the adjustment exactly.
+            listenerState.put(AdaController.STATE_KEY, ada.state());
+        }
         RunState state = new RunState(loaderPosition(data.position()), data.classNames(),
                 new RunState.ModelShape(generator.numClasses(), generator.imageChannels()), step.noiseSalt(),
-                List.of(), Map.of(), extraState);
+                List.of(), Map.of(), listenerState);
         return new CheckpointData(iteration, ConfigLoader.toJson(config),
                 Provenance.current(config.seed(), data.description()), state, metrics, groups, Map.of());
+    }
+
+    /** ADA's controller when the step augments with ADA, else null. */
+    private AdaController adaController() {
+        return step.augmentation() == null ? null : step.augmentation().ada();
     }
 
     /** Writes a checkpoint of the current state; returns its path. */
@@ -283,7 +295,19 @@ public final class TrainingSession implements AutoCloseable {
                 }
             }
             step.setNoiseSalt(state.noiseSalt());
-            extraState.putAll(state.listeners());
+            Map<String, Object> listenerState = new LinkedHashMap<>(state.listeners());
+            Object adaState = listenerState.remove(AdaController.STATE_KEY);
+            AdaController ada = adaController();
+            if (ada != null) {
+                try {
+                    // Absent (a checkpoint written without ADA): p starts from augment.ada.p.
+                    ada.restore(adaState);
+                } catch (IllegalArgumentException e) {
+                    throw new CheckpointException(source + ": " + e.getMessage() + "; the file is damaged or was not "
+                            + "written by biggan4j: use an earlier checkpoint.", e);
+                }
+            }
+            extraState.putAll(listenerState);
             iteration = ckpt.iteration();
         });
         LOG.info("Resumed from {} at iteration {}.", checkpoint, iteration);

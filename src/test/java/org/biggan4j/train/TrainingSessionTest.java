@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainingSessionTest {
 
-    private static void assertSameState(TrainingSession a, TrainingSession b) {
+    static void assertSameState(TrainingSession a, TrainingSession b) {
         for (var pair : List.of(List.of(a.generator(), b.generator()), List.of(a.discriminator(), b.discriminator()),
                 List.of(a.generatorEma(), b.generatorEma()))) {
             Map<String, Tensor> x = StateDict.of(pair.get(0));
