@@ -117,6 +117,8 @@
     const src = B4J.fileUrl(id, s.path);
     if (img.getAttribute('src') !== src) img.setAttribute('src', src);
     img.setAttribute('alt', 'sample sheet at iteration ' + s.iteration);
+    // Small sheets (tiny models, 32 px samples) are shown twice as large, pixel for pixel.
+    img.onload = () => { img.style.width = img.naturalWidth < 480 ? 2 * img.naturalWidth + 'px' : ''; };
     img.hidden = false;
   }
   slider.addEventListener('input', () => { follow.checked = Number(slider.value) === sheets.length - 1; showSheet(); });
@@ -127,13 +129,13 @@
     const acc = typeof s.classAccuracy === 'number' ? fmt(100 * s.classAccuracy, 3) + ' %' : '\u2014';
     document.getElementById('summary').replaceChildren(
       el('div', {}, el('span', { class: 'badge ' + s.status, title: s.reason, text: s.status })),
-      el('div', {}, el('span', { text: 'iteration' }), (s.iterations > 0 ? s.iteration + ' / ' + s.iterations : String(s.iteration))),
-      el('div', {}, el('span', { text: 'it/s' }), fmt(s.iterationsPerSecond, 3)),
-      el('div', {}, el('span', { text: 'images/s' }), fmt(s.imagesPerSecond, 3)),
-      el('div', {}, el('span', { text: 'FID' }), fmt(s.fid)),
-      el('div', {}, el('span', { text: 'class accuracy' }), acc),
-      el('div', {}, el('span', { text: 'last write' }), B4J.ago(s.lastWrite)),
-      el('div', { class: 'muted', text: s.reason }));
+      el('div', {}, el('span', { class: 'label', text: 'iteration' }), (s.iterations > 0 ? s.iteration + ' / ' + s.iterations : String(s.iteration))),
+      el('div', {}, el('span', { class: 'label', text: 'it/s' }), fmt(s.iterationsPerSecond, 3)),
+      el('div', {}, el('span', { class: 'label', text: 'images/s' }), fmt(s.imagesPerSecond, 3)),
+      el('div', {}, el('span', { class: 'label', text: 'FID' }), fmt(s.fid)),
+      el('div', {}, el('span', { class: 'label', text: 'class accuracy' }), acc),
+      el('div', {}, el('span', { class: 'label', text: 'last write' }), B4J.ago(s.lastWrite)),
+      s.status === 'training' ? '' : el('div', { class: 'muted', text: s.reason }));
     document.getElementById('config').textContent = d.config || '(no config.yaml)';
     const prov = document.querySelector('#provenance tbody');
     const entries = d.provenance ? Object.entries(d.provenance) : [];
