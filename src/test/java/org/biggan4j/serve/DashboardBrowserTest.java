@@ -3,6 +3,7 @@ package org.biggan4j.serve;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.biggan4j.io.AtomicFiles;
 import org.biggan4j.run.TrainingRun;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -248,6 +250,32 @@ class DashboardBrowserTest {
         assertEquals(3L, js("return document.scripts.length;"));
         assertEquals(0L, js("return document.querySelectorAll('main img[src=\"x\"], main script').length;"));
         screenshot("serve-xss");
+    }
+
+    @Test
+    void pageKeepsUpWhenEitherSideRestarts() throws Exception {
+        Path run = FakeRuns.create(dir.resolve("runs").resolve("resumed"), 100_000, "data");
+        FakeRuns.write(run, 1, 200);
+        server.folders().rescan();
+        browser.driver().get(url("/run", "runs/resumed"));
+        waiting(10).until(d -> points("chart-losses", "d_loss") == 20);
+        // The trainer restarts: a resume drops the records after its checkpoint (iteration 100) by
+        // rewriting metrics.jsonl, then appends; the page must start over, not add to what it had.
+        AtomicFiles.writeBytes(run.resolve("metrics.jsonl"), Files.readAllLines(run.resolve("metrics.jsonl")).stream()
+                .limit(10).map(line -> line + "\n").collect(Collectors.joining()).getBytes(StandardCharsets.UTF_8));
+        FakeRuns.append(run.resolve("metrics.jsonl"), FakeRuns.metricsLine(110, false));
+        waiting(10).until(d -> points("chart-losses", "d_loss") == 11);
+        // The server restarts on the same port: the page says it cannot reach it, then carries on.
+        int port = server.port();
+        server.close();
+        waiting(10).until(d -> d.findElement(By.id("connection")).getAttribute("class").contains("down"));
+        server = DashboardServer.start(DashboardServer.Options.of(List.of(dir.resolve("runs"))).at("127.0.0.1", port));
+        FakeRuns.append(run.resolve("metrics.jsonl"), FakeRuns.metricsLine(120, false));
+        waiting(10).until(d -> points("chart-losses", "d_loss") == 12);
+        assertTrue(!browser.driver().findElement(By.id("connection")).getAttribute("class").contains("down"));
+        // The failed requests while the server was down are the only console errors.
+        assertTrue(browser.consoleErrors().stream().allMatch(e -> e.getMessage().contains("ERR_CONNECTION_REFUSED")
+                || e.getMessage().contains("Failed to fetch")), "only the outage's failed requests");
     }
 
     @Test

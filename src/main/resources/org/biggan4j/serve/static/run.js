@@ -85,7 +85,7 @@
     layers.sort((a, b) => (b === highlight) - (a === highlight));
     const defs = layers.map((k, i) => k === highlight
       ? { name: k + ' (first layer)', data: spectra.get(k), width: 3.5, color: '#d62728', z: 10 }
-      : { name: k, data: spectra.get(k), width: 1, color: 'hsl(' + ((i * 47) % 360) + ',45%,55%)' });
+      : { name: k, data: spectra.get(k), width: 1, color: 'hsl(' + (30 + (i * 47) % 300) + ',40%,55%)' }); // never the highlight's red
     const legend = defs.length <= 12 ? null : defs.filter(d => d.width > 1).map(d => d.name);
     chart.update(defs, markers(), legend);
   }
@@ -143,8 +143,9 @@
     if (d.headerError) entries.push(['error', d.headerError]);
     prov.replaceChildren(...(entries.length ? entries : [['', 'no checkpoint yet']])
       .map(([k, v]) => el('tr', {}, el('th', { text: k }), el('td', { text: String(v) }))));
-    document.getElementById('classes').replaceChildren(...(d.classNames || []).map((n, i) =>
-      el('span', { title: 'class ' + i, text: n })));
+    const names = d.classNames || [];
+    document.getElementById('classes').replaceChildren(...(names.length ? names.map((n, i) =>
+      el('span', { title: 'class ' + i, text: n })) : [el('em', { class: 'muted', text: 'none recorded' })]));
     document.getElementById('sampler').setAttribute('href', d.checkpoint
       ? '/sampler?' + B4J.q({ checkpoint: id + '/' + d.checkpoint.replace(/^checkpoints\//, '') }) : '/sampler');
     firstLayer = d.firstLayer || '';
