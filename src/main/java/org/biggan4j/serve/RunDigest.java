@@ -51,7 +51,7 @@ final class RunDigest {
      * @param id                  the run's id
      * @param status              training, finished, stopped or failed ({@link RunStatus#label})
      * @param reason              why the status was given
-     * @param iteration           the newest iteration any file shows
+     * @param iteration           the newest iteration of the metrics records and checkpoints
      * @param iterations          {@code training.iterations} (0 when unknown)
      * @param iterationsPerSecond the mean speed over the last records
      * @param imagesPerSecond     the last record's images per second
@@ -106,10 +106,9 @@ final class RunDigest {
         long newestCheckpoint = checkpoints.isEmpty() ? -1 : CheckpointStore.iterationOf(checkpoints.get(
                 checkpoints.size() - 1));
         List<Sheet> sheets = sheets();
+        // Not the sheets: an interrupted process may have left sheets after the checkpoint a resume
+        // continues from, and the loop's end writes a checkpoint at its last iteration anyway.
         long last = Math.max(lastMetricsIteration, Math.max(newestCheckpoint, 0));
-        if (!sheets.isEmpty()) {
-            last = Math.max(last, sheets.get(sheets.size() - 1).iteration());
-        }
         double meanSeconds = seconds.stream().mapToDouble(Double::doubleValue).average().orElse(0);
         Instant lastWrite = lastWrite();
         RunStatus.Verdict verdict = RunStatus.judge(new RunStatus.Evidence(last, lastMetricsIteration,

@@ -8,7 +8,7 @@ import java.util.Locale;
  * What a run is doing, derived from its own files only (the trainer writes no status file for a
  * watcher, and a killed process could not update one). {@link #judge} is the rule:
  * <ol>
- *   <li><b>finished</b>: the last iteration seen (metrics record, checkpoint or sample sheet)
+ *   <li><b>finished</b>: the last iteration seen (metrics record or checkpoint)
  *       reached {@code training.iterations} of the run's {@code config.yaml} (a resume that raises
  *       it rewrites config.yaml, so the run trains again);</li>
  *   <li><b>training</b>: otherwise, when a file of the run was written within the quiet window:
@@ -34,7 +34,7 @@ public enum RunStatus {
     /**
      * What the run's files say.
      *
-     * @param lastIteration         the newest iteration any file shows (metrics, checkpoint, sheet); 0 if none
+     * @param lastIteration         the newest iteration of the metrics records and checkpoints; 0 if none
      * @param lastMetricsIteration  the iteration of the last metrics record; 0 if none
      * @param newestCheckpoint      the iteration of the newest {@code ckpt-*.b4j}; -1 if none
      * @param targetIterations      {@code training.iterations} of config.yaml; 0 when unknown

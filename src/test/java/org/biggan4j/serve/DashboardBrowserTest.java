@@ -69,6 +69,15 @@ class DashboardBrowserTest {
         FakeRuns.write(live, 1, 300);
         trainer = new FakeRuns.Trainer(live, 300, 300);
         hostileRun(runs.resolve(IMAGE), real);
+        // Quiet for an hour: one ended with its final checkpoint (Ctrl-C), one without (killed).
+        Path stopped = FakeRuns.create(runs.resolve("stopped-run"), 1000, "data");
+        FakeRuns.write(stopped, 1, 437);
+        FakeRuns.checkpoint(stopped, 437);
+        FakeRuns.age(stopped, Duration.ofHours(1));
+        Path failed = FakeRuns.create(runs.resolve("failed-run"), 1000, "data");
+        FakeRuns.write(failed, 1, 437);
+        FakeRuns.checkpoint(failed, 400);
+        FakeRuns.age(failed, Duration.ofHours(1));
         server = DashboardServer.start(DashboardServer.Options.of(List.of(runs)).at("127.0.0.1", 0));
         base = "http://127.0.0.1:" + server.port();
         browser = new Browser();
@@ -180,6 +189,8 @@ class DashboardBrowserTest {
         WebElement real = row("runs/fmnist-real");
         assertEquals("finished", real.findElement(By.cssSelector(".badge")).getText());
         assertTrue(real.getText().contains("4 / 4"), real.getText());
+        assertEquals("stopped", row("runs/stopped-run").findElement(By.cssSelector(".badge")).getText());
+        assertEquals("failed", row("runs/failed-run").findElement(By.cssSelector(".badge")).getText());
         WebElement hostile = row("runs/" + IMAGE);
         assertEquals("runs/" + IMAGE, hostile.findElement(By.cssSelector("td.name a")).getText(),
                 "the folder name shows as text");

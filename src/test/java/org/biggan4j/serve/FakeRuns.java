@@ -8,9 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * Run folders written the way a training run writes them (config.yaml, metrics.jsonl with the
@@ -72,6 +76,22 @@ final class FakeRuns {
         }
         append(run.resolve("metrics.jsonl"), metrics.toString());
         append(run.resolve("spectra.jsonl"), spectra.toString());
+    }
+
+    /** Dates every file and folder of {@code run} back by {@code age}, as if nothing had written there since. */
+    static void age(Path run, Duration age) throws Exception {
+        FileTime then = FileTime.from(Instant.now().minus(age));
+        try (Stream<Path> all = Files.walk(run)) {
+            for (Path p : all.toList()) {
+                Files.setLastModifiedTime(p, then);
+            }
+        }
+    }
+
+    /** An empty file in the place of a checkpoint: the runs page reads only the names of checkpoints. */
+    static void checkpoint(Path run, long iteration) throws Exception {
+        Files.createDirectories(run.resolve("checkpoints"));
+        Files.writeString(run.resolve("checkpoints").resolve(String.format("ckpt-%09d.b4j", iteration)), "");
     }
 
     static void append(Path file, String text) throws Exception {

@@ -88,12 +88,23 @@ const B4J = (() => {
   /** A numeric value of a record, or undefined ("NaN" strings and missing keys). */
   function num(v) { return typeof v === 'number' && isFinite(v) ? v : undefined; }
 
+  /** The page header (brand, navigation, connection line), the same on every page. */
+  function header() {
+    const links = [['/', 'Runs'], ['/sampler', 'Sampler']].map(([href, text]) =>
+      el('a', { href, text, class: location.pathname === href ? 'active' : null, id: text === 'Sampler' ? 'sampler' : null }));
+    document.getElementById('top').replaceChildren(el('span', { class: 'brand', text: 'biggan4j' }),
+      el('nav', {}, ...links), el('span', { id: 'connection', class: 'connection' }));
+  }
+  header();
+
   /**
-   * One chart on a div: series of [iteration, value] points, optional log axis, a right axis for
+   * One chart in a div of its own (id chart-NAME, hidden until it has data) in a container: series of [iteration, value] points, optional log axis, a right axis for
    * percentages, and collapse decisions as dashed vertical lines.
    */
   class Chart {
-    constructor(div, title, opts = {}) {
+    constructor(container, name, title, opts = {}) {
+      const div = el('div', { class: 'chart hidden', id: 'chart-' + name });
+      container.append(div);
       this.div = div;
       this.opts = opts;
       this.chart = echarts.init(div, null, { renderer: 'canvas' });
@@ -102,6 +113,10 @@ const B4J = (() => {
     }
     /** defs: [{name, data, width, color, dash, right}], markers: [{iteration, label}]. */
     update(defs, markers = [], legendOnly = null) {
+      const hidden = this.div.classList.contains('hidden');
+      this.div.classList.toggle('hidden', defs.length === 0);
+      if (defs.length === 0) return;
+      if (hidden) this.chart.resize();
       const right = defs.some(d => d.right);
       const series = defs.map((d, i) => ({
         name: d.name, type: 'line', data: d.data, showSymbol: d.data.length < 40, symbolSize: 4,

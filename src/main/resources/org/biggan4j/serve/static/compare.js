@@ -20,9 +20,10 @@
     lr: { title: 'Learning rates (D solid, G dashed)', keys: ['lr_d', 'lr_g'] },
     speed: { title: 'Speed (images/s)', keys: ['images_per_sec'] },
   };
+  const container = document.getElementById('charts');
   const charts = {};
-  for (const [name, c] of Object.entries(CHARTS)) charts[name] = new B4J.Chart(document.getElementById('chart-' + name), c.title, c);
-  const sigma = new B4J.Chart(document.getElementById('chart-sigma'), "\u03c3\u2080 of G's first layer", { log: true });
+  for (const [name, c] of Object.entries(CHARTS)) charts[name] = new B4J.Chart(container, name, c.title, c);
+  const sigma = new B4J.Chart(container, 'sigma', "\u03c3\u2080 of G's first layer", { log: true });
 
   const runs = ids.map(id => ({ id, metrics: new Map(), sigma: [], firstLayer: null,
     tail: new B4J.Tail(id, 'metrics'), spectra: new B4J.Tail(id, 'spectra') }));
@@ -33,14 +34,11 @@
       runs.forEach((r, i) => c.keys.forEach(k => {
         if (r.metrics.has(k)) defs.push({ name: r.id + ': ' + k, data: r.metrics.get(k), color: color(i), dash: k.endsWith('_g') || k === 'g_loss' });
       }));
-      const div = document.getElementById('chart-' + name);
-      div.classList.toggle('hidden', defs.length === 0);
-      if (defs.length) { charts[name].chart.resize(); charts[name].update(defs); }
+      charts[name].update(defs);
     }
     const defs = runs.map((r, i) => ({ name: r.id + ': ' + (r.firstLayer || ''), data: r.sigma, color: color(i), width: 2 }))
       .filter(d => d.data.length > 0);
-    sigma.div.classList.toggle('hidden', defs.length === 0);
-    if (defs.length) { sigma.chart.resize(); sigma.update(defs); }
+    sigma.update(defs);
   }
 
   B4J.every(2000, async () => {

@@ -21,12 +21,11 @@
       rightName: 'class acc. %' },
     speed: { title: 'Speed (images/s)', keys: k => k === 'images_per_sec' },
   };
+  const container = document.getElementById('charts');
   const charts = {};
-  for (const [name, g] of Object.entries(GROUPS)) {
-    charts[name] = new B4J.Chart(document.getElementById('chart-' + name), g.title, g);
-  }
-  const spectraG = new B4J.Chart(document.getElementById('chart-spectra-g'), 'G: \u03c3\u2080 of every weight', { log: true });
-  const spectraD = new B4J.Chart(document.getElementById('chart-spectra-d'), 'D: \u03c3\u2080 of every weight', { log: true });
+  for (const [name, g] of Object.entries(GROUPS)) charts[name] = new B4J.Chart(container, name, g.title, g);
+  const spectraG = new B4J.Chart(container, 'spectra-g', 'G: \u03c3\u2080 of every weight', { log: true });
+  const spectraD = new B4J.Chart(container, 'spectra-d', 'D: \u03c3\u2080 of every weight', { log: true });
 
   const metrics = new Map();   // key -> [[iteration, value], ...]
   const spectra = new Map();   // layer -> [[iteration, sigma0], ...]
@@ -67,10 +66,6 @@
   function drawMetrics() {
     for (const [name, g] of Object.entries(GROUPS)) {
       const keys = [...metrics.keys()].filter(g.keys).sort();
-      const div = document.getElementById('chart-' + name);
-      div.classList.toggle('hidden', keys.length === 0);
-      if (keys.length === 0) continue;
-      charts[name].chart.resize();
       charts[name].update(keys.map(k => ({ name: k, data: metrics.get(k), right: k === 'class_accuracy',
         width: k === 'd_loss' || k === 'g_loss' ? 2 : 1.2 })), markers());
     }
@@ -78,10 +73,6 @@
 
   function drawSpectra(chart, prefix, highlight) {
     const layers = [...spectra.keys()].filter(k => k.startsWith(prefix));
-    const div = chart.div;
-    div.classList.toggle('hidden', layers.length === 0);
-    if (layers.length === 0) return;
-    chart.chart.resize();
     layers.sort((a, b) => (b === highlight) - (a === highlight));
     const defs = layers.map((k, i) => k === highlight
       ? { name: k + ' (first layer)', data: spectra.get(k), width: 3.5, color: '#d62728', z: 10 }
