@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -74,6 +73,21 @@ public final class DashboardServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
+     * Adds routes to the dashboard's Javalin app before it starts (the interactive sampler:
+     * {@code (app, folders) -> SamplerRoutes.install(app, folders::checkpoints)}). The access guard
+     * is a before-handler of the whole app, so the added routes are guarded like the dashboard's.
+     */
+    @FunctionalInterface
+    public interface RouteInstaller {
+        /**
+         * @param app     the app, not yet started
+         * @param folders the served folders: {@link RunFolders#checkpoints()} lists the checkpoints
+         *                of the served runs and those named directly
+         */
+        void install(Javalin app, RunFolders folders);
+    }
+
+    /**
      * What to serve and how.
      *
      * @param sources           folders of runs, run folders and checkpoint files
@@ -88,7 +102,7 @@ public final class DashboardServer implements AutoCloseable {
      *                          the Javalin app before it starts; the access guard covers them
      */
     public record Options(List<Path> sources, String host, int port, String token, long maxRequestBytes,
-                          double requestsPerSecond, int requestBurst, List<Consumer<Javalin>> routes) {
+                          double requestsPerSecond, int requestBurst, List<RouteInstaller> routes) {
 
         public Options {
             sources = List.copyOf(sources);
@@ -132,9 +146,9 @@ public final class DashboardServer implements AutoCloseable {
             return new Options(sources, host, port, token, maxRequestBytes, requestsPerSecond, requestBurst, routes);
         }
 
-        /** These options with one more route installer (the sampler: {@code app -> SamplerRoutes.install(app, ...)}). */
-        public Options withRoutes(Consumer<Javalin> installer) {
-            List<Consumer<Javalin>> all = new ArrayList<>(routes);
+        /** These options with one more route installer (the sampler's, see {@link RouteInstaller}). */
+        public Options withRoutes(RouteInstaller installer) {
+            List<RouteInstaller> all = new ArrayList<>(routes);
             all.add(installer);
             return new Options(sources, host, port, token, maxRequestBytes, requestsPerSecond, requestBurst, all);
         }
@@ -185,7 +199,7 @@ public final class DashboardServer implements AutoCloseable {
         // The guard asks for the bound port (its cookie's name) per request: with port 0 it is known only after start.
         app.before(new AccessGuard(token, app::port, limiter));
         server.routes();
-        options.routes().forEach(installer -> installer.accept(app));
+        options.routes().forEach(installer -> installer.install(app, folders));
         try {
             app.start(options.host(), options.port());
         } catch (RuntimeException e) {

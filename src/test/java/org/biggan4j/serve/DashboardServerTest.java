@@ -90,7 +90,8 @@ class DashboardServerTest {
     @Test
     void anyOtherHostRequiresTheTokenOnEveryRequest() throws Exception {
         try (DashboardServer open = DashboardServer.start(DashboardServer.Options.of(List.of(runs))
-                .at("0.0.0.0", 0).withRoutes(app -> app.get("/probe", ctx -> ctx.result("installed"))))) {
+                .at("0.0.0.0", 0).withRoutes((app, folders) -> app.get("/probe", ctx -> ctx.result("installed, checkpoints: "
+                        + folders.checkpoints().size()))))) {
             String token = open.token();
             assertNotNull(token, "a token is generated for a non-loopback bind");
             assertTrue(token.length() >= 32);
@@ -109,7 +110,7 @@ class DashboardServerTest {
             String pair = cookie.substring(0, cookie.indexOf(';'));
             assertEquals(200, get(port, "/api/runs", "Cookie", pair).statusCode(), "the cookie the link set");
             assertEquals(200, get(port, DashboardServer.ECHARTS, "Cookie", pair).statusCode());
-            assertEquals("installed", get(port, "/probe", "Authorization", "Bearer " + token).body());
+            assertEquals("installed, checkpoints: 0", get(port, "/probe", "Authorization", "Bearer " + token).body());
         }
         assertThrows(BadInputException.class, () -> DashboardServer.Options.of(List.of(runs)).withToken("short"));
         String given = "a-token-of-my-own-0123";
@@ -143,7 +144,7 @@ class DashboardServerTest {
     @Test
     void requestSizesAndRatesAreBounded() throws Exception {
         try (DashboardServer server = DashboardServer.start(new DashboardServer.Options(List.of(runs), "127.0.0.1", 0,
-                null, 1024, 1, 5, List.of(app -> app.post("/echo", ctx -> ctx.result(ctx.body())))))) {
+                null, 1024, 1, 5, List.of((app, folders) -> app.post("/echo", ctx -> ctx.result(ctx.body())))))) {
             int port = server.port();
             HttpResponse<String> small = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/echo"))
                     .POST(HttpRequest.BodyPublishers.ofString("x".repeat(100))).build(), HttpResponse.BodyHandlers.ofString());
