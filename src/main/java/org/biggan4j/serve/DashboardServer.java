@@ -3,9 +3,9 @@ package org.biggan4j.serve;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
-import io.javalin.http.BadRequestResponse;
 import io.javalin.http.ContentType;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import io.javalin.http.NotFoundResponse;
 import io.javalin.http.staticfiles.Location;
 import org.biggan4j.health.CollapseMonitor;
@@ -307,9 +307,7 @@ public final class DashboardServer implements AutoCloseable {
         app.get("/api/checkpoints", ctx -> json(ctx, Map.of("checkpoints", List.copyOf(
                 folders.checkpoints().keySet()))));
         app.exception(RunFolders.Refused.class, (e, ctx) -> ctx.status(e.status()).result(e.getMessage()));
-        app.exception(BadInputException.class, (e, ctx) -> {
-            throw new BadRequestResponse(e.getMessage());
-        });
+        app.exception(BadInputException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).result(e.getMessage()));
     }
 
     private RunDigest digest(Path run) {

@@ -54,8 +54,8 @@ public final class JsonlTail {
     }
 
     /**
-     * Reads whole lines of {@code file} from {@code offset} on, at most about {@code maxBytes}
-     * bytes (at least one line, when one is complete and under {@link #MAX_LINE}).
+     * Reads whole lines of {@code file} from {@code offset} on, at most {@code maxBytes} bytes, or
+     * the first line alone when it is longer (a line over {@link #MAX_LINE} is skipped unread).
      *
      * @param generation the generation a previous chunk returned, or "" for a first read
      */
@@ -84,9 +84,21 @@ public final class JsonlTail {
                     position = start + lineStart;
                 }
             }
-            if (lineStart == 0 && n == maxBytes && n < size - start) {
-                // One line longer than the chunk: not ours; skip to its end so the reader moves on.
-                position = skipLine(channel, start, start + n, size);
+            if (lineStart == 0 && n < size - start) {
+                // The first line is longer than the chunk: read it alone, or skip it when it is longer
+                // than any record of ours, so that the reader always moves on.
+                ByteBuffer line = ByteBuffer.allocate((int) Math.min(size - start, MAX_LINE + 1L));
+                channel.read(line, start);
+                int end = -1;
+                for (int i = 0; i < line.position() && end < 0; i++) {
+                    end = line.get(i) == '\n' ? i : -1;
+                }
+                if (end >= 0) {
+                    parse(line.array(), 0, end, records);
+                    position = start + end + 1;
+                } else if (line.position() > MAX_LINE) {
+                    position = skipLine(channel, start, start + line.position(), size);
+                }
             }
             return new Chunk(records, position, current, reset, position < size && hasLineEnd(channel, position, size));
         } catch (NoSuchFileException e) {

@@ -77,4 +77,20 @@ class JsonlTailTest {
         assertEquals(100, total, "damaged lines and non-objects are skipped, every record arrives once");
         assertTrue(JsonlTail.read(dir.resolve("absent.jsonl"), 0, "", 10).records().isEmpty());
     }
+
+    @Test
+    void aLineLongerThanTheChunkIsReadAloneAndAnOverlongOneSkipped() throws Exception {
+        Path file = dir.resolve("spectra.jsonl");
+        String wide = "{\"iteration\":1,\"layers\":\"" + "x".repeat(500) + "\"}\n";
+        String overlong = "{\"junk\":\"" + "y".repeat(JsonlTail.MAX_LINE) + "\"}\n";
+        append(file, wide + overlong + "{\"iteration\":2}\n");
+        JsonlTail.Chunk first = JsonlTail.read(file, 0, "", 100);
+        assertEquals(1, first.records().size());
+        assertEquals(wide.length(), first.offset());
+        JsonlTail.Chunk second = JsonlTail.read(file, first.offset(), first.generation(), 100);
+        assertTrue(second.records().isEmpty());
+        assertEquals(wide.length() + overlong.length(), second.offset(), "the overlong line is passed over");
+        JsonlTail.Chunk third = JsonlTail.read(file, second.offset(), second.generation(), 100);
+        assertEquals(2, third.records().get(0).path("iteration").asInt());
+    }
 }
