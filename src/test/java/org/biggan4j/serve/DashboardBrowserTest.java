@@ -290,6 +290,18 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void thePrintedUrlWithATokenWorksInTheBrowser() throws Exception {
+        try (DashboardServer guarded = DashboardServer.start(DashboardServer.Options.of(List.of(dir.resolve("runs")))
+                .at("127.0.0.1", 0).withToken("browser-token-0123456789"))) {
+            browser.driver().get(guarded.url());
+            row("runs/fmnist-real").findElement(By.cssSelector("td.name a")).click();
+            // The run page and its API calls carry the token as the cookie the first page set.
+            waiting(10).until(d -> points("chart-losses", "g_loss") == 4);
+            assertTrue(!browser.driver().getCurrentUrl().contains("token="), "links do not repeat the token");
+        }
+    }
+
+    @Test
     void compareOverlaysRuns() throws Exception {
         browser.driver().get(base + "/compare?runs=" + URLEncoder.encode("runs/live-run,runs/fmnist-real",
                 StandardCharsets.UTF_8));
