@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
                 FidCommand.class,
                 ImportCommand.class,
                 ExportCommand.class,
+                ServeCommand.class,
         })
 public final class Biggan4j implements Runnable {
 
