@@ -49,8 +49,39 @@ final class SampleSheetWriter {
         this.seed = seed;
     }
 
+    /** A sheet mode's grid (owned: close it) and a phrase saying what it is. */
+    record Built(SampleSheets.Grid grid, String what) implements AutoCloseable {
+        @Override
+        public void close() {
+            grid.close();
+        }
+    }
+
     /** Builds the sheet of {@code c.mode()}, writes it (and its .npy) and says what it holds. */
     SamplingJob.Result write(SamplingJob.Request c) throws IOException {
+        try (Built built = build(c)) {
+            SampleSheets.Grid grid = built.grid();
+            ImageSheet.write(grid.images(), c.sheet(), grid.columns(), 2, hasLabels(grid) ? grid.rowLabels()
+                    : List.of());
+            if (c.npy() != null) {
+                Npy.write(c.npy(), grid.images());
+            }
+            return result(built, c);
+        }
+    }
+
+    /** What a built sheet holds, naming the files {@code c} asks for. */
+    SamplingJob.Result result(Built built, SamplingJob.Request c) {
+        SampleSheets.Grid grid = built.grid();
+        String summary = String.format(Locale.ROOT, "A %d x %d sheet from %s of %s (iteration %d): %s.",
+                grid.rows(), grid.columns(), trained.ema() ? "G_ema" : "G", trained.checkpoint(),
+                trained.iteration(), built.what());
+        return new SamplingJob.Result(grid.rows() * grid.columns(), trained.iteration(), summary, grid.details(),
+                SamplingJob.named(c.sheet(), c.npy()));
+    }
+
+    /** Builds the grid of {@code c.mode()} without writing it. */
+    Built build(SamplingJob.Request c) {
         Generator g = trained.generator();
         List<Integer> rows = rowClasses(g.numClasses());
         int unconditionalRows = c.count() != null ? c.count() : UNCONDITIONAL_ROWS;
@@ -91,18 +122,7 @@ final class SampleSheetWriter {
             what = "nearest neighbours (sample, " + mode.k() + " in pixel space"
                     + (grid.columns() > 1 + mode.k() ? ", " + mode.k() + " in classifier feature space)" : ")");
         }
-        try (grid) {
-            ImageSheet.write(grid.images(), c.sheet(), grid.columns(), 2, hasLabels(grid) ? grid.rowLabels()
-                    : List.of());
-            if (c.npy() != null) {
-                Npy.write(c.npy(), grid.images());
-            }
-            String summary = String.format(Locale.ROOT, "A %d x %d sheet from %s of %s (iteration %d): %s.",
-                    grid.rows(), grid.columns(), trained.ema() ? "G_ema" : "G", trained.checkpoint(),
-                    trained.iteration(), what);
-            return new SamplingJob.Result(grid.rows() * grid.columns(), trained.iteration(), summary, grid.details(),
-                    SamplingJob.named(c.sheet(), c.npy()));
-        }
+        return new Built(grid, what);
     }
 
     private SampleSheets.Grid neighbours(SamplingJob.Request c, SamplingJob.NearestNeighbours mode, List<Integer> rows,

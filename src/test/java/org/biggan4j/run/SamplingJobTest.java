@@ -78,10 +78,11 @@ class SamplingJobTest {
     }
 
     @Test
-    void requestsThatCannotWorkAreRefusedWhenBuilt() {
+    void requestsThatCannotWorkAreRefused() {
         Path npy = dir.resolve("never.npy");
-        IllegalArgumentException nothing = assertThrows(IllegalArgumentException.class, () -> new Request(run, true,
-                null, null, null, null, null, null, List.of(), 0, -1, 64, null, 10, 50, null, 0));
+        IllegalArgumentException nothing = assertThrows(IllegalArgumentException.class, () -> SamplingJob.run(
+                new Request(run, true, null, null, null, null, null, null, List.of(), 0, -1, 64, null, 10, 50, null, 0),
+                ComputeDevice.CPU));
         assertTrue(nothing.getMessage().startsWith("Nothing to write"), nothing.getMessage());
         IllegalArgumentException truncation = assertThrows(IllegalArgumentException.class, () -> new Request(run, true,
                 null, null, npy, null, null, null, List.of(), Double.NaN, -1, 64, null, 10, 50, null, 0));
