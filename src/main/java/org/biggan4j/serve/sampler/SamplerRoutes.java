@@ -58,6 +58,8 @@ public final class SamplerRoutes {
     /** Generators kept loaded: two lets a person compare checkpoints without reloading. */
     static final int CACHED_MODELS = 2;
     private static final int MAX_CLIENT_ID = 64;
+    /** Longer than any ImageNet synonym list; a longer search matches nothing anyway. */
+    private static final int MAX_QUERY = 200;
     private static final String RESOURCES = "/org/biggan4j/serve/sampler/";
 
     private final Checkpoints checkpoints;
@@ -139,6 +141,10 @@ public final class SamplerRoutes {
             return;
         }
         String q = ctx.queryParam("q") == null ? "" : ctx.queryParam("q").strip().toLowerCase(Locale.ROOT);
+        if (q.length() > MAX_QUERY) {
+            error(ctx, HttpStatus.BAD_REQUEST, "A class search is at most " + MAX_QUERY + " characters.");
+            return;
+        }
         ctx.future(() -> model(file).handle((model, error) -> {
             if (error != null) {
                 fail(ctx, error);

@@ -6,6 +6,9 @@ import org.biggan4j.checkpoint.CheckpointFile;
 import org.biggan4j.checkpoint.RunState;
 import org.biggan4j.checkpoint.imports.HfBigGanDeepImporter;
 import org.biggan4j.cli.Biggan4j;
+import org.biggan4j.image.ImageBytes;
+import org.biggan4j.image.ImageSheet;
+import org.biggan4j.io.Npy;
 import org.biggan4j.run.TrainingRun;
 import org.biggan4j.sample.TrainedGenerator;
 import org.biggan4j.serve.Browser;
@@ -176,13 +179,36 @@ class SamplerPageTest {
         assertEquals("frame 5 of 6", text("frame-label"));
         String command = text("command");
         assertTrue(command.contains("--class Trouser --class 'Ankle boot' --interpolate class --steps 6"), command);
+        // The frames are the tiles of the sheet the printed command writes (compared through its --npy).
+        List<String> args = shellWords(command);
+        args.set(args.indexOf("--sheet") + 1, dir.resolve("interpolation.png").toString());
+        Path npy = dir.resolve("interpolation.npy");
+        args.addAll(List.of("--npy", npy.toString()));
+        cli(args.subList(1, args.size()));
+        List<ImageBytes> tiles = ImageSheet.fromTensor(Npy.read(npy, ComputeDevice.CPU));
+        assertEquals(6, tiles.size());
+        for (int i = 0; i < 6; i++) {
+            assertSamePixels(tiles.get(i), strip.get(i).getAttribute("src"));
+        }
         assertNoConsoleErrors();
         screenshot("sampler-interpolation");
 
         click(By.cssSelector("input[name=mode][value=mixture]"));
-        click("generate");
-        waitFor(() -> driver().findElements(By.cssSelector("#gallery img")).size() == 4 ? true : null);
-        assertTrue(text("command").contains("--classes 1:0.5,9:0.5"), text("command"));
+        setValue("weight", "0.25");
+        List<WebElement> mixed = waitFor(() -> {
+            List<WebElement> found = driver().findElements(By.cssSelector("#gallery img"));
+            return found.size() == 4 ? found : null;
+        });
+        String mixture = text("command");
+        assertTrue(mixture.contains("--classes 1:0.75,9:0.25 -n 4"), mixture);
+        Path out = dir.resolve("cli-mixture");
+        List<String> mixArgs = shellWords(mixture);
+        mixArgs.set(mixArgs.indexOf("--out") + 1, out.toString());
+        cli(mixArgs.subList(1, mixArgs.size()));
+        for (int i = 0; i < 4; i++) {
+            assertSamePixels(out.resolve(String.format("sample-%05d-mixture.png", i)), mixed.get(i).getAttribute("src"));
+        }
+        assertNoConsoleErrors();
         screenshot("sampler-mixture");
     }
 
@@ -331,6 +357,19 @@ class SamplerPageTest {
         for (int y = 0; y < page.getHeight(); y++) {
             for (int x = 0; x < page.getWidth(); x++) {
                 assertEquals(written.getRGB(x, y), page.getRGB(x, y), file + " at (" + x + ", " + y + ")");
+            }
+        }
+    }
+
+    /** The bytes of an image equal the pixels of a {@code data:image/png;base64,} URL of a 1-channel PNG. */
+    private static void assertSamePixels(ImageBytes expected, String dataUrl) throws Exception {
+        BufferedImage page = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(
+                dataUrl.substring("data:image/png;base64,".length()))));
+        assertEquals(expected.width(), page.getWidth());
+        assertEquals(expected.height(), page.getHeight());
+        for (int y = 0; y < page.getHeight(); y++) {
+            for (int x = 0; x < page.getWidth(); x++) {
+                assertEquals(expected.get(0, y, x), page.getRaster().getSample(x, y, 0), "at (" + x + ", " + y + ")");
             }
         }
     }
