@@ -128,18 +128,12 @@ class SamplerPageTest {
         setNumber("seed", "7");
         setNumber("count", "3");
         click("generate");
-        List<WebElement> images = waitFor(() -> {
-            List<WebElement> found = driver().findElements(By.cssSelector("#gallery img"));
-            return found.size() == 3 ? found : null;
-        });
+        List<WebElement> images = gallery(3);
         String command = text("command");
         assertTrue(command.contains(" --class Trouser -n 3 --truncation 0.5 --seed 7 "), command);
 
         // Run the command the page printed, writing to a temporary folder instead of samples/.
-        Path out = dir.resolve("cli-trouser");
-        List<String> args = shellWords(command);
-        args.set(args.indexOf("--out") + 1, out.toString());
-        cli(args.subList(1, args.size()));
+        Path out = runPrinted(command, "--out", dir.resolve("cli-trouser"));
         List<WebElement> links = driver().findElements(By.cssSelector("#gallery a.download"));
         for (int i = 0; i < 3; i++) {
             String name = links.get(i).getAttribute("download");
@@ -180,11 +174,8 @@ class SamplerPageTest {
         String command = text("command");
         assertTrue(command.contains("--class Trouser --class 'Ankle boot' --interpolate class --steps 6"), command);
         // The frames are the tiles of the sheet the printed command writes (compared through its --npy).
-        List<String> args = shellWords(command);
-        args.set(args.indexOf("--sheet") + 1, dir.resolve("interpolation.png").toString());
         Path npy = dir.resolve("interpolation.npy");
-        args.addAll(List.of("--npy", npy.toString()));
-        cli(args.subList(1, args.size()));
+        runPrinted(command, "--sheet", dir.resolve("interpolation.png"), "--npy", npy.toString());
         List<ImageBytes> tiles = ImageSheet.fromTensor(Npy.read(npy, ComputeDevice.CPU));
         assertEquals(6, tiles.size());
         for (int i = 0; i < 6; i++) {
@@ -195,16 +186,10 @@ class SamplerPageTest {
 
         click(By.cssSelector("input[name=mode][value=mixture]"));
         setValue("weight", "0.25");
-        List<WebElement> mixed = waitFor(() -> {
-            List<WebElement> found = driver().findElements(By.cssSelector("#gallery img"));
-            return found.size() == 4 ? found : null;
-        });
+        List<WebElement> mixed = gallery(4);
         String mixture = text("command");
         assertTrue(mixture.contains("--classes 1:0.75,9:0.25 -n 4"), mixture);
-        Path out = dir.resolve("cli-mixture");
-        List<String> mixArgs = shellWords(mixture);
-        mixArgs.set(mixArgs.indexOf("--out") + 1, out.toString());
-        cli(mixArgs.subList(1, mixArgs.size()));
+        Path out = runPrinted(mixture, "--out", dir.resolve("cli-mixture"));
         for (int i = 0; i < 4; i++) {
             assertSamePixels(out.resolve(String.format("sample-%05d-mixture.png", i)), mixed.get(i).getAttribute("src"));
         }
@@ -221,7 +206,7 @@ class SamplerPageTest {
         search("a", "onerror", 1);
         assertEquals(HOSTILE_IMG + " (8)", driver().findElement(By.cssSelector("#class-a option")).getText());
         click("generate");
-        waitFor(() -> driver().findElements(By.cssSelector("#gallery img")).size() == 4 ? true : null);
+        gallery(4);
         assertTrue(text("command").contains("--class '" + HOSTILE_IMG + "'"), text("command"));
         assertEquals(HOSTILE, driver().findElement(By.cssSelector("#checkpoint option:checked")).getText().substring("hostile ".length()));
         assertThrows(NoAlertPresentException.class, () -> driver().switchTo().alert());
@@ -242,16 +227,10 @@ class SamplerPageTest {
         setNumber("seed", "3");
         setNumber("count", "1");
         click("generate");
-        WebElement image = waitFor(() -> {
-            List<WebElement> found = driver().findElements(By.cssSelector("#gallery img"));
-            return found.size() == 1 ? found.get(0) : null;
-        });
+        WebElement image = gallery(1).get(0);
         String command = text("command");
         assertTrue(command.contains("--class 'golden retriever' -n 1 --truncation 0.4 --seed 3"), command);
-        Path out = dir.resolve("cli-deep");
-        List<String> args = shellWords(command);
-        args.set(args.indexOf("--out") + 1, out.toString());
-        cli(args.subList(1, args.size()));
+        Path out = runPrinted(command, "--out", dir.resolve("cli-deep"));
         assertSamePixels(out.resolve("sample-00000-golden_retriever.png"), image.getAttribute("src"));
         assertNoConsoleErrors();
         screenshot("sampler-biggan-deep");
@@ -335,6 +314,26 @@ class SamplerPageTest {
 
     private static void assertNoConsoleErrors() {
         assertEquals(List.of(), browser.consoleErrors().stream().map(Object::toString).toList());
+    }
+
+    /** The gallery's images once there are {@code n}. */
+    private static List<WebElement> gallery(int n) {
+        return waitFor(() -> {
+            List<WebElement> found = driver().findElements(By.cssSelector("#gallery img"));
+            return found.size() == n ? found : null;
+        });
+    }
+
+    /**
+     * Runs the command the page printed in-process, its {@code output} option pointed at
+     * {@code target} (instead of samples/ or interpolation.png) and with {@code extra} options; returns target.
+     */
+    private static Path runPrinted(String command, String output, Path target, String... extra) {
+        List<String> args = shellWords(command);
+        args.set(args.indexOf(output) + 1, target.toString());
+        args.addAll(List.of(extra));
+        cli(args.subList(1, args.size()));
+        return target;
     }
 
     private static void cli(List<String> args) {
