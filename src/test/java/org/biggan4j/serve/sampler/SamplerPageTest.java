@@ -90,6 +90,11 @@ class SamplerPageTest {
         served.put("hostile " + HOSTILE, hostile);
         served.put("deep", deep);
         app = Javalin.create(config -> config.staticFiles.enableWebjars());
+        // The dashboard server's policy: scripts only from the server, images also from data: URLs.
+        // A page that broke it (an inline script, an image from elsewhere) would log console errors.
+        app.before(ctx -> ctx.header("Content-Security-Policy", "default-src 'self'; script-src 'self'; "
+                + "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
+                + "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"));
         SamplerRoutes.install(app, () -> served);
         app.start("127.0.0.1", 0);
         base = "http://localhost:" + app.port();
