@@ -95,8 +95,10 @@ final class SampleSheetWriter {
             try (LatentSampler latents = new LatentSampler(latent, g.latentDim(), Seeds.derive(seed, "sample"),
                     device)) {
                 Runnable work = switch (mode.along()) {
-                    case LATENT -> () -> made[0] = SampleSheets.latentInterpolation(trained, rows,
-                            unconditionalRows, mode.steps(), path, latents, c.batch(), device);
+                    case LATENT -> mode.toSeed() == null
+                            ? () -> made[0] = SampleSheets.latentInterpolation(trained, rows, unconditionalRows,
+                                    mode.steps(), path, latents, c.batch(), device)
+                            : () -> made[0] = betweenSeeds(rows, unconditionalRows, mode, latent, latents, c.batch());
                     case CLASS -> {
                         List<int[]> pairs = classPairs(rows);
                         yield () -> made[0] = SampleSheets.classInterpolation(trained, pairs, mode.steps(), latents,
@@ -108,7 +110,8 @@ final class SampleSheetWriter {
             }
             grid = made[0];
             what = (mode.along() == SamplingJob.Along.LATENT
-                    ? "z interpolation (" + path.name().toLowerCase(Locale.ROOT) + ")"
+                    ? "z interpolation (" + path.name().toLowerCase(Locale.ROOT)
+                    + (mode.toSeed() != null ? ", to the latents of seed " + mode.toSeed() : "") + ")"
                     : "class interpolation") + ", " + truncationText(c.truncation()) + ", " + standing[0];
         } else if (c.mode() instanceof SamplingJob.TruncationSweep mode) {
             try (ProgressBar bar = Progress.bar("sweep", mode.truncations().size(), " columns")) {
@@ -157,6 +160,29 @@ final class SampleSheetWriter {
                     device, bar::stepTo);
         } finally {
             samples.close();
+        }
+    }
+
+    /**
+     * Row i from its latent of the job's seed ({@code from}) to its latent of {@code mode.toSeed()},
+     * each the i-th of R drawn as plain sampling with that seed draws them.
+     */
+    private SampleSheets.Grid betweenSeeds(List<Integer> rows, int unconditionalRows, SamplingJob.InterpolationSheet mode,
+                                           LatentDistribution latent, LatentSampler from, int batch) {
+        int r = rows.isEmpty() ? unconditionalRows : rows.size();
+        Generator g = trained.generator();
+        try (LatentSampler to = new LatentSampler(latent, g.latentDim(), Seeds.derive(mode.toSeed(), "sample"), device)) {
+            Tensor ends = NativeMemory.scoped(() -> {
+                Tensor a = from.sample(r).to(torch.ScalarType.Float);                      // [R, D]
+                Tensor b = to.sample(r).to(torch.ScalarType.Float);                        // [R, D]
+                // Interleaved rows a0, b0, a1, b1, ...: [2R, D]
+                return NativeMemory.keep(torch.stack(new TensorVector(a, b), 1).reshape(2L * r, -1).contiguous());
+            });
+            try {
+                return SampleSheets.latentInterpolation(trained, rows, mode.steps(), mode.path(), ends, batch, device);
+            } finally {
+                ends.close();
+            }
         }
     }
 

@@ -55,20 +55,32 @@ public final class SamplingJob {
      * classes, the class embedding moving linearly from one to the next with z fixed (BigGAN
      * figure 8; needs a shared embedding).
      *
-     * @param steps images per row, the end points included (at least 2)
-     * @param path  the path of a z interpolation; a class interpolation is linear
+     * @param steps  images per row, the end points included (at least 2)
+     * @param path   the path of a z interpolation; a class interpolation is linear
+     * @param toSeed for a z interpolation, or null: each row runs from its latent drawn from the
+     *               job's seed to its latent drawn from this seed (row i of {@code --seed A -n R}
+     *               to row i of {@code --seed B -n R}), not between two latents of one seed
      */
-    public record InterpolationSheet(Along along, int steps, Interpolation path) implements SheetMode {
+    public record InterpolationSheet(Along along, int steps, Interpolation path, Long toSeed) implements SheetMode {
         public InterpolationSheet {
             Objects.requireNonNull(along, "along");
             Objects.requireNonNull(path, "path");
             if (steps < 2) {
                 throw new IllegalArgumentException("--steps must be >= 2 (the end points), got " + steps + ".");
             }
+            if (toSeed != null && along != Along.LATENT) {
+                throw new IllegalArgumentException("--to-seed goes with --interpolate z: a class interpolation "
+                        + "holds one z per row.");
+            }
             if (along == Along.CLASS && path != Interpolation.LINEAR) {
                 throw new IllegalArgumentException("--path applies to z interpolations; a class "
                         + "interpolation mixes class embeddings linearly (BigGAN figure 8).");
             }
+        }
+
+        /** Between two latents of the job's seed. */
+        public InterpolationSheet(Along along, int steps, Interpolation path) {
+            this(along, steps, path, null);
         }
     }
 
@@ -375,7 +387,8 @@ public final class SamplingJob {
                     labelCopy.length)));
         }
         double truncation = r.truncation();
-        String summary = String.format(Locale.ROOT, "%d samples from %s of %s (iteration %d), %s%s.", n,
+        String summary = String.format(Locale.ROOT, "%d %s from %s of %s (iteration %d), %s%s.", n,
+                n == 1 ? "sample" : "samples",
                 trained.ema() ? "G_ema" : "G", trained.checkpoint(), trained.iteration(),
                 truncation > 0 ? "truncation " + truncation : "no truncation",
                 ", " + standing + mixture.map(m -> ", classes mixed as " + m.describe(trained.classNames())).orElse(""));

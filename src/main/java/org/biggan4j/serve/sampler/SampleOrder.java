@@ -25,12 +25,13 @@ import java.util.regex.Pattern;
  * @param classB     the second class (class interpolation, mixture); null otherwise
  * @param truncation the truncation threshold, 0 = none (for imported BigGAN-deep: in (0, 1], 0 = 1)
  * @param seed       the seed of latents and standing statistics
+ * @param toSeed     a latent interpolation's far end: the latent of this seed (its near end is the seed's)
  * @param count      images (samples, mixture), 1 to {@link #MAX_IMAGES}
  * @param steps      frames of an interpolation, 2 to {@link #MAX_IMAGES}
  * @param weight     the mixture's weight of class B in [0, 1], rounded to hundredths
  */
-record SampleOrder(Mode mode, Integer classA, Integer classB, double truncation, long seed, int count, int steps,
-                   double weight) {
+record SampleOrder(Mode mode, Integer classA, Integer classB, double truncation, long seed, long toSeed, int count,
+                   int steps, double weight) {
 
     /** The bound on images per request (the batch a single request may make). */
     static final int MAX_IMAGES = 16;
@@ -43,7 +44,7 @@ record SampleOrder(Mode mode, Integer classA, Integer classB, double truncation,
         SAMPLES,
         /** One z, the class embedding moving from class A to class B (BigGAN figure 8). */
         CLASS_INTERPOLATION,
-        /** One class, z moving linearly between two latents drawn from the seed. */
+        /** One class, z moving linearly from the latent of the seed to the latent of another seed. */
         LATENT_INTERPOLATION,
         /** {@code count} samples of the mixture (1 - weight) A + weight B of two class embeddings. */
         MIXTURE
@@ -117,7 +118,8 @@ record SampleOrder(Mode mode, Integer classA, Integer classB, double truncation,
             }
             case LATENT_INTERPOLATION -> {
                 classOption(o, classA, trained.classNames(), classCount);
-                o.addAll(List.of("--interpolate", "z", "--steps", String.valueOf(steps)));
+                o.addAll(List.of("--interpolate", "z", "--steps", String.valueOf(steps), "--to-seed",
+                        String.valueOf(toSeed)));
             }
         }
         o.addAll(List.of("--truncation", BigDecimal.valueOf(truncation).stripTrailingZeros().toPlainString(),
@@ -143,7 +145,7 @@ record SampleOrder(Mode mode, Integer classA, Integer classB, double truncation,
             case CLASS_INTERPOLATION -> new SamplingJob.InterpolationSheet(SamplingJob.Along.CLASS, steps,
                     Interpolation.LINEAR);
             case LATENT_INTERPOLATION -> new SamplingJob.InterpolationSheet(SamplingJob.Along.LATENT, steps,
-                    Interpolation.LINEAR);
+                    Interpolation.LINEAR, toSeed);
             default -> null;
         };
         Integer n = sheet == null ? count : null;

@@ -38,7 +38,7 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code GET /api/sampler/classes?checkpoint=ID&q=TEXT}: classes whose names, synonyms,
  *       WordNet id or id contain TEXT (at most {@value #MAX_CLASSES});</li>
  *   <li>{@code POST /api/sampler/generate}: JSON {@code {checkpoint, client, mode, classA, classB,
- *       truncation, seed, count, steps, weight}} to PNGs (base64), their file names and the
+ *       truncation, seed, toSeed, count, steps, weight}} to PNGs (base64), their file names and the
  *       {@code biggan4j sample} command that writes the same pixels;</li>
  *   <li>{@code POST /api/sampler/cancel?client=C}: drops the client's request (a page going away).</li>
  * </ul>
@@ -183,7 +183,7 @@ public final class SamplerRoutes {
 
     /** The page's request, as JSON. Absent numbers take the page's defaults. */
     record GenerateBody(String checkpoint, String client, String mode, Integer classA, Integer classB,
-                        Double truncation, Long seed, Integer count, Integer steps, Double weight) {
+                        Double truncation, Long seed, Long toSeed, Integer count, Integer steps, Double weight) {
     }
 
     private void generate(Context ctx) {
@@ -202,6 +202,7 @@ public final class SamplerRoutes {
         try {
             order = new SampleOrder(SampleOrder.mode(body.mode()), body.classA(), body.classB(),
                     body.truncation() == null ? 0 : body.truncation(), body.seed() == null ? 0 : body.seed(),
+                    body.toSeed() == null ? (body.seed() == null ? 1 : body.seed() + 1) : body.toSeed(),
                     body.count() == null ? 4 : body.count(), body.steps() == null ? 8 : body.steps(),
                     body.weight() == null ? 0.5 : body.weight());
         } catch (IllegalArgumentException e) {

@@ -117,6 +117,7 @@
     $('count-row').hidden = !(m === 'samples' || m === 'mixture');
     $('steps-row').hidden = !(m === 'class_interpolation' || m === 'latent_interpolation');
     $('weight-row').hidden = m !== 'mixture';
+    $('to-seed-row').hidden = m !== 'latent_interpolation';
   }
 
   async function search(which) {
@@ -173,7 +174,7 @@
       checkpoint: state.checkpoint, client: client, mode: mode(),
       classA: conditional ? classValue('a') : null,
       classB: conditional && (mode() === 'class_interpolation' || mode() === 'mixture') ? classValue('b') : null,
-      truncation: Number($('truncation').value), seed: Number($('seed').value),
+      truncation: Number($('truncation').value), seed: Number($('seed').value), toSeed: Number($('to-seed').value),
       count: Number($('count').value), steps: Number($('steps').value), weight: Number($('weight').value)
     };
     setStatus('Generating…', false);
@@ -284,6 +285,7 @@
   });
   $('random-seed').addEventListener('click', () => {
     $('seed').value = String(Math.floor(Math.random() * 1000000));
+    $('to-seed').value = String(Number($('seed').value) + 1);
   });
   $('generate').addEventListener('click', generate);
   $('frame-slider').addEventListener('input', showFrame);

@@ -189,6 +189,26 @@ class SamplerPageTest {
         assertNoConsoleErrors();
         screenshot("sampler-interpolation");
 
+        // Between two seeds: the latent of seed 7 to the latent of seed 8, the class held.
+        click(By.cssSelector("input[name=mode][value=latent_interpolation]"));
+        setNumber("seed", "7");
+        setNumber("to-seed", "8");
+        setNumber("steps", "4");
+        click("generate");
+        List<WebElement> latentStrip = waitFor(() -> {
+            List<WebElement> found = driver().findElements(By.cssSelector("#strip img"));
+            return found.size() == 4 ? found : null;
+        });
+        String latent = text("command");
+        assertTrue(latent.contains("--class Trouser --interpolate z --steps 4 --to-seed 8 --truncation 0.5 --seed 7"),
+                latent);
+        Path latentNpy = dir.resolve("latent.npy");
+        runPrinted(latent, "--sheet", dir.resolve("latent.png"), "--npy", latentNpy.toString());
+        List<ImageBytes> latentTiles = ImageSheet.fromTensor(Npy.read(latentNpy, ComputeDevice.CPU));
+        for (int i = 0; i < 4; i++) {
+            assertSamePixels(latentTiles.get(i), latentStrip.get(i).getAttribute("src"));
+        }
+
         click(By.cssSelector("input[name=mode][value=mixture]"));
         setValue("weight", "0.25");
         List<WebElement> mixed = gallery(4);
