@@ -165,10 +165,7 @@ class SamplerPageTest {
         search("b", "Ankle", 1);
         setNumber("steps", "6");
         click("generate");
-        List<WebElement> strip = waitFor(() -> {
-            List<WebElement> found = driver().findElements(By.cssSelector("#strip img"));
-            return found.size() == 6 ? found : null;
-        });
+        List<WebElement> strip = strip(6);
         String first = driver().findElement(By.id("frame")).getAttribute("src");
         assertEquals(strip.get(0).getAttribute("src"), first);
         setValue("frame-slider", "4");
@@ -195,10 +192,7 @@ class SamplerPageTest {
         setNumber("to-seed", "8");
         setNumber("steps", "4");
         click("generate");
-        List<WebElement> latentStrip = waitFor(() -> {
-            List<WebElement> found = driver().findElements(By.cssSelector("#strip img"));
-            return found.size() == 4 ? found : null;
-        });
+        List<WebElement> latentStrip = strip(4);
         String latent = text("command");
         assertTrue(latent.contains("--class Trouser --interpolate z --steps 4 --to-seed 8 --truncation 0.5 --seed 7"),
                 latent);
@@ -343,8 +337,17 @@ class SamplerPageTest {
 
     /** The gallery's images once there are {@code n}. */
     private static List<WebElement> gallery(int n) {
+        return images("#gallery img", n);
+    }
+
+    /** The interpolation's frame strip once it has {@code n} frames. */
+    private static List<WebElement> strip(int n) {
+        return images("#strip img", n);
+    }
+
+    private static List<WebElement> images(String selector, int n) {
         return waitFor(() -> {
-            List<WebElement> found = driver().findElements(By.cssSelector("#gallery img"));
+            List<WebElement> found = driver().findElements(By.cssSelector(selector));
             return found.size() == n ? found : null;
         });
     }
