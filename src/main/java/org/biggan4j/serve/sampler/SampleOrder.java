@@ -63,6 +63,9 @@ record SampleOrder(Mode mode, Integer classA, Integer classB, double truncation,
             throw new IllegalArgumentException("Ask for 1 to " + MAX_IMAGES + " images and 2 to " + MAX_IMAGES
                     + " interpolation frames.");
         }
+        if (seed < 0 || toSeed < 0) {
+            throw new IllegalArgumentException("Seeds are whole numbers >= 0, got " + seed + " and " + toSeed + ".");
+        }
         if (!(weight >= 0 && weight <= 1)) {
             throw new IllegalArgumentException("The mixture weight must be in [0, 1], got " + weight + ".");
         }

@@ -190,7 +190,11 @@ public final class SamplerRoutes {
         GenerateBody body;
         try {
             body = ctx.bodyAsClass(GenerateBody.class);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Javalin passes Jackson's checked parse errors through undeclared
+            error(ctx, HttpStatus.BAD_REQUEST, "The request is not the sampler's JSON.");
+            return;
+        }
+        if (body == null) {
             error(ctx, HttpStatus.BAD_REQUEST, "The request is not the sampler's JSON.");
             return;
         }

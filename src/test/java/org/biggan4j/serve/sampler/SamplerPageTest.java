@@ -31,7 +31,11 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -253,6 +257,34 @@ class SamplerPageTest {
         assertSamePixels(out.resolve("sample-00000-golden_retriever.png"), image.getAttribute("src"));
         assertNoConsoleErrors();
         screenshot("sampler-biggan-deep");
+    }
+
+    @Test
+    void theApiRefusesWhatItCannotDoWithOneLine() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String[][] cases = {
+            {"{\"checkpoint\": \"elsewhere\", \"mode\": \"samples\", \"classA\": 1}", "404", "No checkpoint"},
+            {"{\"checkpoint\": \"tiny\", \"mode\": \"dream\", \"classA\": 1}", "400", "Unknown mode"},
+            {"{\"checkpoint\": \"tiny\", \"mode\": \"samples\", \"classA\": 1, \"truncation\": 9}", "400",
+                "truncation"},
+            {"{\"checkpoint\": \"tiny\", \"mode\": \"samples\", \"classA\": 1, \"count\": 17}", "400",
+                "1 to 16 images"},
+            {"{\"checkpoint\": \"tiny\", \"mode\": \"samples\", \"classA\": 10}", "400", "out of range"},
+            {"{\"checkpoint\": \"tiny\", \"mode\": \"mixture\", \"classA\": 1, \"classB\": 1}", "400",
+                "two different classes"},
+            {"not json", "400", "not the sampler's JSON"},
+            {"null", "400", "not the sampler's JSON"},
+        };
+        for (String[] c : cases) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/sampler/generate"))
+                    .POST(HttpRequest.BodyPublishers.ofString(c[0])).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(Integer.parseInt(c[1]), r.statusCode(), c[0] + " -> " + r.body());
+            assertTrue(r.body().contains(c[2]), r.body());
+        }
+        HttpResponse<String> cancel = http.send(HttpRequest.newBuilder(URI.create(base
+                + "/api/sampler/cancel?client=nobody")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, cancel.statusCode());
     }
 
     @Test
