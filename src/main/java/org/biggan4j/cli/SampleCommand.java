@@ -102,6 +102,11 @@ public final class SampleCommand implements Callable<Integer> {
             + "included (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    @Option(names = "--to-seed", paramLabel = "SEED",
+            description = "With --interpolate z: each row runs from its latent of --seed to its latent of this seed "
+                    + "(the latents -n R samples draw with each seed), not between two latents of --seed.")
+    Long toSeed;
+
     @Option(names = "--path", paramLabel = "linear|spherical", defaultValue = "linear",
             description = "Path of a z interpolation (default: ${DEFAULT-VALUE}); spherical keeps latent norms typical.")
     String path;
@@ -150,7 +155,10 @@ public final class SampleCommand implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("--interpolate takes z or class, got '" + interpolate
                         + "'.");
             };
-            return new SamplingJob.InterpolationSheet(along, steps, Interpolation.parse(path));
+            return new SamplingJob.InterpolationSheet(along, steps, Interpolation.parse(path), toSeed);
+        }
+        if (toSeed != null) {
+            throw new IllegalArgumentException("--to-seed goes with --interpolate z.");
         }
         if (sweep != null) {
             return new SamplingJob.TruncationSweep(sweep);

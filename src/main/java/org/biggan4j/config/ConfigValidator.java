@@ -115,6 +115,11 @@ public final class ConfigValidator {
                     "output.best_metric={} has no values while output.eval_every=0: no best checkpoint will be kept. "
                             + "Set output.eval_every to evaluate during training.", out.bestMetric());
         }
+        if (out.tensorboard() && c.health().spectraEvery() == 0) {
+            // A warning: scalars and sample sheets are still written; only the histograms need the tracker.
+            LoggerFactory.getLogger(ConfigValidator.class).warn("output.tensorboard writes singular-value histograms "
+                    + "only when health.spectra_every > 0 (it is 0): set it to record them.");
+        }
         if (!out.evalFeatureSpec().isEmpty()) {
             try {
                 TorchScriptSpec.parse(out.evalFeatureSpec());

@@ -289,10 +289,12 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      *                        weights; anything else a TorchScript file
      * @param evalFeatureSpec how to feed {@code evalFeatures}: {@code key=value} pairs of
      *                        {@link org.biggan4j.config.TorchScriptSpec#parse}; empty = Inception v3's
+     * @param tensorboard     also write TensorBoard event files to {@code RUN/tensorboard/} (scalars,
+     *                        sample sheets, singular-value histograms)
      */
     public record OutputConfig(int logEvery, int sampleEvery, int checkpointEvery, int keepLast, String bestMetric,
                                int sampleRows, int sampleColumns, int standingStats, int evalEvery, int evalSamples,
-                               String evalFeatures, String evalFeatureSpec) {
+                               String evalFeatures, String evalFeatureSpec, boolean tensorboard) {
         public OutputConfig {
             require(logEvery > 0, "output.log_every must be > 0");
             require(sampleEvery >= 0, "output.sample_every must be >= 0");

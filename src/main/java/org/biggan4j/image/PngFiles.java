@@ -21,16 +21,25 @@ public final class PngFiles {
     private PngFiles() {
     }
 
+    /** The PNG bytes of {@code image}, as {@link #write} writes them (for answers over HTTP). */
+    public static byte[] encode(ImageBytes image) throws IOException {
+        return encode(ImageDecoding.toBufferedImage(image));
+    }
+
+    private static byte[] encode(BufferedImage image) throws IOException {
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        if (!ImageIO.write(image, "png", png)) {
+            throw new IOException("no PNG writer is available in this Java runtime");
+        }
+        return png.toByteArray();
+    }
+
     /** Writes {@code image} to {@code out} as PNG, atomically; creates missing parent folders. */
     public static void write(BufferedImage image, Path out) {
         Path target = out.toAbsolutePath();
         try {
             Files.createDirectories(target.getParent());
-            ByteArrayOutputStream png = new ByteArrayOutputStream();
-            if (!ImageIO.write(image, "png", png)) {
-                throw new IOException("no PNG writer is available in this Java runtime");
-            }
-            ByteBuffer bytes = ByteBuffer.wrap(png.toByteArray());
+            ByteBuffer bytes = ByteBuffer.wrap(encode(image));
             AtomicFiles.writeChannel(target, channel -> {
                 while (bytes.hasRemaining()) {
                     channel.write(bytes);

@@ -49,8 +49,39 @@ final class SampleSheetWriter {
         this.seed = seed;
     }
 
+    /** A sheet mode's grid (owned: close it) and a phrase saying what it is. */
+    record Built(SampleSheets.Grid grid, String what) implements AutoCloseable {
+        @Override
+        public void close() {
+            grid.close();
+        }
+    }
+
     /** Builds the sheet of {@code c.mode()}, writes it (and its .npy) and says what it holds. */
     SamplingJob.Result write(SamplingJob.Request c) throws IOException {
+        try (Built built = build(c)) {
+            SampleSheets.Grid grid = built.grid();
+            ImageSheet.write(grid.images(), c.sheet(), grid.columns(), 2, hasLabels(grid) ? grid.rowLabels()
+                    : List.of());
+            if (c.npy() != null) {
+                Npy.write(c.npy(), grid.images());
+            }
+            return result(built, c);
+        }
+    }
+
+    /** What a built sheet holds, naming the files {@code c} asks for. */
+    SamplingJob.Result result(Built built, SamplingJob.Request c) {
+        SampleSheets.Grid grid = built.grid();
+        String summary = String.format(Locale.ROOT, "A %d x %d sheet from %s of %s (iteration %d): %s.",
+                grid.rows(), grid.columns(), trained.ema() ? "G_ema" : "G", trained.checkpoint(),
+                trained.iteration(), built.what());
+        return new SamplingJob.Result(grid.rows() * grid.columns(), trained.iteration(), summary, grid.details(),
+                SamplingJob.named(c.sheet(), c.npy()));
+    }
+
+    /** Builds the grid of {@code c.mode()} without writing it. */
+    Built build(SamplingJob.Request c) {
         Generator g = trained.generator();
         List<Integer> rows = rowClasses(g.numClasses());
         int unconditionalRows = c.count() != null ? c.count() : UNCONDITIONAL_ROWS;
@@ -64,8 +95,10 @@ final class SampleSheetWriter {
             try (LatentSampler latents = new LatentSampler(latent, g.latentDim(), Seeds.derive(seed, "sample"),
                     device)) {
                 Runnable work = switch (mode.along()) {
-                    case LATENT -> () -> made[0] = SampleSheets.latentInterpolation(trained, rows,
-                            unconditionalRows, mode.steps(), path, latents, c.batch(), device);
+                    case LATENT -> mode.toSeed() == null
+                            ? () -> made[0] = SampleSheets.latentInterpolation(trained, rows, unconditionalRows,
+                                    mode.steps(), path, latents, c.batch(), device)
+                            : () -> made[0] = betweenSeeds(rows, unconditionalRows, mode, latent, latents, c.batch());
                     case CLASS -> {
                         List<int[]> pairs = classPairs(rows);
                         yield () -> made[0] = SampleSheets.classInterpolation(trained, pairs, mode.steps(), latents,
@@ -77,7 +110,8 @@ final class SampleSheetWriter {
             }
             grid = made[0];
             what = (mode.along() == SamplingJob.Along.LATENT
-                    ? "z interpolation (" + path.name().toLowerCase(Locale.ROOT) + ")"
+                    ? "z interpolation (" + path.name().toLowerCase(Locale.ROOT)
+                    + (mode.toSeed() != null ? ", to the latents of seed " + mode.toSeed() : "") + ")"
                     : "class interpolation") + ", " + truncationText(c.truncation()) + ", " + standing[0];
         } else if (c.mode() instanceof SamplingJob.TruncationSweep mode) {
             try (ProgressBar bar = Progress.bar("sweep", mode.truncations().size(), " columns")) {
@@ -91,18 +125,7 @@ final class SampleSheetWriter {
             what = "nearest neighbours (sample, " + mode.k() + " in pixel space"
                     + (grid.columns() > 1 + mode.k() ? ", " + mode.k() + " in classifier feature space)" : ")");
         }
-        try (grid) {
-            ImageSheet.write(grid.images(), c.sheet(), grid.columns(), 2, hasLabels(grid) ? grid.rowLabels()
-                    : List.of());
-            if (c.npy() != null) {
-                Npy.write(c.npy(), grid.images());
-            }
-            String summary = String.format(Locale.ROOT, "A %d x %d sheet from %s of %s (iteration %d): %s.",
-                    grid.rows(), grid.columns(), trained.ema() ? "G_ema" : "G", trained.checkpoint(),
-                    trained.iteration(), what);
-            return new SamplingJob.Result(grid.rows() * grid.columns(), trained.iteration(), summary, grid.details(),
-                    SamplingJob.named(c.sheet(), c.npy()));
-        }
+        return new Built(grid, what);
     }
 
     private SampleSheets.Grid neighbours(SamplingJob.Request c, SamplingJob.NearestNeighbours mode, List<Integer> rows,
@@ -137,6 +160,29 @@ final class SampleSheetWriter {
                     device, bar::stepTo);
         } finally {
             samples.close();
+        }
+    }
+
+    /**
+     * Row i from its latent of the job's seed ({@code from}) to its latent of {@code mode.toSeed()},
+     * each the i-th of R drawn as plain sampling with that seed draws them.
+     */
+    private SampleSheets.Grid betweenSeeds(List<Integer> rows, int unconditionalRows, SamplingJob.InterpolationSheet mode,
+                                           LatentDistribution latent, LatentSampler from, int batch) {
+        int r = rows.isEmpty() ? unconditionalRows : rows.size();
+        Generator g = trained.generator();
+        try (LatentSampler to = new LatentSampler(latent, g.latentDim(), Seeds.derive(mode.toSeed(), "sample"), device)) {
+            Tensor ends = NativeMemory.scoped(() -> {
+                Tensor a = from.sample(r).to(torch.ScalarType.Float);                      // [R, D]
+                Tensor b = to.sample(r).to(torch.ScalarType.Float);                        // [R, D]
+                // Interleaved rows a0, b0, a1, b1, ...: [2R, D]
+                return NativeMemory.keep(torch.stack(new TensorVector(a, b), 1).reshape(2L * r, -1).contiguous());
+            });
+            try {
+                return SampleSheets.latentInterpolation(trained, rows, mode.steps(), mode.path(), ends, batch, device);
+            } finally {
+                ends.close();
+            }
         }
     }
 

@@ -29,6 +29,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
 
 /**
  * A sampling job: images from a trained generator (G_ema by default) as a labelled classes x
@@ -52,20 +55,32 @@ public final class SamplingJob {
      * classes, the class embedding moving linearly from one to the next with z fixed (BigGAN
      * figure 8; needs a shared embedding).
      *
-     * @param steps images per row, the end points included (at least 2)
-     * @param path  the path of a z interpolation; a class interpolation is linear
+     * @param steps  images per row, the end points included (at least 2)
+     * @param path   the path of a z interpolation; a class interpolation is linear
+     * @param toSeed for a z interpolation, or null: each row runs from its latent drawn from the
+     *               job's seed to its latent drawn from this seed (row i of {@code --seed A -n R}
+     *               to row i of {@code --seed B -n R}), not between two latents of one seed
      */
-    public record InterpolationSheet(Along along, int steps, Interpolation path) implements SheetMode {
+    public record InterpolationSheet(Along along, int steps, Interpolation path, Long toSeed) implements SheetMode {
         public InterpolationSheet {
             Objects.requireNonNull(along, "along");
             Objects.requireNonNull(path, "path");
             if (steps < 2) {
                 throw new IllegalArgumentException("--steps must be >= 2 (the end points), got " + steps + ".");
             }
+            if (toSeed != null && along != Along.LATENT) {
+                throw new IllegalArgumentException("--to-seed goes with --interpolate z: a class interpolation "
+                        + "holds one z per row.");
+            }
             if (along == Along.CLASS && path != Interpolation.LINEAR) {
                 throw new IllegalArgumentException("--path applies to z interpolations; a class "
                         + "interpolation mixes class embeddings linearly (BigGAN figure 8).");
             }
+        }
+
+        /** Between two latents of the job's seed. */
+        public InterpolationSheet(Along along, int steps, Interpolation path) {
+            this(along, steps, path, null);
         }
     }
 
@@ -106,8 +121,9 @@ public final class SamplingJob {
     }
 
     /**
-     * What to sample and where to write it. At least one of {@code sheet}, {@code outDir} and
-     * {@code npy} is given; a {@code mode} writes {@code sheet} (and optionally {@code npy}).
+     * What to sample and where to write it. {@link #run} needs at least one of {@code sheet},
+     * {@code outDir} and {@code npy}, and a {@code mode} writes {@code sheet} (and optionally
+     * {@code npy}); {@link #generate} ignores them all.
      *
      * @param checkpoint      a run folder (its newest checkpoint) or a .b4j checkpoint
      * @param ema             sample G_ema when the checkpoint has it, else G
@@ -135,9 +151,6 @@ public final class SamplingJob {
         public Request {
             Objects.requireNonNull(checkpoint, "checkpoint");
             classNames = List.copyOf(classNames);
-            if (sheet == null && outDir == null && npy == null) {
-                throw new IllegalArgumentException("Nothing to write: give --sheet FILE, --out DIR and/or --npy FILE.");
-            }
             if (!(truncation >= 0) || Double.isInfinite(truncation)) {
                 throw new IllegalArgumentException("--truncation must be >= 0 (0 = none), got " + truncation + ".");
             }
@@ -145,7 +158,7 @@ public final class SamplingJob {
                 throw new IllegalArgumentException("--columns, --batch and --n must be >= 1, --standing-stats >= -1 and "
                         + "--standing-batch >= 2.");
             }
-            if (mode != null && (sheet == null || outDir != null || zFile != null)) {
+            if (mode != null && (outDir != null || zFile != null)) {
                 throw new IllegalArgumentException("--interpolate, --sweep and --neighbours write a sheet: give --sheet FILE "
                         + "(and optionally --npy FILE), not --out or --z.");
             }
@@ -168,9 +181,75 @@ public final class SamplingJob {
         }
     }
 
+    /**
+     * Images made in memory, for an interactive caller (the sampler page): exactly the images
+     * {@link #run} makes for the same request (same seeds, batches and statistics), not written.
+     *
+     * @param images    the images, row-major
+     * @param columns   images per row: a sheet mode's columns (interpolation steps), else the request's columns
+     * @param fileNames a file name per image: what {@code --out} names the sample ({@code
+     *                  sample-00003-sneaker.png}), or {@code frame-NN.png} for a sheet mode's tiles
+     * @param summary   what {@link Result#summary} says
+     */
+    public record Images(List<ImageBytes> images, int columns, List<String> fileNames, String summary) {
+        public Images {
+            images = List.copyOf(images);
+            fileNames = List.copyOf(fileNames);
+        }
+    }
+
     /** Loads the generator onto {@code device}, samples and writes what the request names. */
     public static Result run(Request request, ComputeDevice device) throws IOException {
+        if (request.sheet() == null && request.outDir() == null && request.npy() == null) {
+            throw new IllegalArgumentException("Nothing to write: give --sheet FILE, --out DIR and/or --npy FILE.");
+        }
+        if (request.mode() != null && request.sheet() == null) {
+            throw new IllegalArgumentException("--interpolate, --sweep and --neighbours write a sheet: give --sheet FILE "
+                    + "(and optionally --npy FILE), not --out or --z.");
+        }
         TrainedGenerator trained = TrainedGenerator.load(request.checkpoint(), request.ema(), device);
+        return run(request, trained, device, null, () -> false);
+    }
+
+    /**
+     * Makes the images of {@code request} with an already loaded generator, in memory; the
+     * request's output paths are ignored. {@code cancelled} is asked before the work starts and
+     * after every generator batch: when it says true, a {@link CancellationException} ends the
+     * work (the generator's own BatchNorm statistics are put back, as after any sampling).
+     */
+    public static Images generate(Request request, TrainedGenerator trained, ComputeDevice device,
+                                  BooleanSupplier cancelled) throws IOException {
+        Request inMemory = new Request(request.checkpoint(), request.ema(), null, null, null, null, request.count(),
+                request.classIds(), request.classNames(), request.truncation(), request.standingBatches(),
+                request.standingBatch(), request.zFile(), request.columns(), request.batch(), request.mode(),
+                request.seed());
+        List<ImageBytes> images = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        int[] columns = {request.columns()};
+        Result result = run(inMemory, trained, device, (made, cols, fileNames) -> {
+            images.addAll(made);
+            names.addAll(fileNames);
+            columns[0] = cols;
+        }, cancelled);
+        return new Images(images, columns[0], names, result.summary());
+    }
+
+    /** Receives the images a job makes, when they are wanted in memory. */
+    @FunctionalInterface
+    private interface Collector {
+        void accept(List<ImageBytes> images, int columns, List<String> fileNames);
+    }
+
+    /** Throws when the caller has gone: checked before the work and between generator batches. */
+    static void checkCancelled(BooleanSupplier cancelled) {
+        if (cancelled.getAsBoolean()) {
+            throw new CancellationException("The sampling request was cancelled.");
+        }
+    }
+
+    private static Result run(Request request, TrainedGenerator trained, ComputeDevice device, Collector memory,
+                              BooleanSupplier cancelled) throws IOException {
+        checkCancelled(cancelled);
         var g = trained.generator();
         int classCount = g.numClasses();
         Optional<ClassMixture> mixture = ClassMixture.parse(request.classIds(), classCount);
@@ -181,14 +260,27 @@ public final class SamplingJob {
         }
         List<Integer> selected = ClassSelection.parse(mixture.isPresent() ? null : request.classIds(),
                 request.classNames(), trained.classNames(), classCount);
-        if (request.mode() != null) {
-            return new SampleSheetWriter(trained, selected, device, request.seed()).write(request);
+        SampleSheetWriter sheets = new SampleSheetWriter(trained, selected, device, request.seed());
+        if (request.mode() != null && memory != null) {
+            try (SampleSheetWriter.Built built = sheets.build(request)) {
+                List<ImageBytes> tiles = ImageSheet.fromTensor(built.grid().images());
+                List<String> names = new ArrayList<>();
+                for (int i = 0; i < tiles.size(); i++) {
+                    names.add(String.format(Locale.ROOT, "frame-%02d.png", i));
+                }
+                memory.accept(tiles, built.grid().columns(), names);
+                return sheets.result(built, request);
+            }
         }
-        return plain(request, trained, selected, mixture, device);
+        if (request.mode() != null) {
+            return sheets.write(request);
+        }
+        return plain(request, trained, selected, mixture, device, memory, cancelled);
     }
 
     private static Result plain(Request r, TrainedGenerator trained, List<Integer> selected,
-                                Optional<ClassMixture> mixture, ComputeDevice device) throws IOException {
+                                Optional<ClassMixture> mixture, ComputeDevice device, Collector memory,
+                                BooleanSupplier cancelled) throws IOException {
         var g = trained.generator();
         int classCount = g.numClasses();
         int columns = r.columns();
@@ -232,6 +324,7 @@ public final class SamplingJob {
         LatentDistribution distribution = LatentDistribution.forTruncation(r.truncation(), g);
         long seed = r.seed();
         List<ImageBytes> tiles = new ArrayList<>();
+        List<String> fileNames = new ArrayList<>();
         List<Tensor> all = new ArrayList<>();
         int digits = Math.max(5, String.valueOf(n - 1).length());
         int total = n;
@@ -245,30 +338,38 @@ public final class SamplingJob {
                         : Sampler.Latents.drawn(sampler, total, device);
                 Sampler.Sink sink = (start, images) -> {
                     List<ImageBytes> bytes = ImageSheet.fromTensor(images);
-                    if (r.sheet() != null) {
+                    if (r.sheet() != null || memory != null) {
                         tiles.addAll(bytes);
                     }
-                    if (r.outDir() != null) {
-                        for (int k = 0; k < bytes.size(); k++) {
-                            int i = start + k;
-                            String label = mixture.isPresent() ? "-mixture" : classes == null ? ""
-                                    : "-" + fileSafe(trained.className((int) classes[i]));
-                            PngFiles.write(bytes.get(k), r.outDir().resolve(String.format(Locale.ROOT, "sample-%0"
-                                    + digits + "d%s.png", i, label)));
+                    for (int k = 0; k < bytes.size(); k++) {
+                        int i = start + k;
+                        String label = mixture.isPresent() ? "-mixture" : classes == null ? ""
+                                : "-" + fileSafe(trained.className((int) classes[i]));
+                        String name = String.format(Locale.ROOT, "sample-%0" + digits + "d%s.png", i, label);
+                        fileNames.add(name);
+                        if (r.outDir() != null) {
+                            PngFiles.write(bytes.get(k), r.outDir().resolve(name));
                         }
                     }
                     if (r.npy() != null) {
                         all.add(NativeMemory.keep(images.clone()));
                     }
                 };
+                IntConsumer done = k -> {
+                    bar.stepTo(k);
+                    checkCancelled(cancelled);
+                };
                 if (mixture.isPresent()) {
                     Sampler.runSoft(g, latents, mixture.get().rows(total, device), total, r.batch(), device, sink,
-                            bar::stepTo);
+                            done);
                 } else {
-                    Sampler.run(g, latents, classes, total, r.batch(), device, sink, bar::stepTo);
+                    Sampler.run(g, latents, classes, total, r.batch(), device, sink, done);
                 }
             }
         });
+        if (memory != null) {
+            memory.accept(tiles, columns, fileNames);
+        }
         if (r.sheet() != null) {
             List<String> labels = new ArrayList<>();
             rowClasses.forEach(c -> labels.add(trained.className(c)));
@@ -286,7 +387,8 @@ public final class SamplingJob {
                     labelCopy.length)));
         }
         double truncation = r.truncation();
-        String summary = String.format(Locale.ROOT, "%d samples from %s of %s (iteration %d), %s%s.", n,
+        String summary = String.format(Locale.ROOT, "%d %s from %s of %s (iteration %d), %s%s.", n,
+                n == 1 ? "sample" : "samples",
                 trained.ema() ? "G_ema" : "G", trained.checkpoint(), trained.iteration(),
                 truncation > 0 ? "truncation " + truncation : "no truncation",
                 ", " + standing + mixture.map(m -> ", classes mixed as " + m.describe(trained.classNames())).orElse(""));

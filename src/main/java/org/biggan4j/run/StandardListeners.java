@@ -10,9 +10,11 @@ import org.biggan4j.train.listener.LossPlotListener;
 import org.biggan4j.train.listener.MetricsLogger;
 import org.biggan4j.train.listener.ProgressListener;
 import org.biggan4j.train.listener.SampleSheetListener;
+import org.biggan4j.train.listener.TensorBoardListener;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The listeners of a standard training run, in running order, with the two a caller looks at
@@ -38,7 +40,8 @@ public record StandardListeners(List<TrainingListener> all, SampleSheetListener 
      * The listeners of a {@code train} run in the order they must run: the periodic evaluation
      * (when given) first, so that its figures join the metrics record and the checkpoint of their
      * iteration and reach the collapse monitor before it judges that iteration; health before
-     * checkpoints, so that a checkpoint stores the collapse detector's state of its iteration.
+     * checkpoints, so that a checkpoint stores the collapse detector's state of its iteration;
+     * the TensorBoard writer ({@code output.tensorboard}) last, after all it reads from.
      *
      * @param evaluation the periodic evaluation, or null when {@code output.eval_every} is 0
      */
@@ -60,6 +63,25 @@ public record StandardListeners(List<TrainingListener> all, SampleSheetListener 
         all.addAll(health.list());
         all.add(checkpoints);
         all.add(new LossPlotListener());
+        if (config.output().tensorboard()) {
+            // Last: it writes what the listeners above produce (records, sheets, spectra) as they produce it.
+            TensorBoardListener tensorboard = new TensorBoardListener(metrics, sheets);
+            if (health.spectra() != null) {
+                var spectra = health.spectra();
+                tensorboard.withSpectra(new TensorBoardListener.Spectra() {
+                    @Override
+                    public long latestIteration() {
+                        return spectra.latestIteration();
+                    }
+
+                    @Override
+                    public Map<String, double[]> latest() {
+                        return spectra.latest();
+                    }
+                });
+            }
+            all.add(tensorboard);
+        }
         return new StandardListeners(all, sheets, health);
     }
 }

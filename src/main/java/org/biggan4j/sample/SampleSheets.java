@@ -61,8 +61,27 @@ public final class SampleSheets {
      */
     public static Grid latentInterpolation(TrainedGenerator trained, List<Integer> rowClasses, int rows, int steps,
                                            Interpolation path, LatentSampler latents, int batch, ComputeDevice device) {
-        Generator g = trained.generator();
         int r = rowClasses.isEmpty() ? rows : rowClasses.size();
+        Tensor ends = NativeMemory.keep(latents.sample(2L * r).to(torch.ScalarType.Float));
+        try {
+            return latentInterpolation(trained, rowClasses, steps, path, ends, batch, device);
+        } finally {
+            ends.close();
+        }
+    }
+
+    /**
+     * As above with given end points: row i runs from {@code ends[2i]} to {@code ends[2i + 1]}
+     * ({@code ends} is {@code [2 * rows, latent dim]}, any device).
+     */
+    public static Grid latentInterpolation(TrainedGenerator trained, List<Integer> rowClasses, int steps,
+                                           Interpolation path, Tensor ends, int batch, ComputeDevice device) {
+        Generator g = trained.generator();
+        int r = (int) (ends.size(0) / 2);
+        if (!rowClasses.isEmpty() && rowClasses.size() != r) {
+            throw new IllegalArgumentException("Need two end points per row: " + rowClasses.size() + " rows, "
+                    + ends.size(0) + " end points.");
+        }
         List<String> labels = new ArrayList<>();
         List<String> details = new ArrayList<>();
         long[] classes = rowClasses.isEmpty() ? null : new long[r * steps];
@@ -76,7 +95,6 @@ public final class SampleSheets {
             }
         }
         Tensor z = NativeMemory.scoped(() -> {
-            Tensor ends = latents.sample(2L * r).to(torch.ScalarType.Float);
             List<Tensor> paths = new ArrayList<>();
             for (int i = 0; i < r; i++) {
                 paths.add(path.path(ends.select(0, 2L * i), ends.select(0, 2L * i + 1), steps));

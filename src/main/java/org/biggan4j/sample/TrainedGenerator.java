@@ -15,6 +15,8 @@ import org.biggan4j.model.zoo.ModelSize;
 import org.biggan4j.model.zoo.Models;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 
 import java.nio.file.Files;
@@ -43,6 +45,27 @@ public record TrainedGenerator(Generator generator, ClassNames classNames, Train
     public TrainedGenerator {
         Objects.requireNonNull(classNames, "classNames");
         standing = Map.copyOf(standing);
+    }
+
+    /**
+     * Frees the native memory of the weights, buffers and stored standing statistics now, rather
+     * than whenever the garbage collector finds their Java objects (a server that caches a few
+     * generators evicts one this way); the generator must not be used afterwards. Each parameter
+     * and buffer gets an empty tensor as its data ({@code p.data = empty} in PyTorch), which drops
+     * the module's reference to its storage; a storage nobody else holds is freed at once.
+     */
+    public void release() {
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            NativeMemory.scoped(() -> {
+                for (StringTensorDict dict : List.of(generator.named_parameters(true), generator.named_buffers(true))) {
+                    for (long i = 0; i < dict.size(); i++) {
+                        Tensor t = dict.get(i).value();
+                        t.__dispatch_set_data(t.new_empty(0));
+                    }
+                }
+            });
+        }
+        standing.values().forEach(group -> group.values().forEach(Tensor::close));
     }
 
     /** The tensor group of the weights in use. */

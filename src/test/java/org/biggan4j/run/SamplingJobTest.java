@@ -3,6 +3,7 @@ package org.biggan4j.run;
 import org.biggan4j.io.Npy;
 import org.biggan4j.run.SamplingJob.Request;
 import org.biggan4j.sample.Interpolation;
+import org.biggan4j.sample.TrainedGenerator;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
@@ -13,7 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,6 +40,36 @@ class SamplingJobTest {
     private static Request arrays(Path npy, Path labels, long seed) {
         return new Request(run, true, null, null, npy, labels, 6, "3,5", List.of(), 0.5, 0, 64, null, 10, 4, null,
                 seed);
+    }
+
+    /** A z interpolation with --to-seed, no standing statistics (so nothing else depends on the seed). */
+    private static Request betweenSeeds(long from, long to) {
+        return new Request(run, true, null, null, null, null, null, "3,5", List.of(), 0.5, 0, 64, null, 10, 50,
+                new SamplingJob.InterpolationSheet(SamplingJob.Along.LATENT, 2, Interpolation.LINEAR, to), from);
+    }
+
+    /**
+     * --to-seed: each row runs from its latent of one seed to its latent of the other, so swapping
+     * the seeds swaps the end points exactly (in memory, through {@link SamplingJob#generate}).
+     */
+    @Test
+    void aLatentInterpolationBetweenTwoSeedsRunsFromOneSeedsLatentToTheOthers() throws Exception {
+        TrainedGenerator trained = TrainedGenerator.load(run, true, ComputeDevice.CPU);
+        SamplingJob.Images forward = SamplingJob.generate(betweenSeeds(3, 9), trained, ComputeDevice.CPU, () -> false);
+        SamplingJob.Images backward = SamplingJob.generate(betweenSeeds(9, 3), trained, ComputeDevice.CPU, () -> false);
+        assertEquals(4, forward.images().size(), "rows for classes 3 and 5, two steps each");
+        assertEquals(2, forward.columns());
+        assertEquals(List.of("frame-00.png", "frame-01.png", "frame-02.png", "frame-03.png"), forward.fileNames());
+        assertTrue(forward.summary().contains("to the latents of seed 9"), forward.summary());
+        for (int row = 0; row < 2; row++) {
+            assertArrayEquals(forward.images().get(2 * row).chw(), backward.images().get(2 * row + 1).chw());
+            assertArrayEquals(forward.images().get(2 * row + 1).chw(), backward.images().get(2 * row).chw());
+            assertFalse(Arrays.equals(forward.images().get(2 * row).chw(), forward.images().get(2 * row + 1).chw()));
+        }
+        assertThrows(CancellationException.class, () -> SamplingJob.generate(betweenSeeds(3, 9), trained,
+                ComputeDevice.CPU, () -> true));
+        assertThrows(IllegalArgumentException.class, () -> new SamplingJob.InterpolationSheet(SamplingJob.Along.CLASS,
+                2, Interpolation.LINEAR, 9L));
     }
 
     @Test
@@ -78,10 +111,11 @@ class SamplingJobTest {
     }
 
     @Test
-    void requestsThatCannotWorkAreRefusedWhenBuilt() {
+    void requestsThatCannotWorkAreRefused() {
         Path npy = dir.resolve("never.npy");
-        IllegalArgumentException nothing = assertThrows(IllegalArgumentException.class, () -> new Request(run, true,
-                null, null, null, null, null, null, List.of(), 0, -1, 64, null, 10, 50, null, 0));
+        IllegalArgumentException nothing = assertThrows(IllegalArgumentException.class, () -> SamplingJob.run(
+                new Request(run, true, null, null, null, null, null, null, List.of(), 0, -1, 64, null, 10, 50, null, 0),
+                ComputeDevice.CPU));
         assertTrue(nothing.getMessage().startsWith("Nothing to write"), nothing.getMessage());
         IllegalArgumentException truncation = assertThrows(IllegalArgumentException.class, () -> new Request(run, true,
                 null, null, npy, null, null, null, List.of(), Double.NaN, -1, 64, null, 10, 50, null, 0));

@@ -12,6 +12,7 @@ import org.biggan4j.train.listener.LossPlotListener;
 import org.biggan4j.train.listener.MetricsLogger;
 import org.biggan4j.train.listener.ProgressListener;
 import org.biggan4j.train.listener.SampleSheetListener;
+import org.biggan4j.train.listener.TensorBoardListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +45,12 @@ class StandardListenersTest {
         assertInstanceOf(LossPlotListener.class, all.get(6));
         assertEquals(7, all.size());
         assertThrows(UnsupportedOperationException.class, () -> all.add(new LossPlotListener()));
+
+        assertEquals(7, all.size(), "output.tensorboard is off by default");
+        TrainConfig tensorboard = ConfigLoader.load("dcgan", List.of("output.tensorboard=true"));
+        List<TrainingListener> withTensorBoard = StandardListeners.of(tensorboard, new StopSignal(), null).all();
+        assertInstanceOf(TensorBoardListener.class, withTensorBoard.get(withTensorBoard.size() - 1),
+                "last: it writes what the others produce");
 
         TrainConfig quiet = ConfigLoader.load("dcgan", List.of("health.spectra_every=0", "health.on_collapse=off"));
         assertEquals(5, StandardListeners.of(quiet, new StopSignal(), null).all().size(), "no health listeners");

@@ -43,6 +43,18 @@ public final class MetricsLogger implements TrainingListener {
     private long publishedIteration = -1;
     private long lastWritten = -1;
     private int every;
+    private final List<RecordSink> sinks = new ArrayList<>();
+
+    /** Receives every record as it is written (iteration and values, before JSON conversion). */
+    @FunctionalInterface
+    public interface RecordSink {
+        void accept(long iteration, Map<String, Double> values);
+    }
+
+    /** Sends every record this logger writes to {@code sink} too (the TensorBoard listener). */
+    public void alsoTo(RecordSink sink) {
+        sinks.add(sink);
+    }
 
     /**
      * Columns that other listeners will {@link #publish} later, so that {@code metrics.csv}'s
@@ -144,6 +156,9 @@ public final class MetricsLogger implements TrainingListener {
             jsonl.write(JSON.writeValueAsString(record));
             jsonl.newLine();
             jsonl.flush();
+            for (RecordSink sink : sinks) {
+                sink.accept(iteration, values);
+            }
             if (!withCsv) {
                 return;
             }

@@ -31,6 +31,18 @@ public final class SampleSheetListener implements TrainingListener {
     private int rows;
     private int columns;
     private Path latest;
+    private final List<SheetSink> sinks = new ArrayList<>();
+
+    /** Told of every sheet written: its iteration and PNG file. */
+    @FunctionalInterface
+    public interface SheetSink {
+        void accept(long iteration, Path png);
+    }
+
+    /** Tells {@code sink} of every sheet this listener writes (the TensorBoard listener). */
+    public void alsoTo(SheetSink sink) {
+        sinks.add(sink);
+    }
 
     /** Samples directory of a run. */
     public static Path directory(Path runDir) {
@@ -114,6 +126,9 @@ public final class SampleSheetListener implements TrainingListener {
                     }
                 });
         latest = file;
+        for (SheetSink sink : sinks) {
+            sink.accept(iteration, file);
+        }
         return file;
     }
 }
