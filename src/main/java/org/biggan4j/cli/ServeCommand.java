@@ -1,7 +1,10 @@
 package org.biggan4j.cli;
 
 import org.biggan4j.serve.DashboardServer;
+import org.biggan4j.serve.sampler.SamplerRoutes;
+import org.biggan4j.tensor.ComputeDevice;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -14,16 +17,20 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code biggan4j serve}: the web dashboard of runs (and, once merged, the interactive sampler). */
+/** {@code biggan4j serve}: the web dashboard of runs and the interactive sampler. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve a web dashboard of training runs: every run under the folders with its state, a live "
                 + "page per run (losses, penalties, learning rates, gradient norms, FID/class accuracy, singular "
-                + "values, collapse decisions, sample sheets, configuration) and runs overlaid. Binds 127.0.0.1; any "
+                + "values, collapse decisions, sample sheets, configuration), runs overlaid, and an interactive sampler of "
+                + "any served checkpoint (/sampler) with the code of `biggan4j sample`. Binds 127.0.0.1; any "
                 + "other --host requires a token (printed at start, or --token). Stop it with Ctrl-C.")
 public final class ServeCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    RuntimeOptions runtime;
 
     @Parameters(arity = "0..*", paramLabel = "RUNS_DIR|RUN|CHECKPOINT",
             description = "Folders of runs (searched 4 levels down), run folders or .b4j checkpoints (default: .).")
@@ -45,7 +52,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Path> served = sources.isEmpty() ? List.of(Path.of(".")) : sources;
-        DashboardServer.Options options = DashboardServer.Options.of(served).at(host, port).withToken(token);
+        ComputeDevice device = runtime.apply();   // where the sampler runs G
+        DashboardServer.Options options = DashboardServer.Options.of(served).at(host, port).withToken(token)
+                .withRoutes((app, folders) -> SamplerRoutes.install(app, folders::checkpoints, device));
         DashboardServer server = DashboardServer.start(options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
