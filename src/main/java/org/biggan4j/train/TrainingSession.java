@@ -13,6 +13,7 @@ import org.biggan4j.config.TrainConfig;
 import org.biggan4j.io.AtomicFiles;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
+import org.biggan4j.regularize.Regularizer;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.train.optim.ParameterOptimizer;
@@ -49,6 +50,11 @@ public final class TrainingSession implements AutoCloseable {
     public static final String OPTIMIZER_D = "optimizer_discriminator";
     /** The run folder's human-readable copy of the configuration. */
     public static final String CONFIG_FILE = "config.yaml";
+    /**
+     * The key of the run state under which the regularisers' carried numbers are stored (LeCam's
+     * anchors), by regulariser name: {@code "regularizers": {"lecam": {"anchor_real": ..., ...}}}.
+     */
+    public static final String REGULARIZER_STATE = "regularizers";
 
     private TrainConfig config;
     private final Path runDir;
@@ -241,9 +247,20 @@ public final class TrainingSession implements AutoCloseable {
         groups.put(OPTIMIZER_D, step.discriminatorOptimizer().state());
         // The model shape records what the configuration leaves to the data ("0 = from the
         // data"), so that sampling can rebuild G from the checkpoint alone.
+        Map<String, Object> carried = new LinkedHashMap<>(extraState);
+        Map<String, Object> regularizerState = new LinkedHashMap<>();
+        for (Regularizer r : step.regularizers()) {
+            if (!r.state().isEmpty()) {
+                regularizerState.put(r.name(), r.state());
+            }
+        }
+        carried.remove(REGULARIZER_STATE);
+        if (!regularizerState.isEmpty()) {
+            carried.put(REGULARIZER_STATE, regularizerState);
+        }
         RunState state = new RunState(loaderPosition(data.position()), data.classNames(),
                 new RunState.ModelShape(generator.numClasses(), generator.imageChannels()), step.noiseSalt(),
-                List.of(), Map.of(), extraState);
+                List.of(), Map.of(), carried);
         return new CheckpointData(iteration, ConfigLoader.toJson(config),
                 Provenance.current(config.seed(), data.description()), state, metrics, groups, Map.of());
     }
@@ -283,10 +300,39 @@ public final class TrainingSession implements AutoCloseable {
                 }
             }
             step.setNoiseSalt(state.noiseSalt());
-            extraState.putAll(state.listeners());
+            Map<String, Object> listeners = new LinkedHashMap<>(state.listeners());
+            restoreRegularizers(listeners.remove(REGULARIZER_STATE), source);
+            extraState.putAll(listeners);
             iteration = ckpt.iteration();
         });
         LOG.info("Resumed from {} at iteration {}.", checkpoint, iteration);
+    }
+
+    /**
+     * Gives every regulariser the numbers the checkpoint stored under its name (none: it starts
+     * afresh, as in a checkpoint written before it was switched on).
+     */
+    private void restoreRegularizers(Object stored, String source) {
+        Map<?, ?> byName = stored instanceof Map<?, ?> m ? m : Map.of();
+        if (stored != null && !(stored instanceof Map<?, ?>)) {
+            throw new CheckpointException(source + ": its state." + REGULARIZER_STATE + " is " + stored
+                    + ", not an object; the file is damaged: use an earlier checkpoint.");
+        }
+        for (Regularizer r : step.regularizers()) {
+            Map<String, Double> values = new LinkedHashMap<>();
+            Object own = byName.get(r.name());
+            if (own instanceof Map<?, ?> m) {
+                m.forEach((k, v) -> {
+                    if (!(v instanceof Number n)) {
+                        throw new CheckpointException(source + ": its state." + REGULARIZER_STATE + "." + r.name()
+                                + "." + k + " is " + v + ", not a number; the file is damaged: use an earlier "
+                                + "checkpoint.");
+                    }
+                    values.put(String.valueOf(k), n.doubleValue());
+                });
+            }
+            r.restoreState(values, source);
+        }
     }
 
     /**
