@@ -50,7 +50,10 @@ public final class SessionFactory {
     public static LabelledImages openAllData(TrainConfig config) {
         DataOptions options = DataOptions.defaults().withChannels(config.model().imageChannels());
         String path = config.data().path();
-        return DataSources.open(path == null || path.isBlank() ? null : Path.of(path), options);
+        // A folder of image files is decoded at the model's resolution (a user's own images need no
+        // --resolution of their own); fixed-size formats keep their size and the loader fits them.
+        return DataSources.openForModel(path == null || path.isBlank() ? null : Path.of(path), options,
+                config.model().resolution());
     }
 
     /** The model spec for {@code config} on {@code data}. */
