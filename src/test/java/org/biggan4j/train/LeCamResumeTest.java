@@ -26,6 +26,31 @@ class LeCamResumeTest {
         return new LeCamPenalty(0.5, 0.9, 2);
     }
 
+    /**
+     * The first half of a run, stopped after {@code last} as SIGINT would stop it (the checkpoint
+     * listener writes on the way out); returns the anchors [a_R, a_F] then.
+     */
+    private static double[] trainUntil(TrainConfig config, Path run, long last) {
+        StopSignal stop = new StopSignal();
+        LeCamPenalty lecam = lecam();
+        double[] anchors = new double[2];
+        try (TrainingSession first = TinyGan.session(config, run, new TinyGan.Hinge(), lecam)) {
+            TrainingListener stopper = new TrainingListener() {
+                @Override
+                public void onIteration(TrainingSession s, StepMetrics m) {
+                    if (m.iteration() == last) {
+                        assertTrue(m.values().containsKey("d_penalty_lecam"), "the penalty is on by then");
+                        anchors[0] = lecam.anchorReal();
+                        anchors[1] = lecam.anchorFake();
+                        stop.request();
+                    }
+                }
+            };
+            assertEquals(last, new TrainingLoop(first, List.of(stopper, new CheckpointListener()), stop).run());
+        }
+        return anchors;
+    }
+
     @Test
     void resumeWithLeCamRestoresTheAnchorsAndContinuesBitExactly(@TempDir Path dir) {
         TrainConfig config = TinyGan.config(10, 100, "stop");
@@ -35,23 +60,7 @@ class LeCamResumeTest {
             new TrainingLoop(straight, List.of(), new StopSignal()).run();
 
             Path run = dir.resolve("resumed");
-            StopSignal stop = new StopSignal();
-            LeCamPenalty firstLecam = lecam();
-            double[] anchorsAt5 = new double[2];
-            try (TrainingSession first = TinyGan.session(config, run, new TinyGan.Hinge(), firstLecam)) {
-                TrainingListener stopAt5 = new TrainingListener() {
-                    @Override
-                    public void onIteration(TrainingSession s, StepMetrics m) {
-                        if (m.iteration() == 5) {
-                            assertTrue(m.values().containsKey("d_penalty_lecam"), "the penalty is on by then");
-                            anchorsAt5[0] = firstLecam.anchorReal();
-                            anchorsAt5[1] = firstLecam.anchorFake();
-                            stop.request();
-                        }
-                    }
-                };
-                assertEquals(5, new TrainingLoop(first, List.of(stopAt5, new CheckpointListener()), stop).run());
-            }
+            double[] anchorsAt5 = trainUntil(config, run, 5);
             LeCamPenalty secondLecam = lecam();
             try (TrainingSession second = TinyGan.session(config, run, new TinyGan.Hinge(), secondLecam)) {
                 Path latest = second.checkpoints().latest().orElseThrow();
@@ -88,18 +97,7 @@ class LeCamResumeTest {
                 straightLecam)) {
             new TrainingLoop(straight, List.of(), new StopSignal()).run();
             Path run = dir.resolve("resumed");
-            StopSignal stop = new StopSignal();
-            try (TrainingSession first = TinyGan.session(config, run, new TinyGan.Hinge(), lecam())) {
-                TrainingListener stopAt4 = new TrainingListener() {
-                    @Override
-                    public void onIteration(TrainingSession s, StepMetrics m) {
-                        if (m.iteration() == 4) {
-                            stop.request();
-                        }
-                    }
-                };
-                new TrainingLoop(first, List.of(stopAt4, new CheckpointListener()), stop).run();
-            }
+            trainUntil(config, run, 4);
             LeCamPenalty forgetful = lecam();
             try (TrainingSession second = TinyGan.session(config, run, new TinyGan.Hinge(), forgetful)) {
                 second.restore(second.checkpoints().latest().orElseThrow());
