@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 BenchDistCommand.class,
                 BenchAllocatorsCommand.class,
                 BenchInceptionCommand.class,
+                BenchSmallDataCommand.class,
         })
 public final class BenchCommand implements Runnable {
 

@@ -77,6 +77,11 @@ public final class ConfigValidator {
                     "training.ema_start ({}) is after the last iteration ({}): G_ema will equal G.",
                     c.training().emaStart(), c.training().iterations());
         }
+        if (c.training().freezeDBlocks() > 0 && (c.regularizers().clip() > 0 || c.regularizers().sigmaD().clamp())) {
+            fail("training.freeze_d_blocks keeps D's first blocks bit-identical, but regularizers.clip and "
+                    + "regularizers.sigma_d.clamp change every weight of D after each step: switch those off or set "
+                    + "training.freeze_d_blocks=0");
+        }
         TrainConfig.HealthConfig h = c.health();
         if (h.onCollapse() != TrainConfig.OnCollapse.OFF && h.spectraEvery() == 0) {
             fail("health.on_collapse=" + name(h.onCollapse()) + " needs the spectra (G's sigma_0 is the main signal "
@@ -133,6 +138,21 @@ public final class ConfigValidator {
                 fail("optimizer.*.schedule_start (" + o.scheduleStart() + ") must be before the last iteration ("
                         + c.training().iterations() + ") for linear_decay");
             }
+        }
+    }
+
+    /**
+     * FreezeD's {@code training.freeze_d_blocks} against the number of blocks D has (known once D
+     * is built: the tables live above the configuration).
+     *
+     * @param blocks the blocks of the discriminator the configuration builds
+     */
+    public static void frozenBlocks(TrainConfig c, int blocks) {
+        int k = c.training().freezeDBlocks();
+        if (k > blocks) {
+            fail("training.freeze_d_blocks=" + k + " is more than the " + blocks + " blocks of the "
+                    + name(c.model().architecture()) + " discriminator at " + c.model().resolution() + " px: set it to "
+                    + "at most " + blocks + (blocks > 0 ? " (FreezeD keeps a few of the first ones, e.g. 2-4)" : ""));
         }
     }
 

@@ -128,10 +128,15 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      * @param sigmaD          the same for D's weights
      * @param dropoutD        dropout probability on D's pooled features before its final linear
      *                        layer (and projection), training mode only; 0 = off
+     * @param lecam           lambda of the LeCam regulariser on D's outputs (Tseng et al. 2021, eq. 3); 0 = off
+     * @param lecamDecay      decay of the moving averages of D's mean outputs that anchor it (0.99)
+     * @param lecamStart      iterations during which the anchors only follow the latest batch and the
+     *                        penalty is off (the official code's 1000)
      */
     public record RegularizerConfig(double gradientPenalty, double r1, double orthogonalG, double orthogonalD,
                                     double clip, double instanceNoise, long instanceNoiseIterations,
-                                    SigmaConfig sigmaG, SigmaConfig sigmaD, double dropoutD) {
+                                    SigmaConfig sigmaG, SigmaConfig sigmaD, double dropoutD, double lecam,
+                                    double lecamDecay, long lecamStart) {
         public RegularizerConfig {
             require(gradientPenalty >= 0 && r1 >= 0 && orthogonalG >= 0 && orthogonalD >= 0 && clip >= 0
                     && instanceNoise >= 0 && instanceNoiseIterations >= 0,
@@ -142,13 +147,16 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
             sigmaD = sigmaD == null ? SigmaConfig.OFF : sigmaD;
             require(dropoutD >= 0 && dropoutD < 1, "regularizers.dropout_d must be in [0, 1) (0 = off), got "
                     + dropoutD);
+            require(lecam >= 0, "regularizers.lecam must be >= 0 (0 = off), got " + lecam);
+            require(lecamDecay >= 0 && lecamDecay < 1, "regularizers.lecam_decay must be in [0, 1), got " + lecamDecay);
+            require(lecamStart >= 0, "regularizers.lecam_start must be >= 0, got " + lecamStart);
         }
 
         /** The regularisers that existed before section 4.1's conditioning, with it switched off. */
         public RegularizerConfig(double gradientPenalty, double r1, double orthogonalG, double orthogonalD,
                                  double clip, double instanceNoise, long instanceNoiseIterations) {
             this(gradientPenalty, r1, orthogonalG, orthogonalD, clip, instanceNoise, instanceNoiseIterations,
-                    SigmaConfig.OFF, SigmaConfig.OFF, 0);
+                    SigmaConfig.OFF, SigmaConfig.OFF, 0, 0, 0.99, 1000);
         }
     }
 
@@ -228,9 +236,12 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      *                      (effective batch = batch_size x accumulation)
      * @param emaDecay      decay of G's EMA (0.9999); 0 = no EMA
      * @param emaStart      iteration from which the EMA averages (before it copies G)
+     * @param freezeDBlocks FreezeD (Mo et al. 2020): D's first this many blocks, from the input, keep
+     *                      their weights (0 = none)
      */
     public record TrainingConfig(int batchSize, int dSteps, int accumulation, long iterations, double emaDecay,
-                                 long emaStart, Latent latent, boolean bf16, OnNonFinite onNonFinite) {
+                                 long emaStart, Latent latent, boolean bf16, OnNonFinite onNonFinite,
+                                 @JsonProperty("freeze_d_blocks") int freezeDBlocks) {
         public TrainingConfig {
             require(batchSize > 0, "training.batch_size must be > 0, got " + batchSize);
             require(dSteps > 0, "training.d_steps must be > 0, got " + dSteps);
@@ -240,6 +251,7 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
             require(emaStart >= 0, "training.ema_start must be >= 0");
             latent = latent == null ? Latent.NORMAL : latent;
             onNonFinite = onNonFinite == null ? OnNonFinite.STOP : onNonFinite;
+            require(freezeDBlocks >= 0, "training.freeze_d_blocks must be >= 0 (0 = none), got " + freezeDBlocks);
         }
 
         /**
@@ -265,8 +277,14 @@ public record TrainConfig(ModelConfig model, ObjectiveConfig objective, Regulari
      * @param path     dataset (packed file, idx folder, CIFAR folder, image tree); null = the embedded Fashion-MNIST
      * @param flips    random horizontal flips
      * @param balanced class-balanced sampling
+     * @param subsetPerClass train on this many images of each class, drawn once from the data by the
+     *                       run's seed (0 = all images)
      */
-    public record DataConfig(String path, boolean flips, boolean balanced) {
+    public record DataConfig(String path, boolean flips, boolean balanced, int subsetPerClass) {
+        public DataConfig {
+            require(subsetPerClass >= 0, "data.subset_per_class must be >= 0 (0 = all images), got "
+                    + subsetPerClass);
+        }
     }
 
     /**

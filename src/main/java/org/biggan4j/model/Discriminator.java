@@ -3,6 +3,7 @@ package org.biggan4j.model;
 import org.biggan4j.tensor.SampleNoise;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +62,86 @@ public abstract class Discriminator extends Module {
      */
     protected final Tensor dropoutBeforeHead(Tensor features) {
         return dropout > 0 && is_training() ? SampleNoise.dropout(features, dropout) : features;
+    }
+
+    /** The modules of D's first {@link #frozenBlocks()} blocks (FreezeD); empty when none are frozen. */
+    private List<Module> frozen = List.of();
+    private int frozenBlocks;
+
+    /**
+     * D's blocks in the order the image passes them, each as the modules that make it up, as
+     * FreezeD (Mo et al. 2020) counts "the first k blocks". Architectures without such blocks
+     * return an empty list (the default), and no block can be frozen.
+     */
+    public List<List<Module>> blocks() {
+        return List.of();
+    }
+
+    /**
+     * FreezeD (Mo et al. 2020, "Freeze the Discriminator: a Simple Baseline for Fine-Tuning
+     * GANs"): keeps D's first {@code k} {@link #blocks()} fixed while the rest trains. Their
+     * parameters stop requiring gradients (backward computes none for them, and the training step
+     * leaves them out of D's optimiser, so neither Adam's moments nor weight decay touch them), and
+     * {@link #setTraining} keeps those blocks in eval mode, so their spectral-norm vectors u and v
+     * stop iterating: the normalised weights W / sigma(W), the features the fine-tuned layers see,
+     * stay bit-identical. (With W fixed, continued power iteration would only refine an estimate
+     * the pretrained run had already converged; freezing it keeps the frozen part exactly the
+     * pretrained function.) A setting of the run, like the dropout: not saved with the network.
+     *
+     * @throws IllegalArgumentException when {@code k} exceeds the number of blocks
+     */
+    public void freezeBlocks(int k) {
+        List<List<Module>> all = blocks();
+        if (k < 0 || k > all.size()) {
+            throw new IllegalArgumentException("Cannot freeze " + k + " blocks of a discriminator with " + all.size()
+                    + ".");
+        }
+        List<Module> modules = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            modules.addAll(all.get(i));
+        }
+        for (Module m : modules) {
+            TensorVector params = m.parameters(true);
+            for (long i = 0; i < params.size(); i++) {
+                params.get(i).requires_grad_(false);
+            }
+        }
+        this.frozen = List.copyOf(modules);
+        this.frozenBlocks = k;
+    }
+
+    /** How many blocks {@link #freezeBlocks} froze (0 = none). */
+    public int frozenBlocks() {
+        return frozenBlocks;
+    }
+
+    /**
+     * The parameters that train: all of them but the frozen blocks' ({@link #freezeBlocks}). D's
+     * optimiser is built over these.
+     */
+    public TensorVector trainableParameters() {
+        TensorVector all = parameters(true);
+        List<Tensor> out = new ArrayList<>();
+        for (long i = 0; i < all.size(); i++) {
+            Tensor p = new Tensor(all.get(i)); // own handle: the vector's elements are freed with it
+            if (p.requires_grad()) {
+                out.add(p);
+            }
+        }
+        return new TensorVector(out.toArray(new Tensor[0]));
+    }
+
+    /**
+     * Training or eval mode for the whole network, except that frozen blocks stay in eval mode
+     * (see {@link #freezeBlocks}). The training step switches D with this, not {@code train}.
+     */
+    public void setTraining(boolean on) {
+        train(on);
+        if (on) {
+            for (Module m : frozen) {
+                m.train(false);
+            }
+        }
     }
 
     /**

@@ -12,8 +12,13 @@ import org.bytedeco.pytorch.Tensor;
  * @param realClasses   its class ids {@code [B]} or null when unconditional
  * @param fakeImages    the generated batch as D saw it, detached from G
  * @param fakeClasses   the classes G was conditioned on, or null
+ * @param realScores    D's scores {@code [B]} of the real batch as the loss saw them (after any
+ *                      perturbation of D's input), with autograd history: a penalty on D's outputs
+ *                      (LeCam) needs no second forward
+ * @param fakeScores    D's scores of the generated batch, likewise
  * @param iteration     the current training iteration (for schedules)
  */
 public record PenaltyContext(Discriminator discriminator, Tensor realImages, Tensor realClasses,
-                             Tensor fakeImages, Tensor fakeClasses, long iteration) {
+                             Tensor fakeImages, Tensor fakeClasses, Tensor realScores, Tensor fakeScores,
+                             long iteration) {
 }

@@ -18,7 +18,9 @@ import java.util.Map;
  *       under no-grad (weight clipping, singular-value clamping).</li>
  * </ol>
  * Penalties return named scalar tensors with autograd history; the step adds them to the loss
- * and logs them by name.
+ * and logs them by name. A regulariser that carries numbers from one iteration to the next
+ * (LeCam's anchors) exposes them through {@link #state()}, so that checkpoints store them and a
+ * resumed run continues bit-exactly.
  */
 public interface Regularizer {
 
@@ -41,5 +43,22 @@ public interface Regularizer {
     }
 
     default void afterGeneratorStep(Generator generator, long iteration) {
+    }
+
+    /**
+     * The numbers this regulariser carries between iterations, by name (empty when it carries
+     * none); a checkpoint stores them under the regulariser's {@link #name()}.
+     */
+    default Map<String, Double> state() {
+        return Map.of();
+    }
+
+    /**
+     * Restores what {@link #state()} returned when a checkpoint was written (an empty map: the
+     * checkpoint predates the regulariser, which then starts afresh).
+     *
+     * @param source the checkpoint, for messages
+     */
+    default void restoreState(Map<String, Double> state, String source) {
     }
 }

@@ -35,6 +35,9 @@ public final class Regularizers {
         if (c.clip() > 0) {
             out.add(new WeightClipping(c.clip()));
         }
+        if (c.lecam() > 0) {
+            out.add(new LeCamPenalty(c.lecam(), c.lecamDecay(), c.lecamStart()));
+        }
         return out;
     }
 }

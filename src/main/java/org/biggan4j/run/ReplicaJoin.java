@@ -29,6 +29,12 @@ final class ReplicaJoin {
             throw new IllegalArgumentException("health.on_collapse=rollback is not supported with more than one process "
                     + "(the detector runs on rank 0 alone): use stop or warn, and resume with changed settings.");
         }
+        if (config.regularizers().lecam() > 0) {
+            // Its anchors average each process's own scores, so the replicas would carry different
+            // anchors and a resume (from rank 0's) would not continue every rank bit-exactly.
+            throw new IllegalArgumentException("regularizers.lecam is not supported with more than one process yet "
+                    + "(its anchors would differ per process): train on one process, or set regularizers.lecam=0.");
+        }
     }
 
     /**

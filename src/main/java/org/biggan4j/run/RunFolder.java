@@ -102,7 +102,16 @@ final class RunFolder {
         var json = (ObjectNode) mapper.readTree(ConfigLoader.toJson(ConfigLoader.load(preset, List.of())));
         Path file = TrainedGenerator.resolve(init);
         TrainedGenerator.requireWithinLimit(file);
-        json.set("model", mapper.readTree(CheckpointFile.header(file).configJson()).path("model"));
+        ObjectNode model = (ObjectNode) mapper.readTree(CheckpointFile.header(file).configJson()).path("model");
+        // A published BigGAN-deep's BatchNorm statistics are tables indexed by the sampling truncation,
+        // fixed for sampling; a run trains ordinary running statistics (InitialWeights starts them from
+        // the tables' truncation-1 row).
+        model.put("truncation_bn_rows", 0);
+        // The class count comes from the new data ("0 = from the data"): an imported model states its
+        // 1000 ImageNet classes, and InitialWeights re-initialises the class-dependent tensors when the
+        // data have another number (--set model.classes=N still overrides it).
+        model.put("classes", 0);
+        json.set("model", model);
         return ConfigLoader.withOverrides(ConfigLoader.fromJson(mapper.writeValueAsString(json)), overrides);
     }
 

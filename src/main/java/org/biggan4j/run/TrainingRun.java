@@ -185,8 +185,15 @@ public final class TrainingRun {
                 session.restore(checkpoint);
             }
             if (init != null) {
-                LoggerFactory.getLogger(TrainingRun.class).info(InitialWeights.describe(
-                        InitialWeights.apply(session, TrainedGenerator.resolve(init)), init));
+                InitialWeights.Report loaded = InitialWeights.apply(session, TrainedGenerator.resolve(init));
+                LoggerFactory.getLogger(TrainingRun.class).info(InitialWeights.describe(loaded, init));
+                if (!loaded.discriminator() && config.training().freezeDBlocks() > 0) {
+                    // FreezeD keeps a pretrained D's lower layers; a fresh D's are random features.
+                    LoggerFactory.getLogger(TrainingRun.class).warn("training.freeze_d_blocks={} freezes blocks of a "
+                            + "freshly initialised D ({} has no discriminator): FreezeD assumes a pretrained D. Set "
+                            + "training.freeze_d_blocks=0, or --init from a checkpoint with a D.",
+                            config.training().freezeDBlocks(), init);
+                }
             }
             if (group != null) {
                 DataParallel.broadcastState(group, session.generator());

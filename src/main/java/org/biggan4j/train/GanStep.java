@@ -201,13 +201,18 @@ public final class GanStep {
         metrics.put("lr_g", lrG);
 
         generator.train(true);
-        discriminator.train(true);
+        discriminator.setTraining(true); // frozen blocks (FreezeD) stay in eval mode
         for (int s = 0; s < settings.dSteps(); s++) {
             discriminatorUpdate(iteration, s == settings.dSteps() - 1 ? metrics : null);
         }
         generatorUpdate(iteration, metrics);
         afterGenerator.update(iteration);
         return metrics;
+    }
+
+    /** The regularisers, in the order they act (their {@link Regularizer#state()} goes into checkpoints). */
+    public List<Regularizer> regularizers() {
+        return regularizers;
     }
 
     /** G's optimiser (a new object after a moment reset). */
@@ -296,7 +301,8 @@ public final class GanStep {
     }
 
     private void generatorUpdate(long iteration, Map<String, Double> metrics) {
-        TensorVector dParams = discriminator.parameters();
+        // D's optimiser's parameters: the trainable ones, so that frozen blocks (FreezeD) stay frozen.
+        TensorVector dParams = discriminatorOptimizer.parameters();
         setRequiresGrad(dParams, false);
         try {
             generatorOptimizer.zeroGrad();
@@ -396,9 +402,9 @@ public final class GanStep {
         acc.add("d_loss", total);
         loss.parts().forEach((k, v) -> acc.add("d_loss_" + k, v));
         // R1 and WGAN-GP see the (augmented) images D was trained on, as StyleGAN2-ADA does: the
-        // penalty then smooths D where D actually looks.
+        // penalty then smooths D where D actually looks. LeCam reads the scores the loss used.
         PenaltyContext context = new PenaltyContext(discriminator, realImages, real.classes(), fakeImages,
-                fakeClasses, iteration);
+                fakeClasses, realScores, fakeScores, iteration);
         for (Regularizer r : regularizers) {
             for (Map.Entry<String, Tensor> p : r.discriminatorPenalty(context).entrySet()) {
                 total = total.add(p.getValue());

@@ -66,10 +66,12 @@ public final class InitialWeights {
      * Copies {@code source} into {@code module}: tensors that differ only where the class count
      * changed keep the module's values; anything else that does not fit is an error.
      */
-    static void load(Module module, Map<String, Tensor> source, long oldClasses, long newClasses, String what,
+    static void load(Module module, Map<String, Tensor> stored, long oldClasses, long newClasses, String what,
                      List<String> fresh) {
         Map<String, Tensor> merged = new LinkedHashMap<>();
-        StateDict.of(module).forEach((name, own) -> {
+        Map<String, Tensor> ownState = StateDict.of(module);
+        Map<String, Tensor> source = withRunningStatistics(stored, ownState);
+        ownState.forEach((name, own) -> {
             Tensor theirs = source.get(name);
             if (theirs != null && !Arrays.equals(Tensors.shape(theirs), Tensors.shape(own))
                     && classDependent(Tensors.shape(theirs), Tensors.shape(own), oldClasses, newClasses)) {
@@ -81,6 +83,33 @@ public final class InitialWeights {
         });
         source.forEach(merged::putIfAbsent);
         StateDict.load(module, merged, what); // names the first missing, unexpected or mis-shaped tensor
+    }
+
+    /**
+     * A published BigGAN-deep's BatchNorm layers hold statistics tables indexed by the sampling
+     * truncation ({@code running_means}, {@code running_vars}, {@code [rows, C]}); a run that trains
+     * the model uses ordinary running statistics instead (training updates them, and standing
+     * statistics apply), see {@code RunFolder}. Where {@code own} has {@code running_mean} and the
+     * source the table, the table's last row, the statistics of untruncated z (truncation 1, which
+     * is what training draws), becomes the running statistics; the batch counter keeps its fresh
+     * value. Everything else passes through unchanged.
+     */
+    static Map<String, Tensor> withRunningStatistics(Map<String, Tensor> source, Map<String, Tensor> own) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        source.forEach((name, tensor) -> {
+            String prefix = name.endsWith(".running_means") ? name.substring(0, name.length() - "running_means".length())
+                    : name.endsWith(".running_vars") ? name.substring(0, name.length() - "running_vars".length()) : null;
+            if (prefix == null || !own.containsKey(prefix + "running_mean")) {
+                out.put(name, tensor);
+                return;
+            }
+            String single = name.endsWith(".running_means") ? prefix + "running_mean" : prefix + "running_var";
+            out.put(single, tensor.select(0, tensor.size(0) - 1));
+            if (own.containsKey(prefix + "num_batches")) {
+                out.putIfAbsent(prefix + "num_batches", own.get(prefix + "num_batches"));
+            }
+        });
+        return out;
     }
 
     /** Whether two shapes differ exactly in dimensions where the old shape has the old class count and ours the new. */

@@ -7,6 +7,7 @@ import org.biggan4j.data.DataOptions;
 import org.biggan4j.data.DataSources;
 import org.biggan4j.data.LabelledImages;
 import org.biggan4j.data.LoaderOptions;
+import org.biggan4j.data.SubsetImages;
 import org.biggan4j.loss.GanObjective;
 import org.biggan4j.loss.Objectives;
 import org.biggan4j.model.Discriminator;
@@ -34,11 +35,26 @@ public final class SessionFactory {
     private SessionFactory() {
     }
 
-    /** Opens the configured data (the embedded Fashion-MNIST when {@code data.path} is null). */
+    /**
+     * Opens the data the run trains on: the configured data (the embedded Fashion-MNIST when
+     * {@code data.path} is null), reduced to {@code data.subset_per_class} images per class when
+     * that is set. Evaluations against "the training data", sample sheets' real rows and the
+     * memorisation check see the same images as training.
+     */
     public static LabelledImages openData(TrainConfig config) {
+        LabelledImages all = openAllData(config);
+        int perClass = config.data().subsetPerClass();
+        return perClass > 0 ? SubsetImages.perClass(all, perClass, config.seed()) : all;
+    }
+
+    /** The configured data in full, ignoring {@code data.subset_per_class} (a benchmark's reference set). */
+    public static LabelledImages openAllData(TrainConfig config) {
         DataOptions options = DataOptions.defaults().withChannels(config.model().imageChannels());
         String path = config.data().path();
-        return DataSources.open(path == null || path.isBlank() ? null : Path.of(path), options);
+        // A folder of image files is decoded at the model's resolution (a user's own images need no
+        // --resolution of their own); fixed-size formats keep their size and the loader fits them.
+        return DataSources.openForModel(path == null || path.isBlank() ? null : Path.of(path), options,
+                config.model().resolution());
     }
 
     /** The model spec for {@code config} on {@code data}. */
@@ -103,7 +119,13 @@ public final class SessionFactory {
             afterGenerator = average;
         }
         ParameterOptimizer gOpt = Optimizers.create(config.optimizer().generator(), generator.parameters());
-        ParameterOptimizer dOpt = Optimizers.create(config.optimizer().discriminator(), discriminator.parameters());
+        if (t.freezeDBlocks() > 0) {
+            ConfigValidator.frozenBlocks(config, discriminator.blocks().size());
+            discriminator.freezeBlocks(t.freezeDBlocks());
+        }
+        // Frozen blocks' parameters are not in D's optimiser: no moments, no weight decay for them.
+        ParameterOptimizer dOpt = Optimizers.create(config.optimizer().discriminator(),
+                discriminator.trainableParameters());
         LoaderOptions loaderOptions = LoaderOptions.of(t.batchSize(), config.seed())
                 .withFlip(config.data().flips())
                 .withSampling(config.data().balanced() ? LoaderOptions.Sampling.CLASS_BALANCED

@@ -14,6 +14,7 @@ import org.biggan4j.config.TrainConfig;
 import org.biggan4j.io.AtomicFiles;
 import org.biggan4j.model.Discriminator;
 import org.biggan4j.model.Generator;
+import org.biggan4j.regularize.Regularizer;
 import org.biggan4j.tensor.ComputeDevice;
 import org.biggan4j.tensor.NativeMemory;
 import org.biggan4j.train.optim.ParameterOptimizer;
@@ -50,6 +51,11 @@ public final class TrainingSession implements AutoCloseable {
     public static final String OPTIMIZER_D = "optimizer_discriminator";
     /** The run folder's human-readable copy of the configuration. */
     public static final String CONFIG_FILE = "config.yaml";
+    /**
+     * The key of the run state under which the regularisers' carried numbers are stored (LeCam's
+     * anchors), by regulariser name: {@code "regularizers": {"lecam": {"anchor_real": ..., ...}}}.
+     */
+    public static final String REGULARIZER_STATE = "regularizers";
 
     private TrainConfig config;
     private final Path runDir;
@@ -242,15 +248,25 @@ public final class TrainingSession implements AutoCloseable {
         groups.put(OPTIMIZER_D, step.discriminatorOptimizer().state());
         // The model shape records what the configuration leaves to the data ("0 = from the
         // data"), so that sampling can rebuild G from the checkpoint alone.
-        Map<String, Object> listenerState = new LinkedHashMap<>(extraState);
+        Map<String, Object> carried = new LinkedHashMap<>(extraState);
         AdaController ada = adaController();
         if (ada != null) {
             // ADA's p and its partial interval: a resume continues the adjustment exactly.
-            listenerState.put(AdaController.STATE_KEY, ada.state());
+            carried.put(AdaController.STATE_KEY, ada.state());
+        }
+        Map<String, Object> regularizerState = new LinkedHashMap<>();
+        for (Regularizer r : step.regularizers()) {
+            if (!r.state().isEmpty()) {
+                regularizerState.put(r.name(), r.state());
+            }
+        }
+        carried.remove(REGULARIZER_STATE);
+        if (!regularizerState.isEmpty()) {
+            carried.put(REGULARIZER_STATE, regularizerState);
         }
         RunState state = new RunState(loaderPosition(data.position()), data.classNames(),
                 new RunState.ModelShape(generator.numClasses(), generator.imageChannels()), step.noiseSalt(),
-                List.of(), Map.of(), listenerState);
+                List.of(), Map.of(), carried);
         return new CheckpointData(iteration, ConfigLoader.toJson(config),
                 Provenance.current(config.seed(), data.description()), state, metrics, groups, Map.of());
     }
@@ -295,8 +311,8 @@ public final class TrainingSession implements AutoCloseable {
                 }
             }
             step.setNoiseSalt(state.noiseSalt());
-            Map<String, Object> listenerState = new LinkedHashMap<>(state.listeners());
-            Object adaState = listenerState.remove(AdaController.STATE_KEY);
+            Map<String, Object> listeners = new LinkedHashMap<>(state.listeners());
+            Object adaState = listeners.remove(AdaController.STATE_KEY);
             AdaController ada = adaController();
             if (ada != null) {
                 try {
@@ -307,10 +323,38 @@ public final class TrainingSession implements AutoCloseable {
                             + "written by biggan4j: use an earlier checkpoint.", e);
                 }
             }
-            extraState.putAll(listenerState);
+            restoreRegularizers(listeners.remove(REGULARIZER_STATE), source);
+            extraState.putAll(listeners);
             iteration = ckpt.iteration();
         });
         LOG.info("Resumed from {} at iteration {}.", checkpoint, iteration);
+    }
+
+    /**
+     * Gives every regulariser the numbers the checkpoint stored under its name (none: it starts
+     * afresh, as in a checkpoint written before it was switched on).
+     */
+    private void restoreRegularizers(Object stored, String source) {
+        Map<?, ?> byName = stored instanceof Map<?, ?> m ? m : Map.of();
+        if (stored != null && !(stored instanceof Map<?, ?>)) {
+            throw new CheckpointException(source + ": its state." + REGULARIZER_STATE + " is " + stored
+                    + ", not an object; the file is damaged: use an earlier checkpoint.");
+        }
+        for (Regularizer r : step.regularizers()) {
+            Map<String, Double> values = new LinkedHashMap<>();
+            Object own = byName.get(r.name());
+            if (own instanceof Map<?, ?> m) {
+                m.forEach((k, v) -> {
+                    if (!(v instanceof Number n)) {
+                        throw new CheckpointException(source + ": its state." + REGULARIZER_STATE + "." + r.name()
+                                + "." + k + " is " + v + ", not a number; the file is damaged: use an earlier "
+                                + "checkpoint.");
+                    }
+                    values.put(String.valueOf(k), n.doubleValue());
+                });
+            }
+            r.restoreState(values, source);
+        }
     }
 
     /**

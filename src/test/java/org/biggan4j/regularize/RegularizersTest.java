@@ -49,7 +49,7 @@ class RegularizersTest {
         Seeds.seedTorch(21);
         Tensor real = Tensors.randn(ComputeDevice.CPU, 5, 1, 2, 2).to(torch.ScalarType.Double);
         Tensor fake = Tensors.randn(ComputeDevice.CPU, 5, 1, 2, 2).to(torch.ScalarType.Double).mul(new Scalar(0.5));
-        return new PenaltyContext(d, real, null, fake, null, 1);
+        return new PenaltyContext(d, real, null, fake, null, null, null, 1);
     }
 
     /** Autograd gradients of the penalty w.r.t. D's parameters vs central differences. */
@@ -135,7 +135,7 @@ class RegularizersTest {
             norm2 += v * v;
         }
         Tensor x = Tensors.randn(ComputeDevice.CPU, 3, 1, 2, 2);
-        double r1 = new R1Penalty(4).discriminatorPenalty(new PenaltyContext(linear, x, null, x, null, 1))
+        double r1 = new R1Penalty(4).discriminatorPenalty(new PenaltyContext(linear, x, null, x, null, null, null, 1))
                 .get("r1").item_double();
         assertEquals(2 * norm2, r1, 1e-5);
     }

@@ -8,6 +8,7 @@ import org.biggan4j.nn.Embedding;
 import org.biggan4j.nn.LayerFactory;
 import org.biggan4j.nn.Linear;
 import org.biggan4j.nn.SelfAttention;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -66,6 +67,19 @@ public final class BigGanDiscriminator extends Discriminator {
         Tensor out = linear.forward(h).reshape(-1);                    // [B]
         if (embed != null) {
             out = out.add(embed.forward(classes).mul(h).sum(new long[] {1}, false, null));
+        }
+        return out;
+    }
+
+    /**
+     * Block i is residual block i with the self-attention that follows it, if any (one stage of
+     * the table: BigGAN-PyTorch's {@code D.blocks[i]}, which holds both).
+     */
+    @Override
+    public List<List<Module>> blocks() {
+        List<List<Module>> out = new ArrayList<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            out.add(attention.get(i) == null ? List.of(blocks.get(i)) : List.of(blocks.get(i), attention.get(i)));
         }
         return out;
     }

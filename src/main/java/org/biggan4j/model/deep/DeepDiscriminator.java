@@ -9,6 +9,7 @@ import org.biggan4j.nn.Embedding;
 import org.biggan4j.nn.LayerFactory;
 import org.biggan4j.nn.Linear;
 import org.biggan4j.nn.SelfAttention;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -75,6 +76,28 @@ public final class DeepDiscriminator extends Discriminator {
         Tensor out = linear.forward(h).reshape(-1);
         if (embed != null) {
             out = out.add(embed.forward(classes).mul(h).sum(new long[] {1}, false, null));
+        }
+        return out;
+    }
+
+    /**
+     * Block i is residual block i with the self-attention that follows it, if any; the first block
+     * also holds the input convolution, the layer FreezeD would freeze first of all (a block
+     * frozen behind a trainable input layer would see features that drift).
+     */
+    @Override
+    public List<List<Module>> blocks() {
+        List<List<Module>> out = new ArrayList<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            List<Module> block = new ArrayList<>();
+            if (i == 0) {
+                block.add(inputConv);
+            }
+            block.add(blocks.get(i));
+            if (attention.get(i) != null) {
+                block.add(attention.get(i));
+            }
+            out.add(List.copyOf(block));
         }
         return out;
     }
