@@ -46,7 +46,8 @@ public final class ConfigLoader {
     /** Presets shipped in the jar, by name. */
     public static final List<String> PRESETS = List.of("biggan-128", "biggan-256", "biggan-512",
             "biggan-deep-128", "biggan-deep-256", "biggan-deep-512", "biggan-cifar", "sngan-cifar", "dcgan",
-            "wgan-clip", "wgan-gp", "lsgan", "ebgan", "fmnist-demo", "fmnist-small", "biggan-deep-128-finetune");
+            "wgan-clip", "wgan-gp", "lsgan", "ebgan", "fmnist-demo", "fmnist-small", "fmnist-small-diffaug",
+            "fmnist-small-ada", "biggan-deep-128-finetune");
 
     private static final String RESOURCE_DIR = "/org/biggan4j/presets/";
 
