@@ -49,8 +49,9 @@ import org.bytedeco.pytorch.global.torch;
  * case right (including the input-channel and 100 -> 64 stride-2 cases that are wrong in NCHW),
  * and only one defect, in the forward of 1x1 kernels with more than 32 output channels that are
  * not a multiple of 32 (33-45, 65-80, 97-112, ...), whose filters are padded to the next multiple
- * of 32. A one-channel input is the same tensor in both layouts, and oneDNN treats it as NCHW,
- * so it keeps the NCHW workarounds. {@code -Dbiggan4j.cpu.conv_layout=contiguous} selects the
+ * of 32. A one-channel float input to a stride-1 layer with aligned outputs (D's first layer on gray
+ * images) is restrided as NHWC (a view) so that its output is channels-last too; other
+ * one-channel inputs keep the NCHW route and its workarounds. {@code -Dbiggan4j.cpu.conv_layout=contiguous} selects the
  * NCHW route instead, for comparison.
  *
  * <p><b>bf16</b> (autocast, {@code training.bf16}): oneDNN's bf16 kernels are 2.5 to 4 times faster
@@ -129,6 +130,17 @@ public final class CpuConvolutions {
         if (channelsLast && x.device().is_cpu() && x.size(1) > 1) {
             return channelsLastConv2d(x.contiguous(torch.MemoryFormat.ChannelsLast), weight, bias, stride, padding,
                     bf16);
+        }
+        if (channelsLast && x.device().is_cpu() && !bf16 && x.dim() == 4 && weight.size(0) % BLOCK == 0
+                && stride[0] == 1 && stride[1] == 1) {
+            // A one-channel input has the same bytes in both layouts, but libtorch reads its
+            // contiguous strides as NCHW and oneDNN then returns an NCHW output, which the next
+            // layer copies to NHWC (forward and backward: at D's first block of fmnist-demo a
+            // 16 MB copy each way per D step). Restrided as NHWC (a view: no copy), the layer
+            // returns channels-last like every other one. Only stride 1 with aligned outputs: the
+            // NHWC input gradient of 1 -> 24, 4x4, stride 2 is wrong (CpuConvolutionsTest).
+            Tensor nhwc = x.contiguous().reshape(x.size(0), x.size(2), x.size(3), 1).permute(0, 3, 1, 2);
+            return channelsLastConv2d(nhwc, weight, bias, stride, padding, false);
         }
         if (inputNeedsWorkaround(x, weight)) {
             // Zero input channels (and zero filter taps for them) change no output value.

@@ -1,5 +1,6 @@
 package org.biggan4j.tensor;
 
+import org.bytedeco.openblas.presets.openblas_nolapack;
 import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,7 @@ public final class Engine {
         // libtorch's own default was 1 thread on the 2-core development machine, so "automatic"
         // is made explicit: one thread per physical core this process may use.
         torch.set_num_threads(threads > 0 ? threads : physicalCores());
+        configureBlasThreads();
         // NNPACK serves only some small CPU convolutions and, where the CPU lacks what it needs
         // (the development machine), prints a warning at each of them before falling back.
         torch.globalContext().setUserEnabledNNPACK(false);
@@ -48,6 +50,30 @@ public final class Engine {
         LOG.debug("libtorch {} on {} with {} intra-op threads, seed {}", libtorchVersion(), device,
                 torch.get_num_threads(), seed);
         return device;
+    }
+
+    /**
+     * OpenBLAS (libtorch's BLAS in these presets; it serves the linear layers, the spectral-norm
+     * power iterations and the attention products) runs its own pthread pool beside libtorch's
+     * OpenMP threads, and its workers busy-wait for about 2^28 cycles after each call before they
+     * sleep. A training step calls BLAS every few milliseconds, so one worker spun without pause:
+     * 24% of all CPU samples of an fmnist-demo step on 2 cores (perf, 2026-12-06), taken from
+     * the OpenMP thread beside it, and the step took 0.45 s instead of 0.31 s. Our GEMMs are
+     * small, or (attention) issued one image at a time, so a second BLAS thread wins nothing
+     * back: BigGAN 128 px ch 32 took 6.9 s per iteration with one and 15.0 s with two (README,
+     * Performance). BigGAN-PyTorch on Debian runs single-threaded reference BLAS for the same
+     * calls. Results are bit-identical, batched products within rounding ({@code EngineTest}).
+     * An explicit {@code OPENBLAS_NUM_THREADS} in the environment wins.
+     */
+    static void configureBlasThreads() {
+        if (System.getenv("OPENBLAS_NUM_THREADS") == null) {
+            openblas_nolapack.blas_set_num_threads(1);
+        }
+    }
+
+    /** The number of threads OpenBLAS will use for its next call. */
+    public static int blasThreads() {
+        return openblas_nolapack.blas_get_num_threads();
     }
 
     /**
