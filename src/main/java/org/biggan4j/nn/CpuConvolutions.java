@@ -140,7 +140,13 @@ public final class CpuConvolutions {
             // returns channels-last like every other one. Only stride 1 with aligned outputs: the
             // NHWC input gradient of 1 -> 24, 4x4, stride 2 is wrong (CpuConvolutionsTest).
             Tensor nhwc = x.contiguous().reshape(x.size(0), x.size(2), x.size(3), 1).permute(0, 3, 1, 2);
-            return channelsLastConv2d(nhwc, weight, bias, stride, padding, false);
+            // The weight gradient then comes back with the NHWC strides of a one-input-channel
+            // filter; seen through this view of the same bytes, autograd hands the parameter a
+            // gradient with its own (contiguous) strides, as the data-parallel Reducer expects.
+            long kh = weight.size(2);
+            long kw = weight.size(3);
+            Tensor w = weight.as_strided(weight.sizes().vec().get(), new long[] {kh * kw, 1, kw, 1});
+            return channelsLastConv2d(nhwc, w, bias, stride, padding, false);
         }
         if (inputNeedsWorkaround(x, weight)) {
             // Zero input channels (and zero filter taps for them) change no output value.

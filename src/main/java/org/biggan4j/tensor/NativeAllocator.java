@@ -87,6 +87,11 @@ public enum NativeAllocator {
         return s.append(')').toString();
     }
 
+    /** The name alone, without this process's variables (what another process's description starts with). */
+    public String label() {
+        return description;
+    }
+
     /** Whether large freed CPU buffers are kept for reuse rather than unmapped (see the class comment). */
     public boolean reusesLargeBuffers() {
         return this != SYSTEM && this != UNKNOWN;

@@ -49,4 +49,22 @@ class AllocatorComparisonTest {
         assertEquals(Setting.GLIBC_TUNED, Setting.parse(" GLIBC-tuned "));
         assertThrows(IllegalArgumentException.class, () -> Setting.parse("tcmalloc"));
     }
+
+    /**
+     * A child reports its own variables; the check must not compare them with this process's
+     * (under the launcher: all four), which refused every glibc-tuned-arenas run.
+     */
+    @Test
+    void aChildsAllocatorIsJudgedByItsOwnVariables() {
+        String three = "glibc malloc, tuned (MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=1073741824)";
+        String four = "glibc malloc, tuned (MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=1073741824 MALLOC_ARENA_MAX=1)";
+        assertTrue(AllocatorComparison.tookEffect(Setting.GLIBC_TUNED_ARENAS, three));
+        assertFalse(AllocatorComparison.tookEffect(Setting.GLIBC_TUNED_ARENAS, four));
+        assertTrue(AllocatorComparison.tookEffect(Setting.GLIBC_TUNED, four));
+        assertFalse(AllocatorComparison.tookEffect(Setting.GLIBC_TUNED, three));
+        assertTrue(AllocatorComparison.tookEffect(Setting.GLIBC_DEFAULTS, "the C library's malloc (untuned)"));
+        assertFalse(AllocatorComparison.tookEffect(Setting.GLIBC_DEFAULTS, three));
+        assertTrue(AllocatorComparison.tookEffect(Setting.JEMALLOC, "jemalloc"));
+        assertFalse(AllocatorComparison.tookEffect(Setting.JEMALLOC, four));
+    }
 }

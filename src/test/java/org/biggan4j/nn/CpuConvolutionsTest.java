@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -189,6 +190,9 @@ class CpuConvolutionsTest {
         Tensor y = conv.forward(Tensors.randn(ComputeDevice.CPU, 4, 1, 16, 16).requires_grad_(true));
         assertEquals(CpuConvolutions.CHANNELS_LAST, y.is_contiguous(torch.MemoryFormat.ChannelsLast)
                 && !y.is_contiguous());
+        // The weight's gradient keeps the weight's strides (the data-parallel Reducer warns otherwise).
+        y.sum().backward();
+        assertArrayEquals(conv.rawWeight().strides().vec().get(), conv.rawWeight().grad().strides().vec().get());
     }
 
     @ParameterizedTest(name = "transposed conv {0} -> {1}, k {2}, stride {3}")
