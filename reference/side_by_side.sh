@@ -6,7 +6,8 @@
 # try (PASSIVE, ACTIVE, or "default": libgomp's own brief spinning).
 # Usage: reference/side_by_side.sh ROUNDS CONFIG WARMUP RUNS [bf16]
 #   CONFIG: fmnist-demo | cifar | biggan128 (as in biggan_pytorch_train.py)
-#   env: BIGGAN_PYTORCH (checkout), POLICIES (default "PASSIVE"), OPENBLAS_NUM_THREADS (both sides)
+#   env: BIGGAN_PYTORCH (checkout), PYTHON (an interpreter with torch; default python3),
+#        POLICIES (default "PASSIVE"), OPENBLAS_NUM_THREADS (both sides)
 set -eu
 ROUNDS=$1; CONFIG=$2; WARMUP=$3; RUNS=$4; BF16=${5:-}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,12 +24,20 @@ esac
 # The launcher builds the jar when needed; the runs below call java directly because the launcher
 # would set OMP_WAIT_POLICY=PASSIVE where "default" must leave it unset.
 ./biggan4j --version >/dev/null
-seconds() { python3 -c "import json,sys; print(round(json.loads(sys.stdin.read().strip().splitlines()[-1])['seconds_per_iteration'], 4))"; }
+# biggan4j prints one JSON document; the reference prints its model summary, then one JSON line.
+seconds() { python3 -c "
+import json, sys
+text = sys.stdin.read().strip()
+try:
+    doc = json.loads(text)
+except ValueError:
+    doc = json.loads(text.splitlines()[-1])
+print(round(doc['seconds_per_iteration'], 4))"; }
 for r in $(seq 1 "$ROUNDS"); do
   for policy in ${POLICIES:-PASSIVE}; do
     if [ "$policy" = default ]; then wait=(-u OMP_WAIT_POLICY GOMP_SPINCOUNT=300000); else wait=(OMP_WAIT_POLICY=$policy); fi
     ours=$(env "${wait[@]}" java ${BIGGAN4J_JAVA_OPTS:--Xmx6g} -Dbiggan4j.home="$here" -jar target/biggan4j.jar bench train "${OURS[@]}" --threads 2 --warmup "$WARMUP" --runs "$RUNS" --json 2>/dev/null | seconds)
-    ref=$(env "${wait[@]}" python3 reference/biggan_pytorch_train.py "$CONFIG" 2 "$WARMUP" "$RUNS" $BF16 2>/dev/null | seconds)
+    ref=$(env "${wait[@]}" "${PYTHON:-python3}" reference/biggan_pytorch_train.py "$CONFIG" 2 "$WARMUP" "$RUNS" $BF16 2>/dev/null | seconds)
     echo "$(date +%T) round $r $CONFIG ${BF16:-float32} $policy biggan4j $ours reference $ref ratio $(python3 -c "print(round($ref / $ours, 3))")"
   done
 done
