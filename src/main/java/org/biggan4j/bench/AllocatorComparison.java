@@ -198,11 +198,10 @@ public final class AllocatorComparison {
      * {@code MALLOC_ARENA_MAX} (not by this process's description, which has the launcher's four).
      */
     static boolean tookEffect(Setting setting, String allocator) {
+        boolean tunedGlibc = allocator.startsWith(NativeAllocator.GLIBC_TUNED.label() + " (");
         return switch (setting) {
-            case GLIBC_TUNED -> allocator.startsWith(NativeAllocator.GLIBC_TUNED.label() + " (")
-                    && allocator.contains("MALLOC_ARENA_MAX=1");
-            case GLIBC_TUNED_ARENAS -> allocator.startsWith(NativeAllocator.GLIBC_TUNED.label() + " (")
-                    && !allocator.contains("MALLOC_ARENA_MAX");
+            case GLIBC_TUNED -> tunedGlibc && allocator.contains("MALLOC_ARENA_MAX=1");
+            case GLIBC_TUNED_ARENAS -> tunedGlibc && !allocator.contains("MALLOC_ARENA_MAX");
             default -> allocator.equals(setting.expected.label());
         };
     }

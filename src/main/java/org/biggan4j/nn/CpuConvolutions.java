@@ -49,10 +49,10 @@ import org.bytedeco.pytorch.global.torch;
  * case right (including the input-channel and 100 -> 64 stride-2 cases that are wrong in NCHW),
  * and only one defect, in the forward of 1x1 kernels with more than 32 output channels that are
  * not a multiple of 32 (33-45, 65-80, 97-112, ...), whose filters are padded to the next multiple
- * of 32. A one-channel float input to a stride-1 layer with aligned outputs (D's first layer on gray
- * images) is restrided as NHWC (a view) so that its output is channels-last too; other
- * one-channel inputs keep the NCHW route and its workarounds. {@code -Dbiggan4j.cpu.conv_layout=contiguous} selects the
- * NCHW route instead, for comparison.
+ * of 32. A one-channel float input to a stride-1 layer with aligned outputs (D's first layer on
+ * gray images) is restrided as NHWC (a view) so that its output is channels-last too; other
+ * one-channel inputs keep the NCHW route and its workarounds.
+ * {@code -Dbiggan4j.cpu.conv_layout=contiguous} selects the NCHW route instead, for comparison.
  *
  * <p><b>bf16</b> (autocast, {@code training.bf16}): oneDNN's bf16 kernels are 2.5 to 4 times faster
  * here and have defects of their own: NHWC input gradients are wrong for 1 and 3 output channels
@@ -131,7 +131,7 @@ public final class CpuConvolutions {
             return channelsLastConv2d(x.contiguous(torch.MemoryFormat.ChannelsLast), weight, bias, stride, padding,
                     bf16);
         }
-        if (channelsLast && x.device().is_cpu() && !bf16 && x.dim() == 4 && weight.size(0) % BLOCK == 0
+        if (channelsLast && x.device().is_cpu() && !bf16 && x.size(1) == 1 && weight.size(0) % BLOCK == 0
                 && stride[0] == 1 && stride[1] == 1) {
             // A one-channel input has the same bytes in both layouts, but libtorch reads its
             // contiguous strides as NCHW and oneDNN then returns an NCHW output, which the next

@@ -61,8 +61,9 @@ public final class Engine {
      * the OpenMP thread beside it, and the step took 0.45 s instead of 0.31 s. Our GEMMs are
      * small, or (attention) issued one image at a time, so a second BLAS thread wins nothing
      * back: BigGAN 128 px ch 32 took 6.9 s per iteration with one and 15.0 s with two (README,
-     * Performance). BigGAN-PyTorch on Debian runs single-threaded reference BLAS for the same
-     * calls. Results are bit-identical, batched products within rounding ({@code EngineTest}).
+     * Performance); the reference implementations, timed beside us, are given the same setting
+     * ({@code reference/README.md}). Results are bit-identical, batched products within rounding
+     * ({@code EngineTest}).
      * An explicit {@code OPENBLAS_NUM_THREADS} in the environment wins.
      */
     static void configureBlasThreads() {
